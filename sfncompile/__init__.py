@@ -1,0 +1,53 @@
+"""sfncompile: write flows the Metaflow way; run them locally or on AWS Step Functions + Batch.
+
+The authoring API is imported eagerly (it is small); the client, which pulls in
+storage backends, loads on first use so ``import sfncompile`` stays fast.
+"""
+from typing import Any
+
+from .flow import (
+    FlowSpec,
+    IncludeFile,
+    JSONType,
+    Parameter,
+    batch,
+    catch,
+    current,
+    environment,
+    foreach,
+    resources,
+    retry,
+    schedule,
+    step,
+    timeout,
+)
+
+__version__ = "0.1.0"
+
+_CLIENT_NAMES = ("Flow", "Run", "Step", "Task", "DataArtifact", "namespace", "get_namespace", "default_namespace")
+
+__all__ = [
+    "FlowSpec",
+    "step",
+    "Parameter",
+    "IncludeFile",
+    "JSONType",
+    "current",
+    "retry",
+    "catch",
+    "timeout",
+    "resources",
+    "batch",
+    "environment",
+    "foreach",
+    "schedule",
+    *_CLIENT_NAMES,
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _CLIENT_NAMES:
+        from . import client
+
+        return getattr(client, name)
+    raise AttributeError(f"module 'sfncompile' has no attribute {name!r}")

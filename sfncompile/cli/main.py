@@ -1,0 +1,70 @@
+"""Top-level group, error handling, and command registration."""
+from __future__ import annotations
+
+import sys
+from typing import Any, List, Optional
+
+import click
+
+from ..exceptions import SfnCompileError
+
+
+class Group(click.Group):
+    """Prints sfncompile's own errors as one readable message (the stack only with --debug)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SfnCompileError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"{exc.headline}: {exc.render()}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--debug", is_flag=True, help="Show full stack traces for errors.")
+@click.version_option(package_name="sfncompile", prog_name="sfncompile")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Write flows the Metaflow way; run them locally or on AWS Step Functions + Batch.
+
+    \b
+    Local:   sfncompile run examples/hello.py
+    Inspect: sfncompile show flow.py | sfncompile graph flow.py --format mermaid
+    AWS:     sfncompile compile flow.py -o sm.json | deploy flow.py | trigger Flow
+    Results: sfncompile runs Flow | show Flow/run | logs Flow/run/step/task | dump ...
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+def _register() -> None:
+    from . import graph_cmds
+
+    for module in (graph_cmds,):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+    # Optional command groups, registered when their layer exists.
+    import importlib
+
+    for name in ("local_cmds", "client_cmds", "compile_cmds", "aws_cmds", "task_cmd"):
+        try:
+            module = importlib.import_module(f"{__package__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__package__}.{name}":
+                raise
+            continue
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register()
+
+
+def main(args: Optional[List[str]] = None) -> None:
+    cli.main(args=args, prog_name="sfncompile", standalone_mode=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(sys.argv[1:])

@@ -1,0 +1,24 @@
+"""Authoring layer: what users import to write flows. No I/O, no AWS."""
+from .current import current
+from .decorators import batch, catch, environment, foreach, resources, retry, schedule, timeout
+from .flowspec import FlowSpec, Inputs
+from .parameters import IncludeFile, JSONType, Parameter
+from .step import step
+
+__all__ = [
+    "FlowSpec",
+    "Inputs",
+    "step",
+    "Parameter",
+    "IncludeFile",
+    "JSONType",
+    "current",
+    "retry",
+    "catch",
+    "timeout",
+    "resources",
+    "batch",
+    "environment",
+    "foreach",
+    "schedule",
+]

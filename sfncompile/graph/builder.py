@@ -1,0 +1,150 @@
+"""Build the FlowGraph of a flow class (or file) by static analysis."""
+from __future__ import annotations
+
+import inspect
+from types import MappingProxyType
+from typing import Dict, Optional, Tuple
+
+from ..exceptions import FlowDefinitionError
+from ..flow.decorators import FLOW_DECORATORS_ATTR, STEP_DECORATORS_ATTR
+from ..flow.flowspec import FlowSpec, parameters_of
+from ..flow.parameters import reserved_parameter_names
+from ..flow.step import is_step
+from .ir import FlowGraph, ParameterSpec, freeze
+from .parse import ParsedStep, find_function, parse_step
+from .structure import analyze
+
+_CACHE: Dict[type, FlowGraph] = {}
+
+
+def _class_location(flow_cls: type) -> Tuple[str, int]:
+    module = inspect.getmodule(flow_cls)
+    file = getattr(module, "__file__", None) or "<unknown>"
+    line = 0
+    for value in vars(flow_cls).values():
+        if inspect.isfunction(value):
+            code = value.__code__
+            file = code.co_filename
+            line = code.co_firstlineno if not line else min(line, code.co_firstlineno)
+    return file, line
+
+
+def build_graph(flow_cls: type) -> FlowGraph:
+    """The immutable graph of ``flow_cls``; cached per class (classes are immutable enough)."""
+    cached = _CACHE.get(flow_cls)
+    if cached is not None:
+        return cached
+    if not (isinstance(flow_cls, type) and issubclass(flow_cls, FlowSpec)):
+        raise FlowDefinitionError(f"{flow_cls!r} is not a FlowSpec subclass", fix="subclass sfncompile.FlowSpec")
+    flow_file, flow_line = _class_location(flow_cls)
+    parsed: Dict[str, ParsedStep] = {}
+    seen_attrs = set()
+    for klass in flow_cls.__mro__:
+        if klass is FlowSpec or klass is object:
+            continue
+        for attr, func in vars(klass).items():
+            if attr in seen_attrs:
+                continue
+            seen_attrs.add(attr)
+            if not is_step(func):
+                continue
+            code = func.__code__
+            node = find_function(code.co_filename, klass.__name__, func.__name__, code.co_firstlineno)
+            decorators = {k: dict(v) for k, v in getattr(func, STEP_DECORATORS_ATTR).items()}
+            parsed[attr] = parse_step(node, code.co_filename, decorators)
+    # Source order (by file, then line) so output is stable and reads like the file.
+    ordered = dict(sorted(parsed.items(), key=lambda kv: (kv[1].file != flow_file, kv[1].file, kv[1].line)))
+    nodes = analyze(ordered, flow_file, flow_line)
+    params = _parameters(flow_cls, ordered, flow_file)
+    _check_decorator_combinations(ordered)
+    graph = FlowGraph(
+        name=flow_cls.__name__,
+        file=flow_file,
+        line=flow_line,
+        doc=inspect.getdoc(flow_cls) if flow_cls.__doc__ else None,
+        steps=MappingProxyType(nodes),
+        parameters=params,
+        flow_decorators=freeze(getattr(flow_cls, FLOW_DECORATORS_ATTR, {})),
+    )
+    _CACHE[flow_cls] = graph
+    return graph
+
+
+def _param_line(flow_cls: type, attr: str) -> int:
+    try:
+        lines, start = inspect.getsourcelines(flow_cls)
+    except (OSError, TypeError):
+        return 0
+    for i, text in enumerate(lines):
+        if text.strip().startswith(f"{attr} ") or text.strip().startswith(f"{attr}="):
+            return start + i
+    return start
+
+
+def _parameters(flow_cls: type, parsed: Dict[str, ParsedStep], flow_file: str) -> Tuple[ParameterSpec, ...]:
+    specs = []
+    artifacts: Dict[str, ParsedStep] = {}
+    for p in parsed.values():
+        for name, _line in p.assigned:
+            artifacts.setdefault(name, p)
+    reserved = reserved_parameter_names()
+    for pname, (attr, param) in parameters_of(flow_cls).items():
+        line = _param_line(flow_cls, attr)
+        for clash in (pname, attr):
+            if clash in parsed:
+                raise FlowDefinitionError(
+                    f"parameter '{pname}' has the same name as step '{clash}'",
+                    file=flow_file,
+                    line=line,
+                    fix="rename the parameter or the step",
+                )
+            if clash in reserved:
+                raise FlowDefinitionError(
+                    f"parameter name '{clash}' is reserved by sfncompile",
+                    file=flow_file,
+                    line=line,
+                    fix=f"choose another name; reserved: {', '.join(sorted(reserved))}",
+                )
+            if clash in artifacts:
+                step = artifacts[clash]
+                line_set = dict(step.assigned)[clash]
+                raise FlowDefinitionError(
+                    f"step '{step.name}' assigns self.{clash}, which is parameter '{pname}'",
+                    file=step.file,
+                    line=line_set,
+                    step=step.name,
+                    fix="parameters are read-only: store the new value under another name",
+                )
+        specs.append(
+            ParameterSpec(
+                name=pname,
+                attribute=attr,
+                type=param.type_name,
+                default=param.default,
+                required=param.required,
+                help=param.help,
+                is_file=param.is_file,
+                is_text=getattr(param, "is_text", True),
+                encoding=getattr(param, "encoding", "utf-8"),
+                line=line,
+            )
+        )
+    return tuple(specs)
+
+
+def _check_decorator_combinations(parsed: Dict[str, ParsedStep]) -> None:
+    for p in parsed.values():
+        if "foreach" in p.decorators and not p.foreach:
+            raise FlowDefinitionError(
+                "@foreach settings on a step that does not split with foreach=",
+                file=p.file,
+                line=p.line,
+                step=p.name,
+                fix="put @foreach(...) on the step that calls self.next(..., foreach='attr')",
+            )
+
+
+def build_graph_from_file(path: str, class_name: Optional[str] = None) -> FlowGraph:
+    from .loader import load_flow_class
+
+    return build_graph(load_flow_class(path, class_name))

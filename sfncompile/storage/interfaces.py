@@ -1,0 +1,127 @@
+"""The two storage interfaces every backend implements (local dir / S3, SQLite / DynamoDB).
+
+Everything above storage (runtime, scheduler, client, aws) talks only to these.
+Record dicts use the attribute names listed in docs/internals.md ("Metadata").
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, Dict, Iterator, List, Optional, Sequence
+
+# Run / task / attempt status values.
+RUNNING = "RUNNING"
+SUCCEEDED = "SUCCEEDED"
+FAILED = "FAILED"
+
+
+class ObjectStore(ABC):
+    """Bytes under '/'-separated keys relative to a root (a directory or s3://bucket/prefix).
+
+    Writes are atomic: a reader sees the whole object or nothing (rename locally,
+    one PUT / completed multipart upload on S3).
+    """
+
+    url: str
+
+    @abstractmethod
+    def put_bytes(self, key: str, data: bytes) -> None: ...
+
+    @abstractmethod
+    def put_file(self, key: str, path: str) -> None:
+        """Upload a local file (large objects: streamed, multipart in parallel on S3)."""
+
+    @abstractmethod
+    def get_bytes(self, key: str) -> bytes:
+        """The object's bytes; raises sfncompile.exceptions.NotFoundError if absent."""
+
+    @abstractmethod
+    def get_file(self, key: str, path: str) -> None:
+        """Download to a local file (large objects: ranged GETs in parallel on S3)."""
+
+    @abstractmethod
+    def exists(self, key: str) -> bool: ...
+
+    @abstractmethod
+    def list(self, prefix: str) -> Iterator[str]:
+        """Keys that start with ``prefix`` (relative to the root), in no particular order."""
+
+    def local_path(self, key: str) -> Optional[str]:
+        """A path readable in place (local backend), else None. Lets readers avoid copies."""
+        return None
+
+
+class MetadataStore(ABC):
+    """Runs, tasks and attempts. Listing a flow's runs or a run's tasks is one query."""
+
+    url: str
+
+    @abstractmethod
+    def create_run(
+        self,
+        flow: str,
+        run_id: str,
+        *,
+        username: str,
+        namespace: str,
+        tags: Sequence[str] = (),
+        parameters: Optional[Dict[str, Any]] = None,
+        origin_run_id: Optional[str] = None,
+        status: str = RUNNING,
+        created_at: Optional[str] = None,
+    ) -> None:
+        """Create the run (idempotent: creating an existing run id keeps the first record)."""
+
+    @abstractmethod
+    def update_run(self, flow: str, run_id: str, **fields: Any) -> None:
+        """Set fields: status, finished_at, failed_step, error, tags."""
+
+    @abstractmethod
+    def get_run(self, flow: str, run_id: str) -> Optional[Dict[str, Any]]: ...
+
+    @abstractmethod
+    def list_runs(self, flow: str) -> List[Dict[str, Any]]:
+        """The flow's runs, newest first."""
+
+    @abstractmethod
+    def list_flows(self) -> List[str]: ...
+
+    @abstractmethod
+    def start_attempt(
+        self,
+        flow: str,
+        run_id: str,
+        step: str,
+        task_id: str,
+        attempt: int,
+        *,
+        started_at: Optional[str] = None,
+        info: Optional[Dict[str, Any]] = None,
+    ) -> None:
+        """Record an attempt as RUNNING (and the task, if new)."""
+
+    @abstractmethod
+    def finish_attempt(
+        self,
+        flow: str,
+        run_id: str,
+        step: str,
+        task_id: str,
+        attempt: int,
+        *,
+        status: str,
+        finished_at: Optional[str] = None,
+        cardinality: Optional[int] = None,
+        choice: Optional[str] = None,
+        error: Optional[str] = None,
+    ) -> None:
+        """Close an attempt; on SUCCEEDED the task's successful_attempt, cardinality, choice are set."""
+
+    @abstractmethod
+    def get_task(self, flow: str, run_id: str, step: str, task_id: str) -> Optional[Dict[str, Any]]: ...
+
+    @abstractmethod
+    def list_tasks(self, flow: str, run_id: str, step: Optional[str] = None) -> List[Dict[str, Any]]:
+        """Task records of a run (optionally one step), each with flow, run_id, step, task_id."""
+
+    @abstractmethod
+    def list_attempts(self, flow: str, run_id: str, step: str, task_id: str) -> List[Dict[str, Any]]: ...

@@ -1,6 +1,7 @@
 """Build the FlowGraph of a flow class (or file) by static analysis."""
 from __future__ import annotations
 
+import ast
 import inspect
 from types import MappingProxyType
 from typing import Dict, Optional, Tuple
@@ -11,7 +12,7 @@ from ..flow.flowspec import FlowSpec, parameters_of
 from ..flow.parameters import reserved_parameter_names
 from ..flow.step import is_step
 from .ir import FlowGraph, ParameterSpec, freeze
-from .parse import ParsedStep, find_function, parse_step
+from .parse import ParsedStep, find_function, parse_file, parse_step
 from .structure import analyze
 
 _CACHE: Dict[type, FlowGraph] = {}
@@ -54,6 +55,10 @@ def build_graph(flow_cls: type) -> FlowGraph:
             parsed[attr] = parse_step(node, code.co_filename, decorators)
     # Source order (by file, then line) so output is stable and reads like the file.
     ordered = dict(sorted(parsed.items(), key=lambda kv: (kv[1].file != flow_file, kv[1].file, kv[1].line)))
+    class_node = _class_node(flow_cls, flow_file, flow_line)
+    if class_node is not None:
+        flow_line = class_node.lineno
+        _check_shadowed_names(class_node, flow_file)
     nodes = analyze(ordered, flow_file, flow_line)
     params = _parameters(flow_cls, ordered, flow_file)
     _check_decorator_combinations(ordered)
@@ -68,6 +73,41 @@ def build_graph(flow_cls: type) -> FlowGraph:
     )
     _CACHE[flow_cls] = graph
     return graph
+
+
+def _class_node(flow_cls: type, flow_file: str, near_line: int) -> Optional[ast.ClassDef]:
+    """The class statement (for its line and for names the class body defines twice)."""
+    try:
+        tree = parse_file(flow_file)
+    except (OSError, SyntaxError):
+        return None
+    found = [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name == flow_cls.__name__]
+    before = [n for n in found if n.lineno <= near_line] or found
+    return max(before, key=lambda n: n.lineno) if before else None
+
+
+def _check_shadowed_names(class_node: ast.ClassDef, flow_file: str) -> None:
+    """A name bound twice in the class body (a Parameter and a step) loses one silently: say so."""
+    bound: Dict[str, int] = {}
+    for item in class_node.body:
+        names: Tuple[str, ...] = ()
+        if isinstance(item, ast.Assign):
+            names = tuple(t.id for t in item.targets if isinstance(t, ast.Name))
+        elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+            names = (item.target.id,)
+        elif isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            names = (item.name,)
+        for name in names:
+            if name in bound:
+                raise FlowDefinitionError(
+                    f"'{name}' is defined twice in the flow class (line {bound[name]} and line {item.lineno}); "
+                    f"a parameter and a step cannot share a name",
+                    file=flow_file,
+                    line=item.lineno,
+                    step=name if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) else None,
+                    fix="rename the parameter or the step",
+                )
+            bound[name] = item.lineno
 
 
 def _param_line(flow_cls: type, attr: str) -> int:

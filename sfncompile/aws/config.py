@@ -1,0 +1,142 @@
+"""The AWS configuration file: where the infra stack's resources are.
+
+Written by `sfncompile configure --stack NAME` from the stack's outputs and
+validated with a JSON Schema on every read, so a hand-edited file fails early
+with a message that says which key is wrong.
+"""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Dict, Mapping, Optional
+
+from ..exceptions import ConfigError
+
+# config key -> CloudFormation output of the infra stack (docs/internals.md).
+OUTPUT_KEYS: Dict[str, str] = {
+    "bucket": "DatastoreBucketName",
+    "prefix": "DatastorePrefix",
+    "table": "MetadataTableName",
+    "job_queue": "JobQueueArn",
+    "job_definition": "JobDefinitionArn",
+    "job_role_arn": "JobRoleArn",
+    "execution_role_arn": "ExecutionRoleArn",
+    "state_machine_role_arn": "StateMachineRoleArn",
+    "scheduler_role_arn": "SchedulerRoleArn",
+    "batch_log_group": "BatchLogGroupName",
+    "state_machine_log_group": "StateMachineLogGroupArn",
+    "image": "RuntimeImageUri",
+    "state_machine_prefix": "StateMachinePrefix",
+}
+
+_ARN = {"type": "string", "pattern": "^arn:aws[a-z-]*:"}
+_NAME = {"type": "string", "minLength": 1}
+
+SCHEMA: Dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "sfncompile AWS configuration",
+    "type": "object",
+    "required": ["region", "bucket", "table", "job_queue", "job_definition", "state_machine_role_arn"],
+    "properties": {
+        "region": {"type": "string", "pattern": "^[a-z]{2}(-[a-z]+)+-\\d$"},
+        "stack": _NAME,
+        "bucket": {"type": "string", "pattern": "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"},
+        "prefix": {"type": "string"},
+        "table": _NAME,
+        "job_queue": _NAME,
+        "job_definition": _NAME,
+        "job_role_arn": _ARN,
+        "execution_role_arn": _ARN,
+        "state_machine_role_arn": _ARN,
+        "scheduler_role_arn": _ARN,
+        "batch_log_group": _NAME,
+        "state_machine_log_group": _ARN,
+        "image": _NAME,
+        "state_machine_prefix": {"type": "string", "pattern": "^[A-Za-z0-9_-]*$", "maxLength": 40},
+        "endpoint_url": {"type": "string"},
+    },
+    "additionalProperties": False,
+}
+
+HOW_TO_CONFIGURE = (
+    "deploy the infrastructure once (`cd infra && cdk deploy -c stage=dev`), then run "
+    "`sfncompile configure --stack sfncompile-dev`"
+)
+
+
+def config_path() -> str:
+    return os.environ.get("SFNCOMPILE_CONFIG") or os.path.join(os.path.expanduser("~"), ".sfncompile", "config.json")
+
+
+def validate(config: Mapping[str, Any], source: str = "config") -> Dict[str, Any]:
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(SCHEMA)
+    errors = sorted(validator.iter_errors(dict(config)), key=lambda e: list(e.path))
+    if errors:
+        first = errors[0]
+        where = ".".join(str(p) for p in first.path) or "(top level)"
+        raise ConfigError(f"{source}: {where}: {first.message}", fix=HOW_TO_CONFIGURE)
+    return dict(config)
+
+
+def load_config(path: Optional[str] = None, *, required: bool = True) -> Optional[Dict[str, Any]]:
+    path = path or config_path()
+    if not os.path.exists(path):
+        if not required:
+            return None
+        raise ConfigError(f"no AWS configuration at {path}", fix=HOW_TO_CONFIGURE)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path} is not valid JSON: {exc}", fix=HOW_TO_CONFIGURE) from None
+    return validate(data, source=path)
+
+
+def save_config(config: Mapping[str, Any], path: Optional[str] = None) -> str:
+    path = path or config_path()
+    data = validate(config)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=2, sort_keys=True)
+        fh.write("\n")
+    os.replace(tmp, path)
+    return path
+
+
+def from_stack_outputs(outputs: Mapping[str, str], *, stack: str, region: str) -> Dict[str, Any]:
+    """Map a stack's outputs to config keys; a missing output is an error naming it."""
+    missing = [out for key, out in OUTPUT_KEYS.items() if out not in outputs and key != "state_machine_log_group"]
+    if missing:
+        raise ConfigError(
+            f"stack {stack} has no output(s) {', '.join(missing)}",
+            fix="deploy the sfncompile infra stack from this version (`cd infra && cdk deploy`)",
+        )
+    config: Dict[str, Any] = {"region": region, "stack": stack}
+    for key, out in OUTPUT_KEYS.items():
+        if out in outputs:
+            config[key] = outputs[out]
+    return validate(config, source=f"stack {stack}")
+
+
+def datastore_url(config: Mapping[str, Any]) -> str:
+    prefix = (config.get("prefix") or "").strip("/")
+    return f"s3://{config['bucket']}/{prefix}" if prefix else f"s3://{config['bucket']}"
+
+
+def metadata_url(config: Mapping[str, Any]) -> str:
+    return f"dynamodb:{config['table']}"
+
+
+def substitutions(config: Mapping[str, Any], flow_name: str) -> Dict[str, str]:
+    """Values for the compiled definition's ${Placeholder}s (docs/internals.md)."""
+    return {
+        "JobQueue": config["job_queue"],
+        "JobDefinition": config["job_definition"],
+        "MetadataTable": config["table"],
+        "DatastoreBucket": config["bucket"],
+        "DatastorePrefix": (config.get("prefix") or "").strip("/"),
+        "FlowName": flow_name,
+    }

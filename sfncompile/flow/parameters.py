@@ -82,7 +82,7 @@ class Parameter:
     def coerce(self, value: Any, *, source: str = "value") -> Any:
         """Turn a supplied value (string from a CLI, or JSON value) into the declared type."""
         try:
-            return _coerce(self.type_name, value)
+            return coerce_value(self.type_name, value)
         except (ValueError, TypeError) as exc:
             raise ParameterError(
                 f"parameter '{self.name}': {source} {value!r} is not a valid {self.type_name} ({exc})",
@@ -174,7 +174,7 @@ _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
 
 
-def _coerce(type_name: str, value: Any) -> Any:
+def coerce_value(type_name: str, value: Any) -> Any:
     if type_name == "json":
         return json.loads(value) if isinstance(value, str) else json.loads(json.dumps(value))
     if type_name == "str":

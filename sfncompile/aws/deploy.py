@@ -1,0 +1,152 @@
+"""`sfncompile deploy`: check → compile → package → job definition → state machine → schedule.
+
+Every stage compares before it writes, so redeploying an unchanged flow changes
+nothing and says so.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Mapping, Optional
+
+from ..exceptions import CompileError
+from . import config as cfg
+from . import jobdef, schedule, statemachine
+from .manifest import write_manifest
+from .package import build_package
+from .session import client
+
+NAME_LIMIT = 80
+
+
+@dataclass
+class DeployResult:
+    name: str
+    state_machine_arn: str = ""
+    changes: List[str] = field(default_factory=list)
+    warnings: List[str] = field(default_factory=list)
+    definition: Optional[Dict[str, Any]] = None
+    dry_run: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.changes)
+
+
+def deployment_name(config: Mapping[str, Any], flow: str, name: Optional[str]) -> str:
+    chosen = name or f"{config.get('state_machine_prefix', '')}{flow}"
+    if len(chosen) > NAME_LIMIT:
+        raise CompileError(
+            f"state machine name {chosen!r} is {len(chosen)} characters; Step Functions allows {NAME_LIMIT}",
+            fix="pass a shorter --name",
+        )
+    return chosen
+
+
+def parse_tags(pairs: List[str]) -> Dict[str, str]:
+    tags = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise CompileError(f"tag {pair!r} is not key=value", fix="pass --tag team=ml")
+        tags[key] = value
+    return tags
+
+
+def deploy(
+    flow_file: str,
+    *,
+    flow_name: Optional[str] = None,
+    name: Optional[str] = None,
+    tags: Optional[Mapping[str, str]] = None,
+    dry_run: bool = False,
+    config: Optional[Mapping[str, Any]] = None,
+    say: Callable[[str], None] = lambda _msg: None,
+) -> DeployResult:
+    from ..compiler import CompileSettings, compile_flow, substitute
+    from ..graph import build_graph_from_file
+    from ..graph.schema import parameters_schema
+    from ..storage.factory import open_stores
+
+    config = dict(config or cfg.load_config())
+    graph = build_graph_from_file(flow_file, flow_name)
+    sm_name = deployment_name(config, graph.name, name)
+    result = DeployResult(name=sm_name, dry_run=dry_run)
+    compiled = compile_flow(graph, CompileSettings(state_machine_name=sm_name))
+    result.warnings = [str(w) for w in compiled.warnings]
+    package = build_package(flow_file)
+    stores = open_stores(cfg.datastore_url(config), cfg.metadata_url(config))
+    code_key = stores.artifacts.code_key(graph.name, package.sha256)
+    code_url = f"{cfg.datastore_url(config).rstrip('/')}/{code_key}"
+    if dry_run:
+        subs = cfg.substitutions(config, graph.name)
+        for step in compiled.job_definitions:
+            subs[f"JobDefinition_{step}"] = f"{sm_name}-{step}"
+        result.definition = substitute(compiled.definition, subs)
+        result.state_machine_arn = statemachine.state_machine_arn(config, sm_name)
+        say(f"dry run: would deploy {graph.name} as {sm_name} (code {package.sha256[:12]}, {len(package.files)} files)")
+        return result
+
+    if not stores.objects.exists(code_key):
+        stores.artifacts.put_code(graph.name, package.data)
+        result.changes.append(f"uploaded code package {package.sha256[:12]} ({len(package.files)} files)")
+    say(f"code package {package.sha256[:12]}: {'uploaded' if result.changes else 'unchanged'}")
+
+    batch = client("batch", config)
+    base = jobdef.base_definition(batch, config["job_definition"])
+    environment = jobdef.job_environment(
+        flow=graph.name,
+        flow_file=package.flow_file,
+        code_url=code_url,
+        code_sha=package.sha256,
+        datastore=cfg.datastore_url(config),
+        metadata=cfg.metadata_url(config),
+    )
+    jd_tags = {statemachine.FLOW_TAG: graph.name}
+    subs = cfg.substitutions(config, graph.name)
+    jd_arn, registered = jobdef.ensure_job_definition(
+        batch, sm_name, base, jobdef.flow_container_properties(base, environment), jd_tags
+    )
+    subs["JobDefinition"] = jd_arn
+    if registered:
+        result.changes.append(f"registered job definition {jd_arn.rsplit('/', 1)[-1]}")
+    for step, image in sorted(compiled.job_definitions.items()):
+        arn, reg = jobdef.ensure_job_definition(
+            batch, f"{sm_name}-{step}", base, jobdef.flow_container_properties(base, environment, image), jd_tags
+        )
+        subs[f"JobDefinition_{step}"] = arn
+        if reg:
+            result.changes.append(f"registered job definition {arn.rsplit('/', 1)[-1]} (image {image})")
+
+    definition = substitute(compiled.definition, subs)
+    result.definition = definition
+    sm_tags = {statemachine.FLOW_TAG: graph.name, statemachine.CODE_TAG: package.sha256[:12], **(tags or {})}
+    sfn = client("stepfunctions", config)
+    arn, action = statemachine.ensure_state_machine(sfn, config, sm_name, json.dumps(definition), sm_tags)
+    result.state_machine_arn = arn
+    if action != "unchanged":
+        result.changes.append(f"{action} state machine {sm_name}")
+    say(f"state machine {sm_name}: {action}")
+
+    manifest = {
+        "flow": graph.name,
+        "name": sm_name,
+        "state_machine_arn": arn,
+        "flow_file": package.flow_file,
+        "code_sha256": package.sha256,
+        "parameters_schema": parameters_schema(graph),
+        "parameters": [{"name": p.name, "type": p.type, "help": p.help, "required": p.required,
+                        "default": p.default} for p in graph.parameters],
+        "steps": [n.name for n in graph],
+        "schedule": dict(graph.flow_decorators["schedule"]) if "schedule" in graph.flow_decorators else None,
+    }
+    if write_manifest(stores.objects, graph.name, sm_name, manifest):
+        result.changes.append("wrote deploy manifest")
+
+    sched = manifest["schedule"]
+    action = schedule.sync_schedule(
+        client("scheduler", config), sm_name, sched, arn, config.get("scheduler_role_arn")
+    )
+    if action not in ("unchanged", "none"):
+        result.changes.append(f"{action} schedule" + (f" cron({sched['cron']}) {sched['timezone']}" if sched else ""))
+    return result

@@ -1,0 +1,100 @@
+"""Operations on a deployed flow's executions: status, terminate, redrive, delete the deployment."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Dict, Mapping, Optional
+
+from ..exceptions import NotFoundError
+from . import config as cfg
+from . import schedule, statemachine
+from .errors import aws_errors
+from .manifest import find_manifest, manifest_key
+from .session import client
+
+
+def _execution_arn(flow: str, run_id: str, config: Mapping[str, Any], name: Optional[str]) -> str:
+    from ..storage.factory import open_stores
+
+    if not run_id.startswith("sfn-"):
+        raise NotFoundError(
+            f"{flow}/{run_id} is not a Step Functions run", fix="Step Functions run ids start with sfn-"
+        )
+    stores = open_stores(cfg.datastore_url(config), cfg.metadata_url(config))
+    manifest = find_manifest(stores.objects, flow, name, config.get("state_machine_prefix", ""))
+    return statemachine.execution_arn(config, manifest["name"], run_id[len("sfn-"):])
+
+
+def execution_status(flow: str, run_id: str, *, config: Optional[Mapping[str, Any]] = None,
+                     name: Optional[str] = None) -> Optional[Dict[str, Any]]:
+    """describe_execution of a run, or None when Step Functions does not know it."""
+    from botocore.exceptions import ClientError
+
+    config = dict(config or cfg.load_config())
+    arn = _execution_arn(flow, run_id, config, name)
+    try:
+        return client("stepfunctions", config).describe_execution(executionArn=arn)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ExecutionDoesNotExist":
+            return None
+        raise
+
+
+def terminate(flow: str, run_id: str, *, config: Optional[Mapping[str, Any]] = None,
+              name: Optional[str] = None) -> str:
+    from ..storage.factory import open_stores
+
+    config = dict(config or cfg.load_config())
+    arn = _execution_arn(flow, run_id, config, name)
+    with aws_errors(f"stop {flow}/{run_id}"):
+        client("stepfunctions", config).stop_execution(
+            executionArn=arn, error="sfncompile.Terminated", cause="terminated by the user"
+        )
+    stores = open_stores(cfg.datastore_url(config), cfg.metadata_url(config))
+    stores.metadata.update_run(
+        flow, run_id, status="FAILED", error="terminated by the user",
+        finished_at=datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+    )
+    return arn
+
+
+def redrive(flow: str, run_id: str, *, config: Optional[Mapping[str, Any]] = None,
+            name: Optional[str] = None) -> str:
+    """Step Functions' redrive: failed and unfinished states run again; finished ones do not."""
+    from ..storage.factory import open_stores
+
+    config = dict(config or cfg.load_config())
+    arn = _execution_arn(flow, run_id, config, name)
+    with aws_errors(f"redrive {flow}/{run_id}"):
+        client("stepfunctions", config).redrive_execution(executionArn=arn)
+    stores = open_stores(cfg.datastore_url(config), cfg.metadata_url(config))
+    stores.metadata.update_run(flow, run_id, status="RUNNING", failed_step=None, error=None, finished_at=None)
+    return arn
+
+
+def delete_deployment(flow: str, *, config: Optional[Mapping[str, Any]] = None,
+                      name: Optional[str] = None) -> Dict[str, bool]:
+    """Remove the state machine and its schedule; runs and artifacts stay."""
+    from ..storage.factory import open_stores
+
+    config = dict(config or cfg.load_config())
+    sm_name = name or f"{config.get('state_machine_prefix', '')}{flow}"
+    arn = statemachine.state_machine_arn(config, sm_name)
+    removed_schedule = schedule.sync_schedule(client("scheduler", config), sm_name, None, arn, None) == "deleted"
+    removed_machine = statemachine.delete_state_machine(client("stepfunctions", config), arn)
+    stores = open_stores(cfg.datastore_url(config), cfg.metadata_url(config))
+    key = manifest_key(flow, sm_name)
+    had_manifest = stores.objects.exists(key)
+    if had_manifest:
+        # The manifest only describes a live deployment; an absent one means "not deployed".
+        stores.objects.put_bytes(key + ".deleted", stores.objects.get_bytes(key))
+        _delete_object(stores.objects, key)
+    if not (removed_machine or removed_schedule or had_manifest):
+        raise NotFoundError(f"flow {flow} is not deployed as {sm_name}", fix="see `sfncompile deployments`")
+    return {"state_machine": removed_machine, "schedule": removed_schedule}
+
+
+def _delete_object(objects: Any, key: str) -> None:
+    delete = getattr(objects, "delete", None)
+    if delete is None:
+        raise NotImplementedError("this object store cannot delete")
+    delete(key)

@@ -1,0 +1,39 @@
+"""The deploy manifest: what `trigger`, `runs --wait` and `delete` need to know about a deployment.
+
+Stored beside the flow's data (``<root>/<Flow>/deployments/<name>.json``) so that
+a user with only the flow's name (no file) can trigger it with typed parameters.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, Optional
+
+from ..exceptions import NotFoundError
+
+
+def manifest_key(flow: str, name: str) -> str:
+    return f"{flow}/deployments/{name}.json"
+
+
+def write_manifest(objects: Any, flow: str, name: str, manifest: Dict[str, Any]) -> bool:
+    """Write when changed; returns True if written."""
+    key = manifest_key(flow, name)
+    data = json.dumps(manifest, indent=2, sort_keys=True).encode()
+    if objects.exists(key) and objects.get_bytes(key) == data:
+        return False
+    objects.put_bytes(key, data)
+    return True
+
+
+def read_manifest(objects: Any, flow: str, name: str) -> Dict[str, Any]:
+    key = manifest_key(flow, name)
+    if not objects.exists(key):
+        raise NotFoundError(
+            f"flow {flow} is not deployed as {name}",
+            fix=f"deploy it first: `sfncompile deploy path/to/{flow.lower()}.py`, or pass --name",
+        )
+    return json.loads(objects.get_bytes(key))
+
+
+def find_manifest(objects: Any, flow: str, name: Optional[str], prefix: str) -> Dict[str, Any]:
+    return read_manifest(objects, flow, name or f"{prefix}{flow}")

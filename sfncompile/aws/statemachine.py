@@ -1,0 +1,129 @@
+"""Create, update, list and delete the state machines of deployed flows."""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+from .errors import aws_errors
+
+FLOW_TAG = "sfncompile:flow"
+CODE_TAG = "sfncompile:code"
+
+
+def account_of(config: Mapping[str, Any]) -> str:
+    """The account id, read from any ARN in the config (no STS call needed)."""
+    for key in ("state_machine_role_arn", "job_queue", "job_role_arn"):
+        value = config.get(key) or ""
+        parts = value.split(":")
+        if value.startswith("arn:") and len(parts) > 4 and parts[4]:
+            return parts[4]
+    from ..exceptions import ConfigError
+
+    raise ConfigError("cannot tell the AWS account from the config", fix="rerun `sfncompile configure --stack ...`")
+
+
+def partition_of(config: Mapping[str, Any]) -> str:
+    arn = config.get("state_machine_role_arn", "arn:aws:")
+    return arn.split(":")[1] or "aws"
+
+
+def state_machine_arn(config: Mapping[str, Any], name: str) -> str:
+    return f"arn:{partition_of(config)}:states:{config['region']}:{account_of(config)}:stateMachine:{name}"
+
+
+def execution_arn(config: Mapping[str, Any], name: str, execution: str) -> str:
+    return f"arn:{partition_of(config)}:states:{config['region']}:{account_of(config)}:execution:{name}:{execution}"
+
+
+def describe(sfn: Any, arn: str) -> Optional[Dict[str, Any]]:
+    from botocore.exceptions import ClientError
+
+    try:
+        return sfn.describe_state_machine(stateMachineArn=arn)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("StateMachineDoesNotExist", "ResourceNotFound"):
+            return None
+        raise
+
+
+def _same_definition(a: str, b: str) -> bool:
+    try:
+        return json.loads(a) == json.loads(b)
+    except (TypeError, ValueError):
+        return a == b
+
+
+def ensure_state_machine(
+    sfn: Any,
+    config: Mapping[str, Any],
+    name: str,
+    definition: str,
+    tags: Mapping[str, str],
+) -> Tuple[str, str]:
+    """(ARN, 'created' | 'updated' | 'unchanged'); a change publishes a new version."""
+    arn = state_machine_arn(config, name)
+    role = config["state_machine_role_arn"]
+    logging = _logging(config)
+    with aws_errors(f"describe state machine {name}"):
+        current = describe(sfn, arn)
+    if current is None:
+        request: Dict[str, Any] = {
+            "name": name,
+            "definition": definition,
+            "roleArn": role,
+            "type": "STANDARD",
+            "tags": [{"key": k, "value": v} for k, v in sorted(tags.items())],
+            "publish": True,
+        }
+        if logging:
+            request["loggingConfiguration"] = logging
+        with aws_errors(f"create state machine {name}"):
+            arn = sfn.create_state_machine(**request)["stateMachineArn"]
+        return arn, "created"
+    if _same_definition(current["definition"], definition) and current.get("roleArn") == role:
+        _retag(sfn, arn, tags)
+        return arn, "unchanged"
+    request = {"stateMachineArn": arn, "definition": definition, "roleArn": role, "publish": True}
+    if logging:
+        request["loggingConfiguration"] = logging
+    with aws_errors(f"update state machine {name}"):
+        sfn.update_state_machine(**request)
+    _retag(sfn, arn, tags)
+    return arn, "updated"
+
+
+def _retag(sfn: Any, arn: str, tags: Mapping[str, str]) -> None:
+    with aws_errors("tag state machine"):
+        current = {t["key"]: t["value"] for t in sfn.list_tags_for_resource(resourceArn=arn).get("tags", [])}
+        if any(current.get(k) != v for k, v in tags.items()):
+            sfn.tag_resource(resourceArn=arn, tags=[{"key": k, "value": v} for k, v in sorted(tags.items())])
+
+
+def _logging(config: Mapping[str, Any]) -> Optional[Dict[str, Any]]:
+    group = config.get("state_machine_log_group")
+    if not group:
+        return None
+    arn = group if group.endswith(":*") else f"{group}:*"
+    return {"level": "ERROR", "includeExecutionData": False, "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": arn}}]}
+
+
+def list_deployments(sfn: Any, prefix: str = "") -> List[Dict[str, Any]]:
+    """State machines tagged as sfncompile flows (optionally with a name prefix)."""
+    found = []
+    with aws_errors("list state machines"):
+        for page in sfn.get_paginator("list_state_machines").paginate():
+            for machine in page.get("stateMachines", []):
+                if prefix and not machine["name"].startswith(prefix):
+                    continue
+                tags = {t["key"]: t["value"] for t in sfn.list_tags_for_resource(resourceArn=machine["stateMachineArn"]).get("tags", [])}
+                if FLOW_TAG in tags:
+                    found.append({**machine, "flow": tags[FLOW_TAG], "tags": tags})
+    return sorted(found, key=lambda m: m["name"])
+
+
+def delete_state_machine(sfn: Any, arn: str) -> bool:
+    with aws_errors("delete state machine"):
+        if describe(sfn, arn) is None:
+            return False
+        sfn.delete_state_machine(stateMachineArn=arn)
+    return True

@@ -1,0 +1,146 @@
+"""`sfncompile trigger`: typed, validated parameters → StartExecution; `--wait` follows the run."""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable, Dict, List, Mapping, Optional
+
+from ..exceptions import ParameterError
+from . import config as cfg
+from .errors import aws_errors
+from .manifest import find_manifest
+from .session import client
+
+
+def parse_parameter_args(args: List[str]) -> Dict[str, str]:
+    """`--alpha 0.3 --grid '[1,2]'` / `--alpha=0.3` → {"alpha": "0.3", ...} (values still strings)."""
+    values: Dict[str, str] = {}
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if not arg.startswith("--") or arg == "--":
+            raise ParameterError(f"unexpected argument {arg!r}", fix="pass parameters as --name value")
+        key, sep, value = arg[2:].partition("=")
+        if not sep:
+            if i + 1 >= len(args) or args[i + 1].startswith("--"):
+                raise ParameterError(f"parameter --{key} needs a value", fix=f"pass --{key} VALUE")
+            value = args[i + 1]
+            i += 1
+        values[key.replace("-", "_") if key.replace("-", "_") not in values else key] = value
+        i += 1
+    return values
+
+
+def typed_parameters(manifest: Mapping[str, Any], raw: Mapping[str, Any]) -> Dict[str, Any]:
+    """Coerce CLI strings by the declared types, then check against the flow's JSON Schema."""
+    from ..flow.parameters import coerce_value
+    from ..graph.schema import validate_parameters
+
+    declared = {p["name"]: p for p in manifest["parameters"]}
+    typed: Dict[str, Any] = {}
+    for name, value in raw.items():
+        spec = declared.get(name)
+        if spec is None:
+            typed[name] = value  # the schema rejects it with the list of known parameters
+            continue
+        try:
+            typed[name] = coerce_value(spec["type"], value)
+        except (TypeError, ValueError) as exc:
+            raise ParameterError(
+                f"parameter '{name}': {value!r} is not a valid {spec['type']} ({exc})", fix=f"pass --{name} VALUE"
+            ) from None
+    validate_parameters(manifest["parameters_schema"], typed, manifest["flow"])
+    return typed
+
+
+def new_execution_name() -> str:
+    """Sortable and unique: the run id will be sfn-<this>."""
+    now = datetime.now(timezone.utc)
+    return now.strftime("%Y%m%dT%H%M%S") + f"{now.microsecond // 1000:03d}-" + secrets.token_hex(3)
+
+
+@dataclass
+class Triggered:
+    flow: str
+    run_id: str
+    execution_arn: str
+
+
+def trigger(
+    flow: str,
+    raw_parameters: Mapping[str, Any],
+    *,
+    name: Optional[str] = None,
+    tags: Optional[List[str]] = None,
+    config: Optional[Mapping[str, Any]] = None,
+) -> Triggered:
+    from ..storage.factory import open_stores
+
+    config = dict(config or cfg.load_config())
+    stores = open_stores(cfg.datastore_url(config), cfg.metadata_url(config))
+    manifest = find_manifest(stores.objects, flow, name, config.get("state_machine_prefix", ""))
+    parameters = typed_parameters(manifest, raw_parameters)
+    execution = new_execution_name()
+    run_id = f"sfn-{execution}"
+    username = os.environ.get("SFNCOMPILE_USERNAME") or os.environ.get("USER") or "unknown"
+    stores.metadata.create_run(
+        flow,
+        run_id,
+        username=username,
+        namespace=f"user:{username}",
+        tags=list(tags or []),
+        parameters=parameters,
+    )
+    sfn = client("stepfunctions", config)
+    with aws_errors(f"start an execution of {manifest['name']}"):
+        response = sfn.start_execution(
+            stateMachineArn=manifest["state_machine_arn"],
+            name=execution,
+            input=json.dumps({"parameters": parameters}),
+        )
+    return Triggered(flow=flow, run_id=run_id, execution_arn=response["executionArn"])
+
+
+TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+
+
+def wait_for(
+    triggered: Triggered,
+    *,
+    config: Optional[Mapping[str, Any]] = None,
+    poll_seconds: float = 2.0,
+    timeout_seconds: Optional[float] = None,
+    say: Callable[[str], None] = print,
+) -> str:
+    """Follow an execution: print progress when it changes; return its final status."""
+    from ..storage.factory import open_stores
+
+    config = dict(config or cfg.load_config())
+    stores = open_stores(cfg.datastore_url(config), cfg.metadata_url(config))
+    sfn = client("stepfunctions", config)
+    began = time.monotonic()
+    last = ""
+    while True:
+        with aws_errors("describe execution"):
+            status = sfn.describe_execution(executionArn=triggered.execution_arn)["status"]
+        tasks = stores.metadata.list_tasks(triggered.flow, triggered.run_id)
+        done: Dict[str, int] = {}
+        running: Dict[str, int] = {}
+        for task in tasks:
+            bucket = done if task.get("status") == "SUCCEEDED" else running
+            bucket[task["step"]] = bucket.get(task["step"], 0) + 1
+        line = f"{status.lower()}: " + (", ".join(f"{s} {n} done" for s, n in done.items()) or "starting")
+        if running:
+            line += "; running: " + ", ".join(f"{s} ({n})" for s, n in running.items())
+        if line != last:
+            say(line)
+            last = line
+        if status in TERMINAL:
+            return status
+        if timeout_seconds is not None and time.monotonic() - began > timeout_seconds:
+            return status
+        time.sleep(poll_seconds)

@@ -1,0 +1,145 @@
+"""AWS commands: configure, deploy, trigger, terminate, redrive, deployments, delete."""
+from __future__ import annotations
+
+import sys
+from typing import List, Optional, Tuple
+
+import click
+
+
+def _split_pathspec(pathspec: str) -> Tuple[str, str]:
+    parts = pathspec.strip("/").split("/")
+    if len(parts) != 2 or not all(parts):
+        raise click.UsageError(f"expected Flow/run_id, got {pathspec!r}")
+    return parts[0], parts[1]
+
+
+@click.command("configure")
+@click.option("--stack", required=True, help="Name of the deployed infra stack, e.g. sfncompile-dev.")
+@click.option("--region", default=None, help="AWS region of the stack (default: your AWS configuration's).")
+@click.option("--config-file", default=None, help="Where to write the config (default: $SFNCOMPILE_CONFIG or ~/.sfncompile/config.json).")
+def configure(stack: str, region: Optional[str], config_file: Optional[str]) -> None:
+    """Read the infra stack's outputs into sfncompile's config file."""
+    from ..aws.configure import configure_from_stack
+
+    path, config = configure_from_stack(stack, region=region, path=config_file)
+    click.echo(f"wrote {path}: bucket {config['bucket']}, table {config['table']}, region {config['region']}")
+
+
+@click.command("deploy")
+@click.argument("flow_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--flow", "flow_name", default=None, help="Class name, when the file defines several flows.")
+@click.option("--name", default=None, help="State machine name (default: <stack prefix><Flow>).")
+@click.option("--tag", "tags", multiple=True, help="Tag the state machine: --tag team=ml (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Check, compile and package; change nothing on AWS.")
+def deploy_cmd(flow_file: str, flow_name: Optional[str], name: Optional[str], tags: Tuple[str, ...], dry_run: bool) -> None:
+    """Deploy a flow: code package to S3, job definition, state machine, schedule."""
+    from ..aws.deploy import deploy, parse_tags
+
+    result = deploy(flow_file, flow_name=flow_name, name=name, tags=parse_tags(list(tags)), dry_run=dry_run,
+                    say=lambda m: click.echo(m, err=True))
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if dry_run:
+        click.echo(f"dry run: nothing changed; state machine would be {result.state_machine_arn}")
+        return
+    if result.changed:
+        for change in result.changes:
+            click.echo(f"  {change}")
+        click.echo(f"deployed {result.state_machine_arn}")
+    else:
+        click.echo(f"unchanged: {result.state_machine_arn} is up to date")
+
+
+@click.command("trigger", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("flow")
+@click.option("--name", default=None, help="Deployment (state machine) name, if not the default.")
+@click.option("--tag", "tags", multiple=True, help="Tag the run (repeatable).")
+@click.option("--wait", is_flag=True, help="Follow the run until it ends; exit 1 if it fails.")
+@click.pass_context
+def trigger_cmd(ctx: click.Context, flow: str, name: Optional[str], tags: Tuple[str, ...], wait: bool) -> None:
+    """Start a deployed flow: sfncompile trigger TrainFlow --alpha 0.3 [--wait].
+
+    Parameters are checked against the flow's JSON Schema before anything starts.
+    """
+    from ..aws.trigger import parse_parameter_args, trigger, wait_for
+
+    triggered = trigger(flow, parse_parameter_args(list(ctx.args)), name=name, tags=list(tags))
+    click.echo(f"started {flow}/{triggered.run_id}")
+    if wait:
+        status = wait_for(triggered, say=lambda m: click.echo(m, err=True))
+        click.echo(f"{flow}/{triggered.run_id}: {status}")
+        if status != "SUCCEEDED":
+            _explain_failure(flow, triggered.run_id)
+            sys.exit(1)
+
+
+def _explain_failure(flow: str, run_id: str) -> None:
+    from ..aws import config as cfg
+    from ..storage.factory import open_stores
+
+    config = cfg.load_config()
+    run = open_stores(cfg.datastore_url(config), cfg.metadata_url(config)).metadata.get_run(flow, run_id) or {}
+    if run.get("failed_step"):
+        click.echo(f"failed in step {run['failed_step']}: see `sfncompile logs {flow}/{run_id}/{run['failed_step']}/...`", err=True)
+
+
+@click.command("terminate")
+@click.argument("pathspec")
+@click.option("--name", default=None, help="Deployment name, if not the default.")
+def terminate_cmd(pathspec: str, name: Optional[str]) -> None:
+    """Stop a running Step Functions run (Flow/sfn-...)."""
+    from ..aws.executions import terminate
+
+    flow, run_id = _split_pathspec(pathspec)
+    terminate(flow, run_id, name=name)
+    click.echo(f"terminated {flow}/{run_id}")
+
+
+@click.command("redrive")
+@click.argument("pathspec")
+@click.option("--name", default=None, help="Deployment name, if not the default.")
+def redrive_cmd(pathspec: str, name: Optional[str]) -> None:
+    """Redrive a failed Step Functions run: finished tasks are not run again."""
+    from ..aws.executions import redrive
+
+    flow, run_id = _split_pathspec(pathspec)
+    redrive(flow, run_id, name=name)
+    click.echo(f"redriving {flow}/{run_id}")
+
+
+@click.command("deployments")
+def deployments_cmd() -> None:
+    """List deployed flows (state machines tagged by sfncompile) and their schedules."""
+    from ..aws import config as cfg
+    from ..aws.schedule import describe_schedule
+    from ..aws.session import client
+    from ..aws.statemachine import list_deployments
+
+    config = cfg.load_config()
+    machines = list_deployments(client("stepfunctions", config), config.get("state_machine_prefix", ""))
+    if not machines:
+        click.echo("no deployed flows: `sfncompile deploy flow.py`")
+        return
+    scheduler = client("scheduler", config)
+    for m in machines:
+        sched = describe_schedule(scheduler, m["name"]) or "no schedule"
+        created = m.get("creationDate")
+        created_text = created.strftime("%Y-%m-%d %H:%M") if hasattr(created, "strftime") else str(created or "")
+        click.echo(f"{m['flow']:<24} {m['name']:<40} {sched:<32} {created_text}")
+
+
+@click.command("delete")
+@click.argument("flow")
+@click.option("--name", default=None, help="Deployment name, if not the default.")
+@click.confirmation_option(prompt="Delete the state machine and schedule? (runs and artifacts stay)")
+def delete_cmd(flow: str, name: Optional[str]) -> None:
+    """Delete a deployed flow's state machine and schedule; its runs and artifacts stay."""
+    from ..aws.executions import delete_deployment
+
+    removed = delete_deployment(flow, name=name)
+    what: List[str] = [k.replace("_", " ") for k, v in removed.items() if v]
+    click.echo(f"deleted {', '.join(what) or 'deploy manifest'} of {flow}; runs and artifacts are kept")
+
+
+COMMANDS = [configure, deploy_cmd, trigger_cmd, terminate_cmd, redrive_cmd, deployments_cmd, delete_cmd]

@@ -62,34 +62,3 @@ def build_package(flow_file: str) -> CodePackage:
         flow_file=os.path.relpath(flow_file, root).replace(os.sep, "/"),
         files=tuple(names),
     )
-
-
-def extract_package(data: bytes, expected_sha256: str, destination: str) -> str:
-    """Verify and unpack a package (once: an existing complete unpack is reused)."""
-    from ..exceptions import IntegrityError
-
-    actual = hashlib.sha256(data).hexdigest()
-    if actual != expected_sha256:
-        raise IntegrityError(
-            f"code package hash mismatch: expected {expected_sha256}, got {actual}",
-            fix="redeploy the flow (`sfncompile deploy flow.py`)",
-        )
-    marker = os.path.join(destination, ".complete")
-    if os.path.exists(marker):
-        return destination
-    tmp = f"{destination}.tmp{os.getpid()}"
-    os.makedirs(tmp, exist_ok=True)
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-        for member in tar.getmembers():
-            target = os.path.realpath(os.path.join(tmp, member.name))
-            if not target.startswith(os.path.realpath(tmp) + os.sep) or not member.isfile():
-                raise IntegrityError(f"code package contains an unsafe entry {member.name!r}")
-        tar.extractall(tmp)
-    open(os.path.join(tmp, ".complete"), "w").close()
-    try:
-        os.replace(tmp, destination)
-    except OSError:  # another process unpacked it first
-        import shutil
-
-        shutil.rmtree(tmp, ignore_errors=True)
-    return destination

@@ -7,7 +7,8 @@ import os
 import pytest
 
 from sfncompile.aws import config as cfg
-from sfncompile.aws.package import build_package, extract_package
+from sfncompile.aws.package import build_package
+from sfncompile.runtime.code_package import extract_package
 from sfncompile.exceptions import ConfigError, IntegrityError
 
 OUTPUTS = {

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import linecache
+import os
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
@@ -31,39 +32,62 @@ class ParsedStep:
     decorators: Dict[str, dict] = field(default_factory=dict)
 
 
-_TREE_CACHE: Dict[str, ast.Module] = {}
+_TREE_CACHE: Dict[Tuple[str, int], ast.Module] = {}
+
+
+def _file_key(path: str) -> Tuple[str, int]:
+    """Cache key that changes when the file does (a long-lived process may see edits)."""
+    try:
+        return path, os.stat(path).st_mtime_ns
+    except OSError:
+        return path, 0
 
 
 def parse_file(path: str) -> ast.Module:
-    tree = _TREE_CACHE.get(path)
+    key = _file_key(path)
+    tree = _TREE_CACHE.get(key)
     if tree is None:
-        source = "".join(linecache.getlines(path))
+        source = "".join(linecache.getlines(path)) if key[1] == 0 else ""
         if not source:
             with open(path, encoding="utf-8") as fh:
                 source = fh.read()
         tree = ast.parse(source, filename=path)
-        _TREE_CACHE[path] = tree
+        _TREE_CACHE[key] = tree
     return tree
+
+
+_FUNC_INDEX: Dict[Tuple[str, int], Dict[str, List[Tuple[str, ast.FunctionDef]]]] = {}
+
+
+def _functions(path: str) -> Dict[str, List[Tuple[str, ast.FunctionDef]]]:
+    """Methods of every class in a file, by name: (class name, FunctionDef). Built once per file."""
+    key = _file_key(path)
+    index = _FUNC_INDEX.get(key)
+    if index is None:
+        index = {}
+        for node in ast.walk(parse_file(path)):
+            if isinstance(node, ast.ClassDef):
+                for item in node.body:
+                    if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        index.setdefault(item.name, []).append((node.name, item))  # type: ignore[arg-type]
+        _FUNC_INDEX[key] = index
+    return index
 
 
 def find_function(path: str, class_name: str, func_name: str, first_line: int) -> ast.FunctionDef:
     """The FunctionDef of a method, located by its code object's first line."""
-    tree = parse_file(path)
     best = None
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef):
-            for item in node.body:
-                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == func_name:
-                    start = min([item.lineno] + [d.lineno for d in item.decorator_list])
-                    if start <= first_line <= item.lineno or item.lineno == first_line:
-                        return item  # type: ignore[return-value]
-                    if node.name == class_name and best is None:
-                        best = item
+    for owner, item in _functions(path).get(func_name, []):
+        start = min([item.lineno] + [d.lineno for d in item.decorator_list])
+        if start <= first_line <= item.lineno:
+            return item
+        if owner == class_name and best is None:
+            best = item
     if best is None:
         raise FlowDefinitionError(
             f"cannot find the source of step '{func_name}'", file=path, line=first_line, step=func_name
         )
-    return best  # type: ignore[return-value]
+    return best
 
 
 def _is_self_next(node: ast.AST) -> bool:

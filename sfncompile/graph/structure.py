@@ -7,6 +7,7 @@ branch and foreach joins at one join step.
 """
 from __future__ import annotations
 
+from collections import deque
 from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from ..exceptions import FlowDefinitionError
@@ -185,9 +186,9 @@ def _topological(parsed: Mapping[str, ParsedStep], back_edges: Set[Tuple[str, st
         for t in _forward_targets(p, back_edges):
             indeg[t] += 1
     order: List[str] = []
-    ready = [n for n in parsed if indeg[n] == 0]
+    ready = deque(n for n in parsed if indeg[n] == 0)
     while ready:
-        n = ready.pop(0)
+        n = ready.popleft()
         order.append(n)
         for t in _forward_targets(parsed[n], back_edges):
             indeg[t] -= 1
@@ -209,11 +210,15 @@ def _match_splits(
     branch_of: Dict[str, Dict[str, str]] = {"start": {}}
     came_from: Dict[str, str] = {"start": "start"}
     joins: Dict[str, str] = {}
+    forward_preds: Dict[str, List[ParsedStep]] = {n: [] for n in parsed}
+    for q in parsed.values():
+        for t in _forward_targets(q, back_edges):
+            forward_preds[t].append(q)
     for name in _topological(parsed, back_edges):
         p = parsed[name]
         if name not in stacks:
             continue  # only reachable through a back edge: impossible after _check_reachable
-        preds = [q for q in parsed.values() if name in _forward_targets(q, back_edges)]
+        preds = forward_preds[name]
         if p.takes_inputs:
             _check_join(p, preds, stacks, branch_of, parsed, joins)
         stack = stacks[name]

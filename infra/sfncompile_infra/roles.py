@@ -1,0 +1,219 @@
+"""The stage's IAM roles, each allowed exactly what its one job needs.
+
+* job role (the task's own AWS identity): the datastore objects and the metadata table;
+* execution role (what ECS uses to start the container): image pull and log writes;
+* state machine role: submit and follow Batch jobs of this stage, read foreach
+  manifests, run Distributed Map children, record run status, deliver execution logs;
+* scheduler role: start this stage's state machines.
+
+Names such as ``sfncompile-<stage>-*`` scope the permissions to resources that
+``sfncompile deploy`` creates later (state machines, per-flow job definitions).
+"""
+from __future__ import annotations
+
+from typing import List, Sequence
+
+from aws_cdk import ArnFormat, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from .image import RuntimeImage
+from .nag import acknowledge, render_for_nag
+from .settings import Settings
+from .storage import Storage
+
+# The managed EventBridge rule through which Step Functions follows `.sync` Batch jobs.
+BATCH_SYNC_RULE = "StepFunctionsGetEventsForBatchJobsRule"
+
+
+def _role(scope: Construct, construct_id: str, principal: iam.IPrincipal, description: str,
+          statements: Sequence[iam.PolicyStatement]) -> iam.Role:
+    """A role whose whole policy is one inline document, so the template shows it in one place."""
+    return iam.Role(
+        scope,
+        construct_id,
+        assumed_by=principal,
+        description=description,
+        inline_policies={"permissions": iam.PolicyDocument(statements=list(statements))},
+    )
+
+
+def _account_scoped(service: str, account: str) -> iam.ServicePrincipal:
+    """A service principal that may assume the role only on behalf of this account (confused deputy)."""
+    return iam.ServicePrincipal(service, conditions={"StringEquals": {"aws:SourceAccount": account}})
+
+
+def datastore_object_arns(storage: Storage, settings: Settings) -> str:
+    """Objects under the datastore prefix: the only keys sfncompile reads or writes."""
+    return storage.bucket.arn_for_objects(f"{settings.datastore_prefix}/*")
+
+
+def job_role(scope: Construct, settings: Settings, storage: Storage) -> iam.Role:
+    """The identity user code and the task runtime run as inside a Batch job."""
+    objects = datastore_object_arns(storage, settings)
+    table_indexes = f"{storage.table.table_arn}/index/*"
+    role = _role(
+        scope,
+        "JobRole",
+        iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
+        f"{settings.stack_name}: Batch tasks read/write the datastore and metadata table",
+        [
+            iam.PolicyStatement(
+                sid="DatastoreObjects",
+                actions=["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
+                resources=[objects],
+            ),
+            iam.PolicyStatement(sid="DatastoreListing", actions=["s3:ListBucket"], resources=[storage.bucket.bucket_arn]),
+            iam.PolicyStatement(
+                sid="MetadataItems",
+                actions=[
+                    "dynamodb:GetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                    "dynamodb:ConditionCheckItem",
+                    "dynamodb:BatchGetItem",
+                    "dynamodb:BatchWriteItem",
+                    "dynamodb:Query",
+                ],
+                resources=[storage.table.table_arn, table_indexes],
+            ),
+        ],
+    )
+    _acknowledge_resources(role, [objects], "datastore objects are addressed by key (flow/run/step/task) under the stage's own prefix")
+    _acknowledge_resources(role, [table_indexes], "any secondary index of the stage's own metadata table, for Query")
+    return role
+
+
+def execution_role(scope: Construct, settings: Settings, image: RuntimeImage, batch_logs: logs.LogGroup) -> iam.Role:
+    """What ECS uses to pull the runtime image and ship container output to CloudWatch Logs."""
+    role = _role(
+        scope,
+        "ExecutionRole",
+        iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
+        f"{settings.stack_name}: pull the runtime image and write Batch job logs",
+        [
+            *image.pull_statements(),
+            iam.PolicyStatement(
+                sid="JobLogs",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[batch_logs.log_group_arn],
+            ),
+        ],
+    )
+    acknowledge(
+        role,
+        "AwsSolutions-IAM5[Resource::*]",
+        "ecr:GetAuthorizationToken has no resource-level permissions; image pulls are limited to named repositories.",
+    )
+    _acknowledge_resources(role, [batch_logs.log_group_arn], "log streams are created per job inside the stage's Batch log group")
+    return role
+
+
+def state_machine_role(scope: Construct, settings: Settings, storage: Storage, job_queue_arn: str) -> iam.Role:
+    """The role every state machine of this stage runs as."""
+    stack = Stack.of(scope)
+    prefix = settings.name_prefix
+    job_definitions = stack.format_arn(service="batch", resource="job-definition", resource_name=f"{prefix}*")
+    jobs = stack.format_arn(service="batch", resource="job", resource_name="*")
+    sync_rule = stack.format_arn(service="events", resource="rule", resource_name=BATCH_SYNC_RULE)
+    state_machines = state_machine_arn_pattern(stack, settings)
+    executions = stack.format_arn(
+        service="states", resource="execution", resource_name=f"{prefix}*", arn_format=ArnFormat.COLON_RESOURCE_NAME
+    )
+    manifests = datastore_object_arns(storage, settings)
+    role = _role(
+        scope,
+        "StateMachineRole",
+        _account_scoped("states.amazonaws.com", settings.account),
+        f"{settings.stack_name}: run sfncompile state machines ({prefix}*)",
+        [
+            iam.PolicyStatement(
+                sid="SubmitStepJobs", actions=["batch:SubmitJob"], resources=[job_queue_arn, job_definitions]
+            ),
+            iam.PolicyStatement(sid="StopStepJobs", actions=["batch:TerminateJob"], resources=[jobs]),
+            iam.PolicyStatement(sid="FollowStepJobs", actions=["batch:DescribeJobs"], resources=["*"]),
+            iam.PolicyStatement(
+                sid="BatchSyncEvents",
+                actions=["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+                resources=[sync_rule],
+            ),
+            iam.PolicyStatement(sid="ReadForeachManifests", actions=["s3:GetObject"], resources=[manifests]),
+            iam.PolicyStatement(
+                sid="DistributedMapChildren", actions=["states:StartExecution"], resources=[state_machines]
+            ),
+            iam.PolicyStatement(
+                sid="DistributedMapChildrenControl",
+                actions=["states:DescribeExecution", "states:StopExecution", "states:RedriveExecution"],
+                resources=[executions],
+            ),
+            iam.PolicyStatement(
+                sid="RunMetadata",
+                actions=["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"],
+                resources=[storage.table.table_arn],
+            ),
+            # Execution logging is configured through CloudWatch Logs' delivery API,
+            # which has no resource-level permissions.
+            iam.PolicyStatement(
+                sid="ExecutionLogDelivery",
+                actions=[
+                    "logs:CreateLogDelivery",
+                    "logs:GetLogDelivery",
+                    "logs:UpdateLogDelivery",
+                    "logs:DeleteLogDelivery",
+                    "logs:ListLogDeliveries",
+                    "logs:PutResourcePolicy",
+                    "logs:DescribeResourcePolicies",
+                    "logs:DescribeLogGroups",
+                ],
+                resources=["*"],
+            ),
+        ],
+    )
+    acknowledge(
+        role,
+        "AwsSolutions-IAM5[Resource::*]",
+        "batch:DescribeJobs and the CloudWatch Logs delivery actions used for execution logging "
+        "support no resource-level permissions.",
+    )
+    _acknowledge_resources(role, [job_definitions], "the base job definition and per-flow job definitions of this stage, every revision")
+    _acknowledge_resources(role, [jobs], "Batch job ids are only known at run time; SubmitJob is what limits which jobs exist")
+    _acknowledge_resources(role, [manifests], "foreach manifests are written per run under the stage's datastore prefix")
+    _acknowledge_resources(role, [state_machines], "state machines are created per flow by `sfncompile deploy`, all named with this stage's prefix")
+    _acknowledge_resources(role, [executions], "Distributed Map child executions of this stage's state machines")
+    return role
+
+
+def scheduler_role(scope: Construct, settings: Settings) -> iam.Role:
+    """The role EventBridge Scheduler uses for `@schedule` flows of this stage."""
+    state_machines = state_machine_arn_pattern(Stack.of(scope), settings)
+    role = _role(
+        scope,
+        "SchedulerRole",
+        _account_scoped("scheduler.amazonaws.com", settings.account),
+        f"{settings.stack_name}: start scheduled sfncompile state machines",
+        [iam.PolicyStatement(sid="StartScheduledFlows", actions=["states:StartExecution"], resources=[state_machines])],
+    )
+    _acknowledge_resources(role, [state_machines], "state machines are created per flow by `sfncompile deploy`, all named with this stage's prefix")
+    return role
+
+
+def state_machine_arn_pattern(stack: Stack, settings: Settings) -> str:
+    return stack.format_arn(
+        service="states",
+        resource="stateMachine",
+        resource_name=f"{settings.name_prefix}*",
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
+
+
+def _acknowledge_resources(role: iam.Role, resources: List[str], why: str) -> None:
+    """Accept the IAM5 wildcard finding for exactly these resource patterns."""
+    stack = Stack.of(role)
+    for resource in resources:
+        acknowledge(role, f"AwsSolutions-IAM5[Resource::{nag_resource_name(stack, resource)}]", f"Wildcard limited to {why}.")
+
+
+def nag_resource_name(stack: Stack, value: str) -> str:
+    """Render an ARN the way cdk-nag names it in a finding id (intrinsics as ``<...>``)."""
+    return render_for_nag(stack.resolve(value))

@@ -134,6 +134,8 @@ class BatchCompute(Construct):
             image=image_uri,
             command=TASK_COMMAND,
             user=CONTAINER_USER,
+            # An init process forwards Batch's SIGTERM to the task and reaps its children.
+            linux_parameters=batch.CfnJobDefinition.LinuxParametersProperty(init_process_enabled=True),
             job_role_arn=job_role.role_arn,
             execution_role_arn=execution_role.role_arn,
             environment=[
@@ -208,5 +210,3 @@ class BatchCompute(Construct):
             ],
             tags={"sfncompile:stage": settings.stage},
         )
-
-

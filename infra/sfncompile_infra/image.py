@@ -71,7 +71,7 @@ class RuntimeImage(Construct):
         elif settings.image_uri:
             self.image_uri = settings.image_uri
             external = ecr_repository_arn(settings.image_uri, Stack.of(self).partition)
-            if external is not None and external != self.repository.repository_arn:
+            if external is not None:
                 self._pull_repository_arns.append(external)
         else:
             self.image_uri = self.repository.repository_uri_for_tag("latest")

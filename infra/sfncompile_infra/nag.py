@@ -8,8 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Acknowledgment, Validations
+from aws_cdk import Acknowledgment, App, Validations
+from cdk_nag import AwsSolutionsChecks
 from constructs import IConstruct
+
+
+def add_checks(app: App) -> None:
+    """Run cdk-nag's AWS Solutions pack when ``app`` synthesizes; any unacknowledged finding fails synthesis."""
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
 
 
 def acknowledge(construct: IConstruct, rule_id: str, reason: str) -> None:

@@ -57,8 +57,8 @@ class Network(Construct):
             self,
             "Vpc",
             ip_addresses=ec2.IpAddresses.cidr("10.64.0.0/16"),
-            # Explicit zones: letting CDK pick them would need an AWS lookup at synth time.
-            availability_zones=list(settings.availability_zones),
+            # The stack decides the zones without an AWS lookup (SfnCompileStack.availability_zones).
+            max_azs=2,
             nat_gateways=0,
             subnet_configuration=[
                 ec2.SubnetConfiguration(name="jobs", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=20)

@@ -11,7 +11,7 @@ Names such as ``sfncompile-<stage>-*`` scope the permissions to resources that
 """
 from __future__ import annotations
 
-from typing import List, Sequence
+from typing import Sequence
 
 from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_iam as iam
@@ -80,8 +80,13 @@ def job_role(scope: Construct, settings: Settings, storage: Storage) -> iam.Role
             ),
         ],
     )
-    _acknowledge_resources(role, [objects], "datastore objects are addressed by key (flow/run/step/task) under the stage's own prefix")
-    _acknowledge_resources(role, [table_indexes], "any secondary index of the stage's own metadata table, for Query")
+    _acknowledge_resource(
+        role, objects, "Artifact, log and code-package keys are per flow/run/step/task, so only the prefix is fixed; "
+        "the wildcard stays inside this stage's bucket and datastore prefix."
+    )
+    _acknowledge_resource(
+        role, table_indexes, "Query on secondary indexes of this stage's own metadata table; no other table matches."
+    )
     return role
 
 
@@ -106,7 +111,6 @@ def execution_role(scope: Construct, settings: Settings, image: RuntimeImage, ba
         "AwsSolutions-IAM5[Resource::*]",
         "ecr:GetAuthorizationToken has no resource-level permissions; image pulls are limited to named repositories.",
     )
-    _acknowledge_resources(role, [batch_logs.log_group_arn], "log streams are created per job inside the stage's Batch log group")
     return role
 
 
@@ -176,11 +180,26 @@ def state_machine_role(scope: Construct, settings: Settings, storage: Storage, j
         "batch:DescribeJobs and the CloudWatch Logs delivery actions used for execution logging "
         "support no resource-level permissions.",
     )
-    _acknowledge_resources(role, [job_definitions], "the base job definition and per-flow job definitions of this stage, every revision")
-    _acknowledge_resources(role, [jobs], "Batch job ids are only known at run time; SubmitJob is what limits which jobs exist")
-    _acknowledge_resources(role, [manifests], "foreach manifests are written per run under the stage's datastore prefix")
-    _acknowledge_resources(role, [state_machines], "state machines are created per flow by `sfncompile deploy`, all named with this stage's prefix")
-    _acknowledge_resources(role, [executions], "Distributed Map child executions of this stage's state machines")
+    _acknowledge_resource(
+        role, job_definitions, "Job definition ARNs carry a revision, and `sfncompile deploy` registers per-flow "
+        "definitions; the name pattern admits only this stage's definitions (stage names contain no '-')."
+    )
+    _acknowledge_resource(
+        role, jobs, "Batch job ids exist only at run time; TerminateJob stops the jobs this role's executions "
+        "submitted, and SubmitJob is limited to this stage's queue and definitions."
+    )
+    _acknowledge_resource(
+        role, manifests, "Distributed Map reads foreach manifests whose keys are per run and step, "
+        "all under this stage's datastore prefix."
+    )
+    _acknowledge_resource(
+        role, state_machines, "Distributed Map starts child executions of the flow's own state machine; "
+        "machines are created per flow by `sfncompile deploy`, all named with this stage's prefix."
+    )
+    _acknowledge_resource(
+        role, executions, "Distributed Map child executions have run-time names under the parent "
+        "state machine; the pattern admits only this stage's machines."
+    )
     return role
 
 
@@ -194,7 +213,10 @@ def scheduler_role(scope: Construct, settings: Settings) -> iam.Role:
         f"{settings.stack_name}: start scheduled sfncompile state machines",
         [iam.PolicyStatement(sid="StartScheduledFlows", actions=["states:StartExecution"], resources=[state_machines])],
     )
-    _acknowledge_resources(role, [state_machines], "state machines are created per flow by `sfncompile deploy`, all named with this stage's prefix")
+    _acknowledge_resource(
+        role, state_machines, "Schedules start flows' state machines, created per flow by `sfncompile deploy` "
+        "and all named with this stage's prefix."
+    )
     return role
 
 
@@ -207,11 +229,9 @@ def state_machine_arn_pattern(stack: Stack, settings: Settings) -> str:
     )
 
 
-def _acknowledge_resources(role: iam.Role, resources: List[str], why: str) -> None:
-    """Accept the IAM5 wildcard finding for exactly these resource patterns."""
-    stack = Stack.of(role)
-    for resource in resources:
-        acknowledge(role, f"AwsSolutions-IAM5[Resource::{nag_resource_name(stack, resource)}]", f"Wildcard limited to {why}.")
+def _acknowledge_resource(role: iam.Role, resource: str, reason: str) -> None:
+    """Accept the IAM5 wildcard finding for exactly this resource pattern on this role."""
+    acknowledge(role, f"AwsSolutions-IAM5[Resource::{nag_resource_name(Stack.of(role), resource)}]", reason)
 
 
 def nag_resource_name(stack: Stack, value: str) -> str:

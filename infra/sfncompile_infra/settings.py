@@ -113,7 +113,15 @@ def settings_from_context(get: ContextGetter, environ: Optional[Mapping[str, str
     for subnet in subnet_ids:
         if not re.fullmatch(r"subnet-[0-9a-f]{8,17}", subnet):
             raise SettingsError(f"-c subnet_ids: {subnet!r} is not a subnet id like subnet-0123456789abcdef0")
-    azs = _csv(get("azs")) or (f"{region}a", f"{region}b")
+    assign_public_ip = _flag(get("assign_public_ip"), True, "assign_public_ip")
+    if not assign_public_ip and vpc_id is None:
+        raise SettingsError(
+            "-c assign_public_ip=false needs -c vpc_id: the VPC this stack creates has no NAT gateway, "
+            "so tasks without a public IP could not reach ECR, S3 or DynamoDB"
+        )
+    azs = _csv(get("azs"))
+    if azs and vpc_id is not None:
+        raise SettingsError("-c azs only applies to the VPC this stack creates, not to -c vpc_id")
 
     retention = _integer(get("log_retention_days"), 30, "log_retention_days")
     if retention not in LOG_RETENTION_DAYS:
@@ -136,7 +144,7 @@ def settings_from_context(get: ContextGetter, environ: Optional[Mapping[str, str
         vpc_id=vpc_id,
         subnet_ids=subnet_ids,
         availability_zones=azs,
-        assign_public_ip=_flag(get("assign_public_ip"), True, "assign_public_ip"),
+        assign_public_ip=assign_public_ip,
         access_logs=_flag(get("access_logs"), False, "access_logs"),
         log_retention_days=retention,
         build_image=build_image,

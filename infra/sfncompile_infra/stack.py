@@ -5,7 +5,9 @@ Its outputs are the contract with the client (docs/internals.md, "AWS configurat
 """
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Environment, Stack, Tags
+from typing import List
+
+from aws_cdk import CfnOutput, Environment, Fn, Stack, Tags
 from constructs import Construct
 
 from . import roles
@@ -59,6 +61,18 @@ class SfnCompileStack(Stack):
         self.scheduler_role = roles.scheduler_role(self, settings)
         self._outputs()
 
+    @property
+    def availability_zones(self) -> List[str]:
+        """Zones for the VPC we create: ``-c azs=...``, else the region's first two at deploy time.
+
+        CDK would otherwise look the zones up in the account at synth time; zone
+        names also differ between accounts (some have no ``<region>a``), so the
+        template asks CloudFormation (``Fn::GetAZs``) instead of naming them.
+        """
+        if self.settings.availability_zones:
+            return list(self.settings.availability_zones)
+        return [Fn.select(index, Fn.get_azs()) for index in range(2)]
+
     def _outputs(self) -> None:
         settings = self.settings
         outputs = {
@@ -77,5 +91,9 @@ class SfnCompileStack(Stack):
             "StateMachinePrefix": (settings.name_prefix, "name prefix of deployed state machines"),
             "Region": (self.region, "region of this stage"),
         }
+        if self.storage.access_log_bucket is not None:
+            outputs["AccessLogBucketName"] = (
+                self.storage.access_log_bucket.bucket_name, "S3 server access logs of the datastore (retained)"
+            )
         for name, (value, description) in outputs.items():
             CfnOutput(self, name, value=value, description=description)

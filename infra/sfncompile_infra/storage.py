@@ -49,7 +49,7 @@ class Storage(Construct):
                 self.bucket,
                 "AwsSolutions-S1",
                 "Server access logging is opt-in (-c access_logs=true) so that an idle stage costs nothing; "
-                "every object is written by the stage's own job role, and CloudTrail data events can audit reads.",
+                "the bucket is private and TLS-only, and CloudTrail data events can audit object access when needed.",
             )
 
         self.table = dynamodb.Table(
@@ -87,7 +87,7 @@ class Storage(Construct):
         acknowledge(
             bucket,
             "AwsSolutions-S1",
-            "This bucket is the access-log destination; logging it would need a further bucket "
-            "and S3 forbids a bucket logging into itself.",
+            "This bucket is the access-log destination: logging it into itself would log its own log "
+            "deliveries without end, and a further bucket would only move the question.",
         )
         return bucket

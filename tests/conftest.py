@@ -6,6 +6,8 @@ import sys
 
 import pytest
 
+pytest_plugins = ["tests.support.fixtures"]
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = os.path.join(ROOT, "examples")
 FLOWS = os.path.join(ROOT, "tests", "flows")

@@ -46,7 +46,19 @@ class ObjectStore(ABC):
         """Keys that start with ``prefix`` (relative to the root), in no particular order."""
 
     def local_path(self, key: str) -> Optional[str]:
-        """A path readable in place (local backend), else None. Lets readers avoid copies."""
+        """A path readable in place (local backend), else None. Lets readers avoid copies.
+
+        The path is returned whether or not the object exists (opening it may raise
+        FileNotFoundError)."""
+        return None
+
+    def delete(self, key: str) -> None:
+        """Remove an object (absent: no error). Only deploy manifests are ever deleted."""
+        raise NotImplementedError(f"{type(self).__name__} cannot delete")
+
+    def temp_dir(self) -> Optional[str]:
+        """A directory on the store's own filesystem for staging large writes that
+        ``put_file`` can then publish without copying (local backend), else None."""
         return None
 
 
@@ -73,7 +85,9 @@ class MetadataStore(ABC):
 
     @abstractmethod
     def update_run(self, flow: str, run_id: str, **fields: Any) -> None:
-        """Set fields: status, finished_at, failed_step, error, tags."""
+        """Set fields: status, finished_at, failed_step, error, tags (a None value clears one).
+
+        Raises NotFoundError for an unknown run, ValueError for an unknown attribute."""
 
     @abstractmethod
     def get_run(self, flow: str, run_id: str) -> Optional[Dict[str, Any]]: ...
@@ -112,9 +126,13 @@ class MetadataStore(ABC):
         finished_at: Optional[str] = None,
         cardinality: Optional[int] = None,
         choice: Optional[str] = None,
+        next_visit: Optional[int] = None,
         error: Optional[str] = None,
     ) -> None:
-        """Close an attempt; on SUCCEEDED the task's successful_attempt, cardinality, choice are set."""
+        """Close an attempt; the task takes its status, attempt and finished_at.
+
+        On SUCCEEDED the task's successful_attempt is set, and cardinality, choice
+        and next_visit when given."""
 
     @abstractmethod
     def get_task(self, flow: str, run_id: str, step: str, task_id: str) -> Optional[Dict[str, Any]]: ...

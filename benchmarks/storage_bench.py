@@ -1,0 +1,143 @@
+"""Storage figures (local backends): a 200 MB artifact, small artifacts, metadata writes, fsync cost.
+
+    python benchmarks/storage_bench.py [--mb 200] [--tasks 1000]
+
+The large-artifact case runs in a fresh process so its peak RSS is its own: the value
+is created, saved (pickled straight to disk, hashed on the way), dropped, then loaded
+(hash checked in 1 MiB chunks, unpickled from the file). Targets: write+read <= 2 s,
+peak RSS <= 2.5x the artifact. Small artifacts: a task writing 5 should cost ~1 ms.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+_BIG = r"""
+import json, os, resource, sys, time
+from sfncompile.storage.artifacts import ArtifactStore
+from sfncompile.storage.local_objects import LocalObjectStore
+
+def peak_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+size = int(sys.argv[2]) * 2**20
+store = ArtifactStore(LocalObjectStore(sys.argv[1]))
+base = peak_mb()
+value = os.urandom(size)
+began = time.perf_counter()
+entry = store.save_artifact("BenchFlow", "big", value)
+write = time.perf_counter() - began
+peak_write = peak_mb()
+del value
+began = time.perf_counter()
+loaded = store.load_value("BenchFlow", entry["sha"])
+read = time.perf_counter() - began
+assert len(loaded) == size
+print(json.dumps({"write": write, "read": read, "base": base, "peak_write": peak_write, "peak": peak_mb()}))
+"""
+
+
+def big_artifact(mb: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = subprocess.check_output([sys.executable, "-c", _BIG, tmp, str(mb)], text=True, cwd=ROOT)
+    return json.loads(out)
+
+
+def small_artifacts(tasks: int) -> dict:
+    from sfncompile.storage.artifacts import ArtifactStore
+    from sfncompile.storage.local_objects import LocalObjectStore
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = ArtifactStore(LocalObjectStore(tmp))
+        store.save_artifacts("BenchFlow", {"warm": lambda: 0})  # import cloudpickle outside the timing
+        began = time.perf_counter()
+        for i in range(tasks):
+            index = store.save_artifacts(
+                "BenchFlow", {"i": i, "name": f"task-{i}", "scores": [i, i + 1.5], "cfg": {"i": i}, "ok": i % 2 == 0}
+            )
+            store.commit_attempt("BenchFlow", "r1", "work", str(i), 0, index, {"status": "SUCCEEDED"})
+        write = (time.perf_counter() - began) / tasks
+        began = time.perf_counter()
+        for i in range(tasks):
+            record = store.load_attempt("BenchFlow", "r1", "work", str(i))
+            store.load_values("BenchFlow", record["artifacts"])
+        read = (time.perf_counter() - began) / tasks
+        began = time.perf_counter()
+        for i in range(tasks):  # same values again: every blob deduplicated
+            index = store.save_artifacts("BenchFlow", {"i": 1, "name": "x", "scores": [1, 2.5], "cfg": {"i": 1}, "ok": True})
+            store.commit_attempt("BenchFlow", "r2", "work", str(i), 0, index)
+        dedup = (time.perf_counter() - began) / tasks
+    return {"write": write, "read": read, "dedup": dedup}
+
+
+def metadata(tasks: int) -> dict:
+    from sfncompile.storage.sqlite_metadata import SqliteMetadataStore
+
+    with tempfile.TemporaryDirectory() as tmp:
+        meta = SqliteMetadataStore(os.path.join(tmp, "m.sqlite"))
+        meta.create_run("BenchFlow", "r1", username="u", namespace="user:u")
+        began = time.perf_counter()
+        for i in range(tasks):
+            meta.start_attempt("BenchFlow", "r1", "work", str(i), 0)
+            meta.finish_attempt("BenchFlow", "r1", "work", str(i), 0, status="SUCCEEDED", cardinality=3)
+        attempt = (time.perf_counter() - began) / tasks
+        began = time.perf_counter()
+        listed = meta.list_tasks("BenchFlow", "r1")
+        listing = time.perf_counter() - began
+        assert len(listed) == tasks
+        meta.close()
+    return {"attempt": attempt, "list": listing}
+
+
+def fsync_cost(n: int = 200) -> dict:
+    from sfncompile.storage.local_objects import LocalObjectStore
+
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for fsync in (False, True):
+            store = LocalObjectStore(os.path.join(tmp, str(fsync)), fsync=fsync)
+            store.put_bytes("warm/x", b"x")
+            times = []
+            for i in range(n):
+                began = time.perf_counter()
+                store.put_bytes(f"k/{i}", b"x" * 100)
+                times.append(time.perf_counter() - began)
+            out[fsync] = statistics.median(times)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=int, default=200)
+    parser.add_argument("--tasks", type=int, default=1000)
+    args = parser.parse_args()
+
+    big = big_artifact(args.mb)
+    artifact_mb = args.mb
+    print(f"storage: {artifact_mb} MB bytes artifact: write {big['write']:.2f} s + read {big['read']:.2f} s = "
+          f"{big['write'] + big['read']:.2f} s (target <= 2 s); peak RSS {big['peak']:.0f} MB = "
+          f"{big['peak'] / artifact_mb:.2f}x the artifact (target <= 2.5x; interpreter alone {big['base']:.0f} MB, "
+          f"peak while writing {big['peak_write']:.0f} MB)")
+    small = small_artifacts(args.tasks)
+    print(f"storage: task with 5 small artifacts: save+commit {small['write'] * 1000:.2f} ms "
+          f"(all deduplicated: {small['dedup'] * 1000:.2f} ms), load record+values {small['read'] * 1000:.2f} ms")
+    meta = metadata(args.tasks)
+    print(f"storage: SQLite start+finish attempt {meta['attempt'] * 1000:.2f} ms; "
+          f"list {args.tasks} tasks {meta['list'] * 1000:.1f} ms")
+    fs = fsync_cost()
+    print(f"storage: local put_bytes median {fs[False] * 1e6:.0f} us without fsync, "
+          f"{fs[True] * 1e6:.0f} us with fsync=True")
+
+
+if __name__ == "__main__":
+    main()

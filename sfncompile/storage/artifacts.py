@@ -1,0 +1,374 @@
+"""The artifact layer, written once for every ObjectStore (local directory, S3).
+
+Layout (docs/internals.md "Storage layout")::
+
+    <Flow>/blobs/<sha[:2]>/<sha>                              cloudpickle bytes, content-addressed
+    <Flow>/code/<sha>.tar.gz                                  code packages
+    <Flow>/runs/<run>/<step>/<task>/<attempt>/<stream>.log    logs
+    <Flow>/runs/<run>/<step>/<task>/<attempt>/artifacts.json  commit marker, written last
+    <Flow>/runs/<run>/<step>/<task>/foreach.json              split manifest [0, ..., N-1]
+
+Blobs are immutable and deduplicated (same bytes, same key, written once); their
+sha256 is checked on every read. An attempt exists for readers only once its
+marker is written, and the marker is written with one atomic write after every
+blob it names.
+
+Large values never exist twice in memory on the write path: the pickler streams
+into a writer that hashes as it goes and spills to a file past ``spool_bytes``;
+the file is then published without a copy (hard link locally, parallel multipart
+upload on S3). On the read path a local blob is hashed in 1 MiB chunks and then
+unpickled straight from the file, so a large ``bytes`` is read once into its
+final object.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import pickle
+import tempfile
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional
+
+from ..exceptions import ArtifactError, IntegrityError, NotFoundError, StorageError
+from . import keys
+from .interfaces import ObjectStore
+
+PROTOCOL = 5  # pickle.HIGHEST_PROTOCOL on 3.8+: out-of-band buffers, large bytes written without a copy
+SPOOL_BYTES = 8 * 2**20  # pickles larger than this are staged in a file, not in memory
+_READ_ALL_BYTES = 4 * 2**20  # local blobs up to this size are read in one call
+_HASH_CHUNK = 2**20
+# Values of these types pickle to identical bytes with pickle and cloudpickle; pickle is ~10x faster.
+_ATOMIC = (type(None), bool, int, float, complex, str, bytes)
+_ATOMIC_MAX = 2**16  # larger str/bytes take the streaming path (no second copy in memory)
+
+
+def _small_atomic(value: Any) -> bool:
+    cls = type(value)
+    if cls is str or cls is bytes:
+        return len(value) <= _ATOMIC_MAX
+    return cls in _ATOMIC
+
+
+def type_name(value: Any) -> str:
+    cls = type(value)
+    module = getattr(cls, "__module__", None) or ""
+    qual = getattr(cls, "__qualname__", cls.__name__)
+    return qual if module == "builtins" else f"{module}.{qual}"
+
+
+def _unpicklable(name: str, value: Any, exc: BaseException) -> ArtifactError:
+    return ArtifactError(
+        f"artifact '{name}' (type {type_name(value)}) cannot be pickled: {type(exc).__name__}: {exc}",
+        fix=f"keep it out of self (use a local variable), or `del self.{name}` before the step ends; "
+        "open files, locks, sockets, generators and live connections cannot be stored",
+    )
+
+
+class _WriteFailed(Exception):
+    """Wraps an OSError of the spool so it is not mistaken for a pickling error."""
+
+    def __init__(self, error: OSError) -> None:
+        self.error = error
+
+
+class _HashingSpool:
+    """A write-only file object: hashes everything, keeps it in memory up to a limit, then spills."""
+
+    def __init__(self, temp_dir: Callable[[], Optional[str]], limit: int) -> None:
+        self.hash = hashlib.sha256()
+        self.size = 0
+        self._buffer: Optional[io.BytesIO] = io.BytesIO()
+        self._limit = limit
+        self._temp_dir = temp_dir
+        self._fh: Any = None
+        self.path: Optional[str] = None
+
+    def write(self, data: Any) -> int:
+        view = data if isinstance(data, (bytes, bytearray)) else memoryview(data).cast("B")
+        n = len(view)
+        self.hash.update(view)
+        self.size += n
+        try:
+            if self._buffer is not None:
+                if self.size <= self._limit:
+                    return self._buffer.write(view)
+                self._spill()
+            self._fh.write(view)
+        except OSError as exc:
+            raise _WriteFailed(exc) from exc
+        return n
+
+    def _spill(self) -> None:
+        fd, self.path = tempfile.mkstemp(prefix=".spool-", suffix=".sfntmp", dir=self._temp_dir())
+        self._fh = os.fdopen(fd, "wb", buffering=2**20)
+        assert self._buffer is not None
+        self._fh.write(self._buffer.getbuffer())
+        self._buffer = None
+
+    @property
+    def in_memory(self) -> bool:
+        return self._buffer is not None
+
+    def getvalue(self) -> bytes:
+        assert self._buffer is not None
+        return self._buffer.getvalue()
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+    def discard(self) -> None:
+        self.close()
+        if self.path:
+            try:
+                os.unlink(self.path)
+            except FileNotFoundError:
+                pass
+            self.path = None
+
+
+class ArtifactStore:
+    """Blobs, attempt records, logs, foreach manifests and code packages on one ObjectStore."""
+
+    def __init__(self, objects: ObjectStore, *, spool_bytes: int = SPOOL_BYTES) -> None:
+        self.objects = objects
+        self.spool_bytes = spool_bytes
+
+    def __repr__(self) -> str:
+        return f"ArtifactStore({self.objects!r})"
+
+    def url(self, key: str) -> str:
+        """Where a key lives, for messages: local:/dir/key or s3://bucket/prefix/key."""
+        return f"{self.objects.url.rstrip('/')}/{key}"
+
+    # -- keys (docs/internals.md) ------------------------------------------------------------
+    blob_key = staticmethod(keys.blob_key)
+    code_key = staticmethod(keys.code_key)
+    marker_key = staticmethod(keys.marker_key)
+    log_key = staticmethod(keys.log_key)
+    foreach_key = staticmethod(keys.foreach_key)
+
+    # -- blobs -------------------------------------------------------------------------------
+    def put_blob(self, flow: str, data: bytes) -> str:
+        """Store bytes content-addressed; returns their sha256 (hex). Existing blobs are not rewritten."""
+        sha = hashlib.sha256(data).hexdigest()
+        key = keys.blob_key(flow, sha)
+        if not self.objects.exists(key):
+            self.objects.put_bytes(key, data)
+        return sha
+
+    def get_blob(self, flow: str, sha: str) -> bytes:
+        """A blob's bytes, verified against its sha256 (IntegrityError names the key if not)."""
+        key = keys.blob_key(flow, sha)
+        data = self.objects.get_bytes(key)
+        self._verify(key, sha, hashlib.sha256(data).hexdigest())
+        return data
+
+    def has_blob(self, flow: str, sha: str) -> bool:
+        return self.objects.exists(keys.blob_key(flow, sha))
+
+    def _verify(self, key: str, expected: str, actual: str) -> None:
+        if actual != expected:
+            raise IntegrityError(
+                f"{self.url(key)} is corrupted: its sha256 is {actual}, expected {expected}",
+                fix="delete that object and resume the run so the task that wrote it runs again",
+            )
+
+    # -- serialization -----------------------------------------------------------------------
+    def serialize(self, name: str, value: Any) -> bytes:
+        """cloudpickle bytes of a value (protocol 5); ArtifactError names the attribute and type if impossible."""
+        if type(value) in _ATOMIC:
+            return pickle.dumps(value, protocol=PROTOCOL)
+        import cloudpickle
+
+        try:
+            return cloudpickle.dumps(value, protocol=PROTOCOL)
+        except Exception as exc:
+            raise _unpicklable(name, value, exc) from exc
+
+    def save_artifact(self, flow: str, name: str, value: Any) -> Dict[str, Any]:
+        """Pickle one value straight into the store; returns {"sha", "size", "type"}."""
+        if _small_atomic(value):
+            data = pickle.dumps(value, protocol=PROTOCOL)
+            return {"sha": self.put_blob(flow, data), "size": len(data), "type": type_name(value)}
+        import cloudpickle
+
+        # Large pickles are staged beside the objects (local: published by hard link) or in $TMPDIR.
+        spool = _HashingSpool(self.objects.temp_dir, self.spool_bytes)
+        try:
+            try:
+                cloudpickle.Pickler(spool, protocol=PROTOCOL).dump(value)
+            except _WriteFailed as exc:
+                raise StorageError(f"cannot stage artifact '{name}' of {flow}: {exc.error}") from exc.error
+            except Exception as exc:
+                raise _unpicklable(name, value, exc) from exc
+            sha = spool.hash.hexdigest()
+            key = keys.blob_key(flow, sha)
+            if spool.in_memory:
+                data = spool.getvalue()
+                if not self.objects.exists(key):
+                    self.objects.put_bytes(key, data)
+            else:
+                spool.close()
+                if not self.objects.exists(key):
+                    assert spool.path is not None
+                    self.objects.put_file(key, spool.path)
+            return {"sha": sha, "size": spool.size, "type": type_name(value)}
+        finally:
+            spool.discard()
+
+    def save_artifacts(self, flow: str, values: Mapping[str, Any]) -> Dict[str, Dict[str, Any]]:
+        """Store every value; returns {name: {"sha", "size", "type"}} for commit_attempt."""
+        return {name: self.save_artifact(flow, name, value) for name, value in values.items()}
+
+    def load_value(self, flow: str, sha: str, *, name: Optional[str] = None) -> Any:
+        """The unpickled value of a blob, verified first (IntegrityError if corrupted)."""
+        key = keys.blob_key(flow, sha)
+        path = self.objects.local_path(key)
+        if path is not None:
+            try:
+                fh = open(path, "rb")
+            except (FileNotFoundError, NotADirectoryError):
+                raise NotFoundError(f"{self.url(key)} does not exist" + (f" (artifact '{name}')" if name else "")) from None
+            with fh:
+                size = os.fstat(fh.fileno()).st_size
+                if size <= _READ_ALL_BYTES:
+                    data = fh.read()
+                    self._verify(key, sha, hashlib.sha256(data).hexdigest())
+                    return self._loads(key, name, pickle.loads, data)
+                digest = hashlib.sha256()
+                buf = bytearray(_HASH_CHUNK)
+                view = memoryview(buf)
+                while True:
+                    n = fh.readinto(buf)
+                    if not n:
+                        break
+                    digest.update(view[:n])
+                view.release()
+                self._verify(key, sha, digest.hexdigest())
+                fh.seek(0)
+                # Unpickling from the file: a large bytes payload is read directly into its object.
+                return self._loads(key, name, pickle.load, fh)
+        # Remote: one buffer (S3: parallel ranged GETs straight into it), verified, then unpickled.
+        getter = getattr(self.objects, "get_buffer", None) or self.objects.get_bytes
+        data = getter(key)
+        self._verify(key, sha, hashlib.sha256(data).hexdigest())
+        return self._loads(key, name, pickle.loads, data)
+
+    def _loads(self, key: str, name: Optional[str], loader: Any, source: Any) -> Any:
+        try:
+            return loader(source)
+        except Exception as exc:
+            what = f"artifact '{name}'" if name else "an artifact"
+            raise ArtifactError(
+                f"cannot load {what} from {self.url(key)}: {type(exc).__name__}: {exc}",
+                fix="the classes it uses must be importable here (same code and library versions as the writer)",
+            ) from exc
+
+    def load_values(self, flow: str, artifacts: Mapping[str, Mapping[str, Any]], names: Optional[Iterable[str]] = None) -> Dict[str, Any]:
+        """Values of an attempt record's ``artifacts`` (all, or only ``names``)."""
+        chosen = list(artifacts) if names is None else list(names)
+        return {n: self.load_value(flow, artifacts[n]["sha"], name=n) for n in chosen}
+
+    # -- attempts ----------------------------------------------------------------------------
+    def commit_attempt(
+        self,
+        flow: str,
+        run_id: str,
+        step: str,
+        task_id: str,
+        attempt: int,
+        artifacts: Mapping[str, Mapping[str, Any]],
+        extra: Optional[Mapping[str, Any]] = None,
+    ) -> None:
+        """Write the attempt's commit marker (artifacts.json): call after every blob is stored."""
+        record: Dict[str, Any] = {"artifacts": dict(artifacts)}
+        if extra:
+            record.update(extra)
+        data = json.dumps(record, separators=(",", ":"), default=str).encode()
+        self.objects.put_bytes(keys.marker_key(flow, run_id, step, task_id, attempt), data)
+
+    def committed_attempts(self, flow: str, run_id: str, step: str, task_id: str) -> List[int]:
+        """Attempt numbers with a commit marker, ascending."""
+        prefix = keys.task_prefix(flow, run_id, step, task_id)
+        found = []
+        for key in self.objects.list(prefix):
+            rest = key[len(prefix):]
+            number, _, name = rest.partition("/")
+            if name == keys.MARKER and number.isdigit():
+                found.append(int(number))
+        return sorted(found)
+
+    def load_attempt(
+        self, flow: str, run_id: str, step: str, task_id: str, attempt: Optional[int] = None
+    ) -> Optional[Dict[str, Any]]:
+        """The committed record of an attempt ({"artifacts": ..., "attempt": n, **extra}), or of the
+        latest committed attempt when ``attempt`` is None; None when there is none."""
+        if attempt is None:
+            committed = self.committed_attempts(flow, run_id, step, task_id)
+            if not committed:
+                return None
+            attempt = committed[-1]
+        key = keys.marker_key(flow, run_id, step, task_id, attempt)
+        try:
+            data = self.objects.get_bytes(key)
+        except NotFoundError:
+            return None
+        try:
+            record = json.loads(data)
+        except ValueError as exc:
+            raise StorageError(f"{self.url(key)} is not valid JSON: {exc}") from exc
+        record.setdefault("attempt", int(attempt))
+        return record
+
+    # -- logs --------------------------------------------------------------------------------
+    def put_log(self, flow: str, run_id: str, step: str, task_id: str, attempt: int, stream_name: str, data: bytes) -> str:
+        key = keys.log_key(flow, run_id, step, task_id, attempt, stream_name)
+        self.objects.put_bytes(key, data)
+        return key
+
+    def get_log(self, flow: str, run_id: str, step: str, task_id: str, attempt: int, stream_name: str) -> Optional[bytes]:
+        try:
+            return self.objects.get_bytes(keys.log_key(flow, run_id, step, task_id, attempt, stream_name))
+        except NotFoundError:
+            return None
+
+    # -- foreach -----------------------------------------------------------------------------
+    def put_foreach_manifest(self, flow: str, run_id: str, step: str, task_id: str, cardinality: int) -> str:
+        """Write foreach.json, the compact JSON array [0, 1, ..., N-1]; returns its key."""
+        n = int(cardinality)
+        if n < 0:
+            raise ValueError(f"cardinality must be >= 0, got {cardinality}")
+        key = keys.foreach_key(flow, run_id, step, task_id)
+        self.objects.put_bytes(key, ("[" + ",".join(map(str, range(n))) + "]").encode())
+        return key
+
+    def get_foreach_manifest(self, flow: str, run_id: str, step: str, task_id: str) -> Optional[List[int]]:
+        try:
+            return json.loads(self.objects.get_bytes(keys.foreach_key(flow, run_id, step, task_id)))
+        except NotFoundError:
+            return None
+
+    # -- code packages -----------------------------------------------------------------------
+    def put_code(self, flow: str, data: bytes) -> str:
+        """Store a code package (tar.gz bytes) under its sha256; an existing package is not rewritten."""
+        sha = hashlib.sha256(data).hexdigest()
+        key = keys.code_key(flow, sha)
+        if not self.objects.exists(key):
+            self.objects.put_bytes(key, data)
+        return sha
+
+    def get_code(self, flow: str, sha: str) -> bytes:
+        """A code package's bytes, verified against its sha256."""
+        key = keys.code_key(flow, sha)
+        try:
+            data = self.objects.get_bytes(key)
+        except NotFoundError:
+            raise NotFoundError(
+                f"code package {self.url(key)} does not exist",
+                fix="deploy the flow again (`sfncompile deploy`) to upload its code package",
+            ) from None
+        self._verify(key, sha, hashlib.sha256(data).hexdigest())
+        return data

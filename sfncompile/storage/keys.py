@@ -1,0 +1,44 @@
+"""Every key of the storage layout, built in one place (docs/internals.md "Storage layout").
+
+Keys are '/'-separated and relative to the datastore root (a directory or s3://bucket/prefix).
+"""
+from __future__ import annotations
+
+MARKER = "artifacts.json"
+FOREACH_MANIFEST = "foreach.json"
+
+
+def blob_key(flow: str, sha: str) -> str:
+    return f"{flow}/blobs/{sha[:2]}/{sha}"
+
+
+def code_key(flow: str, sha: str) -> str:
+    return f"{flow}/code/{sha}.tar.gz"
+
+
+def task_prefix(flow: str, run_id: str, step: str, task_id: str) -> str:
+    """The task's directory, with a trailing '/'."""
+    return f"{flow}/runs/{run_id}/{step}/{task_id}/"
+
+
+def attempt_prefix(flow: str, run_id: str, step: str, task_id: str, attempt: int) -> str:
+    return f"{flow}/runs/{run_id}/{step}/{task_id}/{int(attempt)}/"
+
+
+def marker_key(flow: str, run_id: str, step: str, task_id: str, attempt: int) -> str:
+    return attempt_prefix(flow, run_id, step, task_id, attempt) + MARKER
+
+
+def log_key(flow: str, run_id: str, step: str, task_id: str, attempt: int, stream: str) -> str:
+    name = stream if stream.endswith(".log") else f"{stream}.log"
+    if "/" in name:
+        raise ValueError(f"log stream names cannot contain '/': {stream!r}")
+    return attempt_prefix(flow, run_id, step, task_id, attempt) + name
+
+
+def foreach_key(flow: str, run_id: str, step: str, task_id: str) -> str:
+    return task_prefix(flow, run_id, step, task_id) + FOREACH_MANIFEST
+
+
+def run_prefix(flow: str, run_id: str) -> str:
+    return f"{flow}/runs/{run_id}/"

@@ -1,0 +1,81 @@
+"""SQLite specifics: concurrent worker processes, fork safety, index use."""
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+from sfncompile.storage.interfaces import SUCCEEDED
+from sfncompile.storage.sqlite_metadata import SqliteMetadataStore
+
+FLOW = "ConcurrentFlow"
+WORKERS = 4
+ATTEMPTS = 200
+
+
+def _worker(path: str, worker: int) -> None:
+    meta = SqliteMetadataStore(path)
+    # every worker races to create the database, its schema and the run (idempotent)
+    meta.create_run(FLOW, "r1", username=f"u{worker}", namespace="user:u")
+    for i in range(ATTEMPTS):
+        task_id = f"{worker}.{i}"
+        meta.start_attempt(FLOW, "r1", "work", task_id, 0, info={"worker": worker})
+        meta.finish_attempt(FLOW, "r1", "work", task_id, 0, status=SUCCEEDED, cardinality=i)
+    meta.update_run(FLOW, "r1", tags=[f"w{worker}"])
+
+
+def test_concurrent_writer_processes(tmp_path):
+    path = str(tmp_path / "fresh" / "meta.sqlite")  # does not exist yet
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_worker, args=(path, w)) for w in range(WORKERS)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0] * WORKERS  # no 'database is locked' in any worker
+    meta = SqliteMetadataStore(path)
+    assert len(meta.list_runs(FLOW)) == 1
+    tasks = meta.list_tasks(FLOW, "r1", "work")
+    assert len(tasks) == WORKERS * ATTEMPTS
+    assert all(t["status"] == SUCCEEDED and t["successful_attempt"] == 0 for t in tasks)
+    assert meta._read("PRAGMA journal_mode")[0][0] == "wal"
+
+
+def _child(path, queue):
+    try:
+        meta = _shared[0]
+        meta.start_attempt(FLOW, "r1", "child", "0", 0)
+        queue.put(("ok", os.getpid(), meta._pid))
+    except Exception as exc:  # pragma: no cover - reported to the parent
+        queue.put(("error", repr(exc), None))
+
+
+_shared = []
+
+
+def test_connection_is_reopened_after_fork(tmp_path):
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return
+    meta = SqliteMetadataStore(str(tmp_path / "meta.sqlite"))
+    meta.create_run(FLOW, "r1", username="u", namespace="user:u")  # parent connection open
+    _shared[:] = [meta]
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(meta.path, queue))
+    proc.start()
+    status, pid, conn_pid = queue.get(timeout=30)
+    proc.join(30)
+    assert status == "ok" and pid == conn_pid != os.getpid()
+    assert meta.get_task(FLOW, "r1", "child", "0")["status"] == "RUNNING"  # parent still works
+
+
+def test_listings_use_indexes(tmp_path):
+    meta = SqliteMetadataStore(str(tmp_path / "meta.sqlite"))
+    meta.create_run(FLOW, "r1", username="u", namespace="user:u")
+    plans = [
+        meta._read("EXPLAIN QUERY PLAN SELECT * FROM runs WHERE flow = ? ORDER BY created_at DESC, run_id DESC", (FLOW,)),
+        meta._read("EXPLAIN QUERY PLAN SELECT * FROM tasks WHERE flow = ? AND run_id = ?", (FLOW, "r1")),
+        meta._read("EXPLAIN QUERY PLAN SELECT * FROM tasks WHERE flow = ? AND run_id = ? AND step = ?", (FLOW, "r1", "s")),
+    ]
+    for plan in plans:
+        text = " ".join(str(row[-1]) for row in plan)
+        assert "SEARCH" in text and "SCAN" not in text, text

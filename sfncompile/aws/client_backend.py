@@ -11,10 +11,9 @@ from typing import Optional
 
 def open_backend() -> Optional["object"]:
     from ..client.backend import Backend
-    from ..storage.factory import open_stores
     from . import config as cfg
 
     config = cfg.load_config(required=False)
     if config is None:
         return None
-    return Backend(open_stores(cfg.datastore_url(config), cfg.metadata_url(config)), "aws")
+    return Backend(cfg.stores(config), "aws")

@@ -130,6 +130,13 @@ def metadata_url(config: Mapping[str, Any]) -> str:
     return f"dynamodb:{config['table']}"
 
 
+def stores(config: Mapping[str, Any]) -> Any:
+    """The S3 datastore and DynamoDB metadata store this config names."""
+    from ..storage.factory import open_stores
+
+    return open_stores(datastore_url(config), metadata_url(config), region=config.get("region"))
+
+
 def substitutions(config: Mapping[str, Any], flow_name: str) -> Dict[str, str]:
     """Values for the compiled definition's ${Placeholder}s (docs/internals.md)."""
     return {

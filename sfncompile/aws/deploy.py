@@ -66,7 +66,6 @@ def deploy(
     from ..compiler import CompileSettings, compile_flow, substitute
     from ..graph import build_graph_from_file
     from ..graph.schema import parameters_schema
-    from ..storage.factory import open_stores
 
     config = dict(config or cfg.load_config())
     graph = build_graph_from_file(flow_file, flow_name)
@@ -75,7 +74,7 @@ def deploy(
     compiled = compile_flow(graph, CompileSettings(state_machine_name=sm_name))
     result.warnings = [str(w) for w in compiled.warnings]
     package = build_package(flow_file)
-    stores = open_stores(cfg.datastore_url(config), cfg.metadata_url(config))
+    stores = cfg.stores(config)
     code_key = stores.artifacts.code_key(graph.name, package.sha256)
     code_url = f"{cfg.datastore_url(config).rstrip('/')}/{code_key}"
     if dry_run:

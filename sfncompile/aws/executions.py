@@ -13,13 +13,12 @@ from .session import client
 
 
 def _execution_arn(flow: str, run_id: str, config: Mapping[str, Any], name: Optional[str]) -> str:
-    from ..storage.factory import open_stores
 
     if not run_id.startswith("sfn-"):
         raise NotFoundError(
             f"{flow}/{run_id} is not a Step Functions run", fix="Step Functions run ids start with sfn-"
         )
-    stores = open_stores(cfg.datastore_url(config), cfg.metadata_url(config))
+    stores = cfg.stores(config)
     manifest = find_manifest(stores.objects, flow, name, config.get("state_machine_prefix", ""))
     return statemachine.execution_arn(config, manifest["name"], run_id[len("sfn-"):])
 
@@ -41,7 +40,6 @@ def execution_status(flow: str, run_id: str, *, config: Optional[Mapping[str, An
 
 def terminate(flow: str, run_id: str, *, config: Optional[Mapping[str, Any]] = None,
               name: Optional[str] = None) -> str:
-    from ..storage.factory import open_stores
 
     config = dict(config or cfg.load_config())
     arn = _execution_arn(flow, run_id, config, name)
@@ -49,24 +47,26 @@ def terminate(flow: str, run_id: str, *, config: Optional[Mapping[str, Any]] = N
         client("stepfunctions", config).stop_execution(
             executionArn=arn, error="sfncompile.Terminated", cause="terminated by the user"
         )
-    stores = open_stores(cfg.datastore_url(config), cfg.metadata_url(config))
-    stores.metadata.update_run(
-        flow, run_id, status="FAILED", error="terminated by the user",
-        finished_at=datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-    )
+    stores = cfg.stores(config)
+    try:
+        stores.metadata.update_run(
+            flow, run_id, status="FAILED", error="terminated by the user",
+            finished_at=datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        )
+    except NotFoundError:
+        pass  # stopped before its start task recorded the run: nothing to mark
     return arn
 
 
 def redrive(flow: str, run_id: str, *, config: Optional[Mapping[str, Any]] = None,
             name: Optional[str] = None) -> str:
     """Step Functions' redrive: failed and unfinished states run again; finished ones do not."""
-    from ..storage.factory import open_stores
 
     config = dict(config or cfg.load_config())
     arn = _execution_arn(flow, run_id, config, name)
     with aws_errors(f"redrive {flow}/{run_id}"):
         client("stepfunctions", config).redrive_execution(executionArn=arn)
-    stores = open_stores(cfg.datastore_url(config), cfg.metadata_url(config))
+    stores = cfg.stores(config)
     stores.metadata.update_run(flow, run_id, status="RUNNING", failed_step=None, error=None, finished_at=None)
     return arn
 
@@ -74,27 +74,19 @@ def redrive(flow: str, run_id: str, *, config: Optional[Mapping[str, Any]] = Non
 def delete_deployment(flow: str, *, config: Optional[Mapping[str, Any]] = None,
                       name: Optional[str] = None) -> Dict[str, bool]:
     """Remove the state machine and its schedule; runs and artifacts stay."""
-    from ..storage.factory import open_stores
 
     config = dict(config or cfg.load_config())
     sm_name = name or f"{config.get('state_machine_prefix', '')}{flow}"
     arn = statemachine.state_machine_arn(config, sm_name)
     removed_schedule = schedule.sync_schedule(client("scheduler", config), sm_name, None, arn, None) == "deleted"
     removed_machine = statemachine.delete_state_machine(client("stepfunctions", config), arn)
-    stores = open_stores(cfg.datastore_url(config), cfg.metadata_url(config))
+    stores = cfg.stores(config)
     key = manifest_key(flow, sm_name)
     had_manifest = stores.objects.exists(key)
     if had_manifest:
         # The manifest only describes a live deployment; an absent one means "not deployed".
         stores.objects.put_bytes(key + ".deleted", stores.objects.get_bytes(key))
-        _delete_object(stores.objects, key)
+        stores.objects.delete(key)
     if not (removed_machine or removed_schedule or had_manifest):
         raise NotFoundError(f"flow {flow} is not deployed as {sm_name}", fix="see `sfncompile deployments`")
     return {"state_machine": removed_machine, "schedule": removed_schedule}
-
-
-def _delete_object(objects: Any, key: str) -> None:
-    delete = getattr(objects, "delete", None)
-    if delete is None:
-        raise NotImplementedError("this object store cannot delete")
-    delete(key)

@@ -78,10 +78,9 @@ def trigger(
     tags: Optional[List[str]] = None,
     config: Optional[Mapping[str, Any]] = None,
 ) -> Triggered:
-    from ..storage.factory import open_stores
 
     config = dict(config or cfg.load_config())
-    stores = open_stores(cfg.datastore_url(config), cfg.metadata_url(config))
+    stores = cfg.stores(config)
     manifest = find_manifest(stores.objects, flow, name, config.get("state_machine_prefix", ""))
     parameters = typed_parameters(manifest, raw_parameters)
     execution = new_execution_name()
@@ -117,10 +116,9 @@ def wait_for(
     say: Callable[[str], None] = print,
 ) -> str:
     """Follow an execution: print progress when it changes; return its final status."""
-    from ..storage.factory import open_stores
 
     config = dict(config or cfg.load_config())
-    stores = open_stores(cfg.datastore_url(config), cfg.metadata_url(config))
+    stores = cfg.stores(config)
     sfn = client("stepfunctions", config)
     began = time.monotonic()
     last = ""

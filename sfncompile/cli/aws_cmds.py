@@ -76,10 +76,9 @@ def trigger_cmd(ctx: click.Context, flow: str, name: Optional[str], tags: Tuple[
 
 def _explain_failure(flow: str, run_id: str) -> None:
     from ..aws import config as cfg
-    from ..storage.factory import open_stores
 
     config = cfg.load_config()
-    run = open_stores(cfg.datastore_url(config), cfg.metadata_url(config)).metadata.get_run(flow, run_id) or {}
+    run = cfg.stores(config).metadata.get_run(flow, run_id) or {}
     if run.get("failed_step"):
         click.echo(f"failed in step {run['failed_step']}: see `sfncompile logs {flow}/{run_id}/{run['failed_step']}/...`", err=True)
 

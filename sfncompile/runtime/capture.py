@@ -40,7 +40,10 @@ class TeeStream(io.TextIOBase):
         return False
 
     def fileno(self) -> int:
-        raise io.UnsupportedOperation("captured stream has no file descriptor")
+        # Code that needs a real descriptor (subprocess, faulthandler) writes to the terminal directly.
+        if self._fd is None:
+            raise io.UnsupportedOperation("captured stream has no file descriptor")
+        return self._fd
 
     def write(self, text: str) -> int:  # type: ignore[override]
         if not isinstance(text, str):

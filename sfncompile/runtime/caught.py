@@ -27,8 +27,9 @@ class CaughtException:
     @classmethod
     def from_exception(cls, exc: BaseException, traceback_text: str, step: str = "", pathspec: str = "") -> "CaughtException":
         klass = type(exc)
-        module = klass.__module__
-        name = klass.__qualname__ if module in ("builtins", "__main__") else f"{module}.{klass.__qualname__}"
+        module = klass.__module__ or ""
+        plain = module in ("builtins", "__main__") or module.startswith("sfncompile.")
+        name = klass.__qualname__ if plain else f"{module}.{klass.__qualname__}"
         return cls(name, str(exc), traceback_text, step, pathspec)
 
     def __getstate__(self):
@@ -58,5 +59,6 @@ def short_error(text: Optional[str]) -> str:
     """The last non-empty line of a traceback text (``ValueError: boom``)."""
     if not text:
         return ""
-    lines = [ln for ln in text.strip().splitlines() if ln.strip()]
-    return lines[-1].strip() if lines else ""
+    lines = [ln for ln in text.rstrip().splitlines() if ln.strip()]
+    top = [ln for ln in lines if not ln.startswith((" ", "\t"))]
+    return (top or lines)[-1].strip() if lines else ""

@@ -1,0 +1,192 @@
+"""`runs`, `logs`, `dump`, and `show Flow/run`: read results (thin commands over the client)."""
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timezone
+from typing import Dict, List, Optional
+
+import click
+
+
+def _fmt_time(value: Optional[datetime]) -> str:
+    if value is None:
+        return "-"
+    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _duration(start: Optional[datetime], end: Optional[datetime], running: bool = False) -> str:
+    from ..local.output import fmt_duration
+
+    if start is None:
+        return "-"
+    if end is None:
+        if not running:
+            return "-"
+        end = datetime.now(timezone.utc)
+    return fmt_duration(max(0.0, (end - start).total_seconds()))
+
+
+def _table(rows: List[List[str]], header: List[str]) -> str:
+    widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip()]
+    for r in rows:
+        lines.append("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip())
+    return "\n".join(lines)
+
+
+@click.command("runs")
+@click.argument("flow_name")
+@click.option("--all-namespaces", "-A", "all_ns", is_flag=True, help="List runs of every namespace.")
+@click.option("--limit", "-n", type=click.IntRange(1), default=20, show_default=True)
+@click.option("--tag", "tags", multiple=True, help="Only runs with this tag (repeatable).")
+def runs(flow_name: str, all_ns: bool, limit: int, tags) -> None:
+    """List a flow's runs, newest first: id, status, start, duration, tags."""
+    from ..client import Flow, namespace
+
+    if all_ns:
+        namespace(None)
+    flow = Flow(flow_name)
+    found = flow.runs(*tags)
+    if not found:
+        click.echo(f"{flow_name}: no runs in this namespace (use --all-namespaces to see every run)")
+        return
+    rows = []
+    for run in found[:limit]:
+        rows.append([
+            run.id,
+            run.status,
+            _fmt_time(run.created_at),
+            _duration(run.created_at, run.finished_at, running=not run.finished),
+            ",".join(run.tags) or "-",
+            run.namespace or "-",
+        ])
+    click.echo(_table(rows, ["RUN", "STATUS", "STARTED", "DURATION", "TAGS", "NAMESPACE"]))
+    if len(found) > limit:
+        click.echo(f"... {len(found) - limit} older run(s); --limit N shows more")
+
+
+def show_run(pathspec: str) -> None:
+    """Status per step of a run (called by `sfncompile show Flow/run`)."""
+    from ..client import Run, namespace
+    from ..exceptions import NotFoundError
+
+    parts = pathspec.strip("/").split("/")
+    if len(parts) != 2:
+        raise NotFoundError(
+            f"{pathspec!r} is neither a flow file nor a run pathspec",
+            fix="pass a flow file (flow.py) or Flow/run_id",
+        )
+    namespace(None)
+    run = Run(pathspec)
+    lines = [
+        f"Run {run.pathspec}: {run.status}",
+        f"  started {_fmt_time(run.created_at)}, duration "
+        f"{_duration(run.created_at, run.finished_at, running=not run.finished)}"
+        + (f", tags {', '.join(run.tags)}" if run.tags else "")
+        + (f", resumed from {run.origin_run_id}" if run.origin_run_id else ""),
+    ]
+    if run.parameters:
+        lines.append("  parameters: " + ", ".join(f"{k}={v!r}" for k, v in run.parameters.items()))
+    if run.error:
+        lines.append(f"  error: {run.failed_step + ': ' if run.failed_step else ''}{run.error}")
+    rows = []
+    by_step: Dict[str, List[dict]] = {}
+    for record in run._task_records():
+        by_step.setdefault(record["step"], []).append(record)
+    for step in run._step_names():
+        records = by_step[step]
+        counts: Dict[str, int] = {}
+        for r in records:
+            counts[r.get("status") or "RUNNING"] = counts.get(r.get("status") or "RUNNING", 0) + 1
+        from ..client.core import _parse_time
+
+        starts = [t for t in (_parse_time(r.get("started_at")) for r in records) if t]
+        ends = [_parse_time(r.get("finished_at")) for r in records]
+        running = counts.get("RUNNING", 0) > 0
+        end = None if running or None in ends else max(ends)  # type: ignore[type-var]
+        attempts = sum(int(r.get("attempt") or 0) for r in records)
+        rows.append([
+            step,
+            str(len(records)),
+            str(counts.get("SUCCEEDED", 0)),
+            str(counts.get("FAILED", 0)),
+            str(counts.get("RUNNING", 0)),
+            str(attempts) if attempts else "-",
+            _duration(min(starts) if starts else None, end, running=running),
+        ])
+    lines.append("")
+    lines.append(_table(rows, ["STEP", "TASKS", "DONE", "FAILED", "RUNNING", "RETRIES", "DURATION"]) if rows
+                 else "  (no tasks yet)")
+    click.echo("\n".join(lines))
+
+
+def _task_from(pathspec: str):
+    from ..client import Step, Task, namespace
+    from ..exceptions import NotFoundError
+
+    namespace(None)
+    parts = pathspec.strip("/").split("/")
+    if len(parts) == 4:
+        return [Task(pathspec)]
+    if len(parts) == 3:
+        return Step(pathspec).tasks()
+    raise NotFoundError(f"{pathspec!r} is not a task pathspec", fix="write Flow/run_id/step/task_id (or Flow/run_id/step)")
+
+
+@click.command("logs")
+@click.argument("pathspec")
+@click.option("--stderr", "stream", flag_value="stderr", help="Show stderr instead of stdout.")
+@click.option("--stdout", "stream", flag_value="stdout", default=True, help="Show stdout (the default).")
+@click.option("--attempt", type=click.IntRange(0), default=None, help="Attempt number (default: the latest).")
+def logs(pathspec: str, stream: str, attempt: Optional[int]) -> None:
+    """Print a task's stdout (or --stderr): `sfncompile logs Flow/run/step/task`."""
+    tasks = _task_from(pathspec)
+    for task in tasks:
+        if attempt is not None and attempt > task.current_attempt:
+            from ..exceptions import NotFoundError
+
+            raise NotFoundError(
+                f"task {task.pathspec} has no attempt {attempt}",
+                fix=f"attempts: {', '.join(str(i) for i in range(task.current_attempt + 1))}",
+            )
+        text = task.log(stream or "stdout", attempt)
+        if len(tasks) > 1:
+            click.echo(f"== {task.pathspec} ({stream or 'stdout'})")
+        click.echo(text, nl=False)
+        if text and not text.endswith("\n"):
+            click.echo("")
+
+
+@click.command("dump")
+@click.argument("pathspec")
+@click.option("--artifact", "-a", "names", multiple=True, help="Print only this artifact, in full (repeatable).")
+def dump(pathspec: str, names) -> None:
+    """Print a task's artifacts: `sfncompile dump Flow/run/step/task [--artifact name]`."""
+    import pprint
+
+    tasks = _task_from(pathspec)
+    for task in tasks:
+        if names:
+            for name in names:
+                value = task[name].data
+                if len(tasks) > 1:
+                    click.echo(f"== {task.pathspec}")
+                click.echo(pprint.pformat(value, width=100) if not isinstance(value, str) else value)
+            continue
+        click.echo(f"== {task.pathspec} ({task.status})")
+        artifacts = list(task)
+        if not artifacts:
+            click.echo("  (no artifacts)")
+        for art in artifacts:
+            text = pprint.pformat(art.data, width=100, compact=True)
+            if len(text) > 200:
+                text = text[:200] + f"... ({len(text)} characters; --artifact {art.name} prints it all)"
+            size = f"{art.size} B" if art.size is not None else "?"
+            click.echo(f"  {art.name} ({art.type or '?'}, {size}) = {text}")
+        exc = task.exception
+        if exc is not None:
+            click.echo(f"  exception: {exc}")
+    sys.stdout.flush()
+
+
+COMMANDS = [runs, logs, dump]

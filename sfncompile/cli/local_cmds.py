@@ -1,0 +1,192 @@
+"""`sfncompile run flow.py [--<param> value ...]` and `sfncompile resume flow.py`: local runs.
+
+The flow's parameters become typed options of `run`: the command loads the flow
+file named by its first argument before parsing the rest, so
+`sfncompile run flow.py --help` lists them with their help text and defaults.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, Dict, List, Optional, Tuple
+
+import click
+
+from ..exceptions import ParameterError
+
+RUN_OPTIONS = ("flow", "max-workers", "max_workers", "tag", "quiet", "help", "h")
+
+
+def _peek(args: List[str]) -> Tuple[Optional[str], Optional[str]]:
+    """(flow file, --flow value) from raw arguments, before click parses them."""
+    flow_file = None
+    flow_name = None
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--flow" and i + 1 < len(args):
+            flow_name = args[i + 1]
+            i += 2
+            continue
+        if arg.startswith("--flow="):
+            flow_name = arg.split("=", 1)[1]
+        elif flow_file is None and not arg.startswith("-"):
+            flow_file = arg
+        i += 1
+    return flow_file, flow_name
+
+
+def _type_label(spec) -> str:
+    return {"str": "TEXT", "int": "INTEGER", "float": "FLOAT", "bool": "BOOLEAN", "json": "JSON", "file": "PATH"}.get(
+        spec.type, spec.type.upper()
+    )
+
+
+def _default_text(spec) -> Optional[str]:
+    if spec.default is None:
+        return None
+    if spec.type == "json":
+        return json.dumps(spec.default)
+    if spec.type == "bool":
+        return "true" if spec.default else "false"
+    return str(spec.default)
+
+
+def parameter_options(graph) -> List[click.Option]:
+    options = []
+    for spec in graph.parameters:
+        if spec.name in RUN_OPTIONS or spec.name.replace("_", "-") in RUN_OPTIONS:
+            raise ParameterError(
+                f"parameter '{spec.name}' clashes with the run option --{spec.name}",
+                fix="rename the parameter",
+            )
+        decls = [f"--{spec.name}"]
+        dashed = spec.name.replace("_", "-")
+        if dashed != spec.name:
+            decls.append(f"--{dashed}")
+        decls.append(f"param__{spec.name}")
+        help_text = spec.help or ""
+        extra = []
+        if spec.required and spec.default is None:
+            extra.append("required")
+        default = _default_text(spec)
+        if default is not None:
+            extra.append(f"default: {default}")
+        if spec.is_file:
+            extra.append("the file's content is stored with the run")
+        if extra:
+            help_text = f"{help_text} [{'; '.join(extra)}]".strip()
+        kwargs: Dict[str, Any] = dict(default=None, help=help_text, metavar=_type_label(spec), show_default=False)
+        if spec.type == "bool":
+            kwargs.update(is_flag=False, flag_value="true")
+        options.append(click.Option(decls, **kwargs))
+    return options
+
+
+class FlowFileCommand(click.Command):
+    """A command whose options depend on the flow file given as its first argument."""
+
+    def parse_args(self, ctx: click.Context, args: List[str]) -> List[str]:
+        flow_file, flow_name = _peek(args)
+        if flow_file and flow_file.endswith(".py") or (flow_file and _is_file(flow_file)):
+            from ..graph import build_graph_from_file
+
+            graph = build_graph_from_file(flow_file, flow_name)
+            ctx.meta["sfncompile.graph"] = graph
+            names = {p.name for p in self.params}
+            for option in parameter_options(graph):
+                if option.name not in names:
+                    self.params.append(option)
+        return super().parse_args(ctx, args)
+
+
+def _is_file(path: str) -> bool:
+    import os
+
+    return os.path.isfile(path)
+
+
+def _load(ctx: click.Context, flow_file: str, flow_name: Optional[str]):
+    from ..graph import build_graph
+    from ..graph.loader import load_flow_class
+
+    flow_cls = load_flow_class(flow_file, flow_name)
+    return flow_cls, build_graph(flow_cls)
+
+
+common_options = [
+    click.option("--flow", "flow_name", default=None, help="Class name, when the file defines several flows."),
+    click.option("--max-workers", type=click.IntRange(1, 1024), default=None,
+                 help="Tasks run in parallel at most (default 16)."),
+    click.option("--tag", "tags", multiple=True, help="Tag the run (repeatable)."),
+    click.option("--quiet", is_flag=True, help="Print only the summary."),
+]
+
+
+def _with_common(func):
+    for option in reversed(common_options):
+        func = option(func)
+    return func
+
+
+@click.command("run", cls=FlowFileCommand, context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("flow_file", type=click.Path(dir_okay=False))
+@_with_common
+@click.pass_context
+def run(ctx: click.Context, flow_file: str, flow_name: Optional[str], max_workers: Optional[int],
+        tags: Tuple[str, ...], quiet: bool, **params: Any) -> None:
+    """Run a flow locally: `sfncompile run flow.py --alpha 0.3`.
+
+    Parameters of the flow are options (see `sfncompile run flow.py --help`).
+    Results: `sfncompile show Flow/run`, or `Run("Flow/run").data` in Python.
+    """
+    flow_cls, graph = _load(ctx, flow_file, flow_name)
+    supplied = {k[len("param__"):]: v for k, v in params.items() if k.startswith("param__") and v is not None}
+    _execute(ctx, flow_cls, graph, max_workers=max_workers, tags=tags, quiet=quiet, parameters=supplied)
+
+
+@click.command("resume", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("flow_file", type=click.Path(dir_okay=False))
+@click.option("--origin-run-id", default=None, help="The run to resume (default: the latest run in your namespace).")
+@click.option("--step", "step", default=None, help="Run again from this step (default: from the failure).")
+@_with_common
+@click.pass_context
+def resume(ctx: click.Context, flow_file: str, origin_run_id: Optional[str], step: Optional[str],
+           flow_name: Optional[str], max_workers: Optional[int], tags: Tuple[str, ...], quiet: bool) -> None:
+    """Resume a failed run: a new run that reuses every task that succeeded before the failure.
+
+    Reused tasks keep their artifacts (same stored data, nothing copied); the failed
+    step and everything after it run again, with the origin run's parameters.
+    """
+    flow_cls, graph = _load(ctx, flow_file, flow_name)
+    _execute(ctx, flow_cls, graph, max_workers=max_workers, tags=tags, quiet=quiet,
+             resume=True, origin_run_id=origin_run_id, resume_step=step)
+
+
+def _execute(ctx: click.Context, flow_cls, graph, *, max_workers, tags, quiet, parameters=None, resume=False,
+             origin_run_id=None, resume_step=None) -> None:
+    from ..local.output import Reporter
+    from ..local.scheduler import LocalRunner
+
+    runner = LocalRunner(
+        flow_cls,
+        graph,
+        parameters=parameters,
+        max_workers=max_workers,
+        tags=tags,
+        reporter=Reporter(sys.stdout, quiet=False),
+        resume=resume,
+        origin_run_id=origin_run_id,
+        resume_step=resume_step,
+    )
+    if quiet:
+        runner.reporter.quiet = True
+        runner.settings.echo = False
+    runner.prepare()
+    outcome = runner.run()
+    if quiet:
+        click.echo(f"{outcome.flow}/{outcome.run_id} {outcome.status}")
+    ctx.exit(outcome.exit_code)
+
+
+COMMANDS = [run, resume]

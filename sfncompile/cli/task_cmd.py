@@ -1,0 +1,63 @@
+"""`sfncompile task STEP --run-id R --task-id T --attempt N`: run ONE task (the Batch job's command).
+
+Static settings come from the environment (see docs/internals.md): the flow file
+(``SFNCOMPILE_FLOW_FILE``, or the deployed code package ``SFNCOMPILE_CODE_URL``),
+the stores (``SFNCOMPILE_DATASTORE`` / ``SFNCOMPILE_METADATA``), the namespace and
+user. Exit code 0 when the task succeeded (or @catch caught its failure), else 1.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Optional
+
+import click
+
+
+@click.command("task")
+@click.argument("step")
+@click.option("--run-id", required=True, help="The run this task belongs to.")
+@click.option("--task-id", required=True, help="The task id (0, 3, 3.1, v2, ...).")
+@click.option("--attempt", type=click.IntRange(0), default=0, show_default=True, help="0-based retry count.")
+@click.option("--flow-file", default=None, help="The flow file (default: $SFNCOMPILE_FLOW_FILE).")
+@click.option("--flow", "flow_name", default=None, help="Class name, when the file defines several flows.")
+@click.option("--params-json", default=None, help="Parameter values as JSON (the start task of a new run).")
+def task(step: str, run_id: str, task_id: str, attempt: int, flow_file: Optional[str], flow_name: Optional[str],
+         params_json: Optional[str]) -> None:
+    """Run one task of a flow (what each Batch job, and a local worker, does)."""
+    from ..exceptions import ConfigError
+    from ..graph import build_graph
+    from ..graph.loader import load_flow_class
+    from ..runtime.artifacts import pickle_flow_module_by_value
+    from ..runtime.params import parameters_from_json
+    from ..runtime.task import TaskSettings, run_task
+    from ..storage.factory import open_stores
+
+    stores = open_stores()
+    packaged = None
+    if os.environ.get("SFNCOMPILE_CODE_URL"):
+        from ..runtime.code_package import flow_file_from_package
+
+        packaged = flow_file_from_package(stores.artifacts)
+    flow_file = flow_file or packaged or os.environ.get("SFNCOMPILE_FLOW_FILE")
+    if not flow_file:
+        raise ConfigError("no flow file: pass --flow-file or set SFNCOMPILE_FLOW_FILE")
+    flow_cls = load_flow_class(flow_file, flow_name or os.environ.get("SFNCOMPILE_FLOW"))
+    graph = build_graph(flow_cls)
+    pickle_flow_module_by_value(flow_cls)
+    result = run_task(
+        flow_cls,
+        graph,
+        step,
+        run_id,
+        task_id,
+        attempt,
+        stores=stores,
+        settings=TaskSettings.from_env(echo=True, echo_traceback=True),
+        run_params=parameters_from_json(params_json),
+    )
+    sys.stdout.flush()
+    sys.exit(0 if result.ok else 1)
+
+
+COMMANDS = [task]

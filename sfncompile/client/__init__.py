@@ -1,0 +1,33 @@
+"""Read runs, tasks, artifacts and logs (local runs and, once configured, Step Functions runs).
+
+    from sfncompile import Flow, Run
+    run = Flow("TrainFlow").latest_successful_run
+    run.data.best                 # an artifact of the end step
+    run["fit"].task.data.score    # any step's artifacts
+"""
+from ..exceptions import NotFoundError
+from .backend import Backend, register_backend_provider
+from .core import (
+    DataArtifact,
+    Flow,
+    Run,
+    Step,
+    Task,
+    default_namespace,
+    get_namespace,
+    namespace,
+)
+
+__all__ = [
+    "Flow",
+    "Run",
+    "Step",
+    "Task",
+    "DataArtifact",
+    "namespace",
+    "get_namespace",
+    "default_namespace",
+    "NotFoundError",
+    "Backend",
+    "register_backend_provider",
+]

@@ -1,0 +1,577 @@
+"""The local scheduler: walks the graph IR and runs tasks in a pool of forked workers.
+
+Successors follow the identity rule (``graph.transitions.next_values``): a split's
+recorded cardinality fans out, a switch's recorded choice routes, a join becomes
+ready when all its inputs arrived (one per item, or one per branch). Branches and
+foreach items run in parallel, up to ``max_workers`` at a time.
+
+Failures: an attempt that fails (the step raised, timed out, or its worker died)
+is retried per @retry after its delay; a task out of attempts fails the run
+(running tasks are stopped, the run is marked FAILED, artifacts of finished tasks
+stay readable). Ctrl-C stops the workers and marks the run FAILED.
+
+Resume: a new run that reuses (clones: metadata + artifact index, same blobs)
+every successful task of the origin run reached through reused parents only, up
+to the failure or to ``--step``; everything after runs again.
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+import os
+import secrets
+import signal
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Deque, Dict, List, Mapping, Optional, Sequence, Set, Tuple
+
+from ..exceptions import SfnCompileError
+from ..graph.ir import BRANCH, END, FOREACH, SWITCH, FlowGraph, StepNode
+from ..graph.taskid import render_task_id
+from ..graph.transitions import next_values
+from ..runtime.caught import short_error
+from ..runtime.decorators import catch_settings, retry_policy, timeout_seconds
+from ..runtime.task import TaskResult, TaskSettings, default_username, utc_now
+from ..storage.interfaces import FAILED, RUNNING, SUCCEEDED
+from .output import Reporter, fmt_duration
+from .pool import Pool, Worker
+
+DEFAULT_MAX_WORKERS = os.cpu_count() or 2  # one worker per CPU, as the run --help says
+TIMEOUT_GRACE = 2.0  # seconds after @timeout before the worker is killed (the in-task alarm fires first)
+
+
+def new_run_id() -> str:
+    """Sortable and unique across concurrent runs: UTC time to the millisecond + random hex."""
+    now = datetime.now(timezone.utc)
+    return now.strftime("%Y%m%d%H%M%S") + f"{now.microsecond // 1000:03d}-{secrets.token_hex(2)}"
+
+
+@dataclass
+class RunOutcome:
+    flow: str
+    run_id: str
+    status: str
+    duration: float
+    tasks: int
+    failed_pathspec: Optional[str] = None
+    error: Optional[str] = None
+    interrupted: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.status == SUCCEEDED
+
+    @property
+    def exit_code(self) -> int:
+        if self.ok:
+            return 0
+        return 130 if self.interrupted else 1
+
+
+@dataclass(order=True)
+class _Pending:
+    step: str
+    values: Tuple[int, ...]
+    attempt: int = 0
+    forced: Optional[str] = None  # run only the failure path (worker killed/timed out, @catch applies)
+
+
+class LocalRunner:
+    def __init__(
+        self,
+        flow_cls: type,
+        graph: FlowGraph,
+        *,
+        parameters: Optional[Mapping[str, Any]] = None,
+        max_workers: Optional[int] = None,
+        tags: Sequence[str] = (),
+        stores: Any = None,
+        reporter: Optional[Reporter] = None,
+        origin_run_id: Optional[str] = None,
+        resume: bool = False,
+        resume_step: Optional[str] = None,
+        run_id: Optional[str] = None,
+    ) -> None:
+        self.flow_cls = flow_cls
+        self.graph = graph
+        self.flow = graph.name
+        self.supplied = dict(parameters or {})
+        self.max_workers = max_workers or DEFAULT_MAX_WORKERS
+        self.tags = list(tags)
+        if stores is None:
+            from ..storage.factory import open_stores
+
+            stores = open_stores()
+        self.stores = stores
+        self.reporter = reporter or Reporter()
+        self.resume = resume
+        self.origin_run_id = origin_run_id
+        self.resume_step = resume_step
+        self.run_id = run_id or new_run_id()
+        self.username = default_username()
+        self.namespace = os.environ.get("SFNCOMPILE_NAMESPACE") or f"user:{self.username}"
+        self.settings = TaskSettings(
+            username=self.username,
+            namespace=self.namespace,
+            production=False,
+            echo=not self.reporter.quiet,
+            echo_traceback=False,
+            tty=self.reporter.tty,
+        )
+        # scheduling state
+        self._ready: Deque[_Pending] = deque()
+        self._delayed: List[Tuple[float, int, _Pending]] = []
+        self._seq = itertools.count()
+        self._join_expected: Dict[Tuple[str, str], int] = {}
+        self._join_arrived: Dict[Tuple[str, str], int] = {}
+        self._join_cloned: Dict[Tuple[str, str], bool] = {}
+        self._cloned_parent: Dict[Tuple[str, str], bool] = {}
+        self._tasks_done = 0
+        self._finished = False
+        self._failed: Optional[TaskResult] = None
+        self._failed_text: Optional[str] = None
+        self._origin_tasks: Dict[Tuple[str, str], Dict[str, Any]] = {}
+
+    # ------------------------------------------------------------------ public
+    def prepare(self) -> None:
+        """Check parameters and create the run record (raises ParameterError before anything runs)."""
+        from ..runtime.artifacts import ArtifactIO
+        from ..runtime.params import prepare_run_parameters
+
+        aio = ArtifactIO(self.stores.artifacts, self.flow, self.stores.metadata)
+        metadata = self.stores.metadata
+        if self.resume:
+            origin = self._find_origin()
+            self.origin_run_id = origin["run_id"]
+            params = origin.get("parameters") or {}
+            if isinstance(params, str):
+                import json
+
+                params = json.loads(params) if params else {}
+            self._load_origin()
+        else:
+            params = prepare_run_parameters(self.flow_cls, self.supplied, lambda v: aio.save(v))
+        self.params = params
+        metadata.create_run(
+            self.flow,
+            self.run_id,
+            username=self.username,
+            namespace=self.namespace,
+            tags=self.tags,
+            parameters=params,
+            origin_run_id=self.origin_run_id,
+            status=RUNNING,
+            created_at=utc_now(),
+        )
+        self.run_info = metadata.get_run(self.flow, self.run_id) or {
+            "namespace": self.namespace,
+            "username": self.username,
+            "tags": self.tags,
+            "origin_run_id": self.origin_run_id,
+        }
+
+    def run(self) -> RunOutcome:
+        if not hasattr(self, "params"):
+            self.prepare()
+        started = time.time()
+        self.pool = Pool(self.max_workers, self._worker_init)
+        start = self.graph.start
+        self._push(start.name, tuple(0 for _ in start.scope), cloned_parents=True)
+        interrupted = False
+        previous = signal.getsignal(signal.SIGTERM)
+        previous_int = signal.getsignal(signal.SIGINT)
+        try:
+            signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+            # Even when started in the background with SIGINT ignored, Ctrl-C/SIGINT stops the run cleanly.
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        except ValueError:  # not the main thread
+            previous = previous_int = None
+        try:
+            self._loop()
+        except KeyboardInterrupt:
+            interrupted = True
+            self._stop_running("interrupted (Ctrl-C): the run was stopped")
+            self._failed_text = "interrupted by the user (Ctrl-C)"
+        finally:
+            self.pool.shutdown(kill=interrupted or self._failed is not None)
+            if previous is not None:
+                try:
+                    signal.signal(signal.SIGTERM, previous)
+                    signal.signal(signal.SIGINT, previous_int)
+                except (ValueError, TypeError):
+                    pass
+        duration = time.time() - started
+        status = SUCCEEDED if self._finished and not self._failed and not interrupted else FAILED
+        failed_pathspec = self._failed.pathspec if self._failed else None
+        if status == FAILED:
+            fields: Dict[str, Any] = {"status": FAILED, "finished_at": utc_now()}
+            if self._failed is not None:
+                fields["failed_step"] = self._failed.step
+                fields["error"] = short_error(self._failed.error) or self._failed_text
+            elif self._failed_text:
+                fields["error"] = self._failed_text
+            self.stores.metadata.update_run(self.flow, self.run_id, **fields)
+        if interrupted:
+            self.reporter.line(f"{Reporter.stamp()} interrupted: stopped the workers; run {self.flow}/{self.run_id} FAILED")
+        self.reporter.summary(self.flow, self.run_id, status, duration, self._tasks_done, failed_pathspec,
+                              flow_file=_display_path(self.graph.file))
+        return RunOutcome(
+            self.flow,
+            self.run_id,
+            status,
+            duration,
+            self._tasks_done,
+            failed_pathspec,
+            self._failed.error if self._failed else self._failed_text,
+            interrupted,
+        )
+
+    # ------------------------------------------------------------------ worker side
+    def _worker_init(self):
+        """Runs in each forked worker: open own store connections; return the task handler."""
+        from ..runtime.task import run_task
+        from ..runtime.artifacts import pickle_flow_module_by_value
+        from ..storage.factory import open_stores
+
+        stores = _reopen(self.stores, open_stores)
+        pickle_flow_module_by_value(self.flow_cls)
+        flow_cls, graph, run_id, settings = self.flow_cls, self.graph, self.run_id, self.settings
+        params, run_info = self.params, dict(self.run_info)
+
+        def handle(message):
+            step, task_id, attempt, forced = message
+            return run_task(
+                flow_cls,
+                graph,
+                step,
+                run_id,
+                task_id,
+                attempt,
+                stores=stores,
+                settings=settings,
+                run_params=params if step == "start" else None,
+                run_info=run_info,
+                forced_failure=forced,
+            )
+
+        return handle
+
+    # ------------------------------------------------------------------ main loop
+    def _loop(self) -> None:
+        while True:
+            now = time.time()
+            while self._delayed and self._delayed[0][0] <= now:
+                _, _, pending = heapq.heappop(self._delayed)
+                self._ready.append(pending)
+            if self._failed is None:
+                self._dispatch_ready()
+            busy = self.pool.busy_workers()
+            if not busy and (self._failed is not None or (not self._ready and not self._delayed)):
+                if not self._finished and self._failed is None:
+                    self._failed_text = "the scheduler has nothing left to run but the end step never ran"
+                return
+            wait = 0.5 if self.reporter.wide_steps else 5.0
+            if self._delayed:
+                wait = min(wait, max(0.0, self._delayed[0][0] - now))
+            for w in busy:
+                if w.deadline:
+                    wait = min(wait, max(0.0, w.deadline - now))
+            for worker, payload, died in self.pool.poll(wait):
+                if died is not None:
+                    self._worker_lost(worker, died)
+                else:
+                    pending, result = payload
+                    self._handle_result(pending, result)
+            now = time.time()
+            for w in self.pool.busy_workers():
+                if w.deadline and now >= w.deadline:
+                    pending = w.task
+                    secs = timeout_seconds(self.graph[pending.step])
+                    self.pool.kill(w)
+                    self._attempt_lost(pending, f"the step ran longer than its @timeout of {secs:g} s and was killed", w)
+            self.reporter.draw_progress()
+
+    def _dispatch_ready(self) -> None:
+        while self._ready:
+            pending = self._ready[0]
+            if self._try_clone(pending):
+                self._ready.popleft()
+                continue
+            worker = self.pool.idle_worker()
+            if worker is None:
+                return
+            self._ready.popleft()
+            node = self.graph[pending.step]
+            task_id = render_task_id(node.scope, pending.values)
+            if not pending.forced:
+                self.reporter.task_started(self._pathspec(pending.step, task_id), pending.step, pending.attempt)
+            self.pool.dispatch(
+                worker,
+                pending,
+                (pending.step, task_id, pending.attempt, pending.forced),
+                timeout=timeout_seconds(node),
+                grace=TIMEOUT_GRACE,
+            )
+
+    def _pathspec(self, step: str, task_id: str) -> str:
+        return f"{self.flow}/{self.run_id}/{step}/{task_id}"
+
+    # ------------------------------------------------------------------ results
+    def _handle_result(self, pending: _Pending, result: Any) -> None:
+        node = self.graph[pending.step]
+        task_id = render_task_id(node.scope, pending.values)
+        if isinstance(result, dict) and "internal_error" in result:
+            now = time.time()
+            result = TaskResult(self.flow, self.run_id, pending.step, task_id, pending.attempt, FAILED, now, now,
+                                error=result["internal_error"], error_type="InternalError")
+            try:
+                self.stores.metadata.finish_attempt(self.flow, self.run_id, pending.step, task_id, pending.attempt,
+                                                    status=FAILED, finished_at=utc_now(), error=result.error)
+            except Exception:
+                pass
+        if result.ok:
+            self._tasks_done += 1
+            note = "exception caught by @catch" if result.caught else ""
+            self.reporter.task_finished(result.pathspec, pending.step, result.duration, note)
+            self._advance(node, pending.values, result.cardinality, result.choice, cloned=False)
+            return
+        self._attempt_failed(pending, result)
+
+    def _attempt_failed(self, pending: _Pending, result: TaskResult) -> None:
+        node = self.graph[pending.step]
+        times, delay = retry_policy(node)
+        if self._failed is not None:
+            return
+        if result.retryable and pending.attempt < times:
+            self.reporter.attempt_failed(result.pathspec, pending.step, pending.attempt, result.error_line, delay)
+            retry = _Pending(pending.step, pending.values, pending.attempt + 1)
+            heapq.heappush(self._delayed, (time.time() + delay, next(self._seq), retry))
+            return
+        self.reporter.task_failed(result.pathspec, pending.step, pending.attempt, result.duration, result.error or "")
+        self._failed = result
+        self._stop_running(f"stopped: the run failed in {result.pathspec}")
+
+    def _worker_lost(self, worker: Worker, how: str) -> None:
+        pending = worker.task
+        if pending is None:
+            return
+        self._attempt_lost(pending, how, worker)
+
+    def _attempt_lost(self, pending: _Pending, how: str, worker: Worker) -> None:
+        """The worker running an attempt is gone: record the attempt as failed (retry / @catch / fail)."""
+        node = self.graph[pending.step]
+        task_id = render_task_id(node.scope, pending.values)
+        text = f"{how}\n"
+        now = time.time()
+        started = worker.started or now
+        try:
+            self.stores.metadata.finish_attempt(
+                self.flow, self.run_id, pending.step, task_id, pending.attempt, status=FAILED, finished_at=utc_now(), error=text
+            )
+        except Exception:
+            pass
+        try:
+            from ..runtime.artifacts import ArtifactIO
+
+            ArtifactIO(self.stores.artifacts, self.flow).put_logs(self.run_id, pending.step, task_id, pending.attempt, "", text)
+        except Exception:
+            pass
+        result = TaskResult(self.flow, self.run_id, pending.step, task_id, pending.attempt, FAILED, started, now,
+                            error=text, error_type="WorkerLost")
+        times, _ = retry_policy(node)
+        if pending.forced is None and pending.attempt >= times and catch_settings(node) is not None and self._failed is None:
+            # Out of attempts with @catch: run the failure path in a fresh worker so the exception is stored.
+            self._ready.appendleft(_Pending(pending.step, pending.values, pending.attempt, forced=how))
+            return
+        self._attempt_failed(pending, result)
+
+    def _stop_running(self, why: str) -> None:
+        for w in self.pool.busy_workers() if hasattr(self, "pool") else []:
+            pending = w.task
+            self.pool.kill(w)
+            node = self.graph[pending.step]
+            task_id = render_task_id(node.scope, pending.values)
+            try:
+                self.stores.metadata.finish_attempt(
+                    self.flow, self.run_id, pending.step, task_id, pending.attempt,
+                    status=FAILED, finished_at=utc_now(), error=why + "\n",
+                )
+            except Exception:
+                pass
+        self._ready.clear()
+        self._delayed.clear()
+
+    # ------------------------------------------------------------------ successors
+    def _advance(self, node: StepNode, values: Tuple[int, ...], cardinality: Optional[int], choice: Optional[str],
+                 *, cloned: bool) -> None:
+        graph = self.graph
+        if node.transition == END:
+            self._finished = True
+            return
+        if node.transition == FOREACH:
+            join = graph[node.matching_join]  # type: ignore[index]
+            target = graph[node.successors[0]]
+            n = int(cardinality or 0)
+            jkey = (join.name, render_task_id(join.scope, self._values_for(node, values, join)))
+            self._join_expected[jkey] = n
+            self._join_cloned[jkey] = cloned
+            self.reporter.expect_wide(target.name, n)
+            for i in range(n):
+                self._push(target.name, next_values(graph, node, values, target, i), cloned_parents=cloned)
+            if n == 0:  # a caught split: the join runs with no inputs
+                self._ready.append(_Pending(join.name, self._values_for(node, values, join)))
+                self._cloned_parent[jkey] = cloned
+            return
+        if node.transition == SWITCH:
+            case = next((c for c in node.switch_cases if c.value == choice), None)
+            if case is None:
+                raise SfnCompileError(f"{node.name}: recorded choice {choice!r} is none of its cases")
+            self._push(case.target, next_values(graph, node, values, graph[case.target]), cloned_parents=cloned)
+            return
+        if node.transition == BRANCH:
+            join = graph[node.matching_join]  # type: ignore[index]
+            jkey = (join.name, render_task_id(join.scope, self._values_for(node, values, join)))
+            self._join_expected[jkey] = len(node.successors)
+            self._join_cloned[jkey] = cloned
+        for succ in node.successors:
+            self._push(succ, next_values(graph, node, values, graph[succ]), cloned_parents=cloned)
+
+    def _values_for(self, split: StepNode, values: Tuple[int, ...], join: StepNode) -> Tuple[int, ...]:
+        current = {(f.kind, f.name): v for f, v in zip(split.scope, values)}
+        return tuple(current[(f.kind, f.name)] for f in join.scope)
+
+    def _push(self, step: str, values: Tuple[int, ...], *, cloned_parents: bool) -> None:
+        node = self.graph[step]
+        task_id = render_task_id(node.scope, values)
+        key = (step, task_id)
+        if node.is_join:
+            self._join_arrived[key] = self._join_arrived.get(key, 0) + 1
+            self._join_cloned[key] = self._join_cloned.get(key, True) and cloned_parents
+            if self._join_arrived[key] < self._join_expected.get(key, 1):
+                return
+            cloned_parents = self._join_cloned[key]
+        self._cloned_parent[key] = cloned_parents
+        self._ready.append(_Pending(step, tuple(values)))
+
+    # ------------------------------------------------------------------ resume
+    def _find_origin(self) -> Dict[str, Any]:
+        metadata = self.stores.metadata
+        if self.origin_run_id:
+            run = metadata.get_run(self.flow, self.origin_run_id)
+            if run is None:
+                recent = [r["run_id"] for r in metadata.list_runs(self.flow)[:5]]
+                raise SfnCompileError(
+                    f"no run {self.flow}/{self.origin_run_id} to resume",
+                    fix=f"recent runs: {', '.join(recent) or 'none'}",
+                )
+            return run
+        runs = [r for r in metadata.list_runs(self.flow) if r.get("namespace") == self.namespace]
+        if not runs:
+            raise SfnCompileError(
+                f"no earlier run of {self.flow} in namespace {self.namespace} to resume",
+                fix="run the flow first (`sfncompile run flow.py`), or pass --origin-run-id",
+            )
+        return runs[0]
+
+    def _load_origin(self) -> None:
+        metadata = self.stores.metadata
+        tasks = metadata.list_tasks(self.flow, self.origin_run_id)
+        failed_steps = set()
+        for t in tasks:
+            if t.get("status") == SUCCEEDED and t.get("successful_attempt") is not None:
+                self._origin_tasks[(t["step"], str(t["task_id"]))] = t
+            else:
+                failed_steps.add(t["step"])
+        if self.resume_step is not None:
+            if self.resume_step not in self.graph:
+                raise SfnCompileError(
+                    f"--step {self.resume_step}: {self.flow} has no such step",
+                    fix=f"steps are: {', '.join(self.graph.steps)}",
+                )
+        else:
+            origin = metadata.get_run(self.flow, self.origin_run_id) or {}
+            if origin.get("status") == SUCCEEDED and not failed_steps:
+                raise SfnCompileError(
+                    f"run {self.flow}/{self.origin_run_id} succeeded: nothing to resume",
+                    fix="pass --step STEP to run again from that step",
+                )
+
+    def _try_clone(self, pending: _Pending) -> bool:
+        if not self.resume or pending.attempt or pending.forced:
+            return False
+        node = self.graph[pending.step]
+        task_id = render_task_id(node.scope, pending.values)
+        key = (pending.step, task_id)
+        if pending.step == self.resume_step or not self._cloned_parent.get(key, False):
+            return False
+        origin = self._origin_tasks.get(key)
+        if origin is None:
+            return False
+        self._clone(node, task_id, origin)
+        self._tasks_done += 1
+        self.reporter.task_cloned(self._pathspec(pending.step, task_id), pending.step,
+                                  f"{self.flow}/{self.origin_run_id}/{pending.step}/{task_id}")
+        card = origin.get("cardinality")
+        self._advance(node, pending.values, int(card) if card is not None else None, origin.get("choice"), cloned=True)
+        return True
+
+    def _clone(self, node: StepNode, task_id: str, origin: Dict[str, Any]) -> None:
+        from ..runtime.artifacts import ArtifactIO
+
+        aio = ArtifactIO(self.stores.artifacts, self.flow, self.stores.metadata)
+        clone_task(aio, self.stores.metadata, self.flow, self.origin_run_id, self.run_id, node, task_id, origin)
+
+
+def clone_task(aio, metadata, flow: str, origin_run: str, run_id: str, node: StepNode, task_id: str,
+               origin: Dict[str, Any]) -> None:
+    """Copy a successful task of the origin run into this run: metadata + index (same blob shas), logs, manifest."""
+    attempt = int(origin["successful_attempt"])
+    doc = aio.attempt(origin_run, node.name, task_id, attempt)
+    if doc is None:
+        raise SfnCompileError(f"{flow}/{origin_run}/{node.name}/{task_id}: recorded successful but not committed")
+    now = utc_now()
+    origin_spec = f"{flow}/{origin_run}/{node.name}/{task_id}"
+    metadata.start_attempt(flow, run_id, node.name, task_id, 0, started_at=now, info={"cloned_from": origin_spec})
+    for stream in ("stdout", "stderr"):
+        try:
+            text = aio.get_log(origin_run, node.name, task_id, attempt, stream)
+        except Exception:
+            text = ""
+        if text:
+            aio.put_log(run_id, node.name, task_id, 0, stream, text)
+    cardinality = origin.get("cardinality")
+    if cardinality is not None and node.transition == FOREACH:
+        aio.put_manifest(run_id, node.name, task_id, int(cardinality))
+    extra = {k: v for k, v in doc.items() if k != "artifacts"}
+    extra.update({"pathspec": f"{flow}/{run_id}/{node.name}/{task_id}", "attempt": 0, "cloned_from": origin_spec})
+    aio.commit(run_id, node.name, task_id, 0, dict(doc.get("artifacts") or {}), extra=extra)
+    metadata.finish_attempt(
+        flow, run_id, node.name, task_id, 0, status=SUCCEEDED, finished_at=now,
+        cardinality=int(cardinality) if cardinality is not None else None, choice=origin.get("choice"),
+        next_visit=origin.get("next_visit"),
+    )
+    if node.transition == END:
+        metadata.update_run(flow, run_id, status=SUCCEEDED, finished_at=now)
+
+
+def _display_path(path: str) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return rel if not rel.startswith("..") else path
+
+
+def _raise_keyboard_interrupt(signum, frame):  # pragma: no cover - signal path
+    raise KeyboardInterrupt
+
+
+def _reopen(stores: Any, open_stores) -> Any:
+    """Fresh store objects for a forked worker (never share a parent's SQLite connection)."""
+    reopen = getattr(stores, "reopen", None)
+    if callable(reopen):
+        return reopen()
+    objects = getattr(stores, "objects", None) or getattr(stores.artifacts, "objects", None)
+    return open_stores(getattr(objects, "url", None), getattr(stores.metadata, "url", None))

@@ -1,0 +1,644 @@
+"""run_task: run ONE task of a flow. The local worker and the Batch container both call it.
+
+What a task does, in order:
+1. record the attempt as RUNNING (metadata);
+2. resolve its parents from the graph + metadata (``inputs.py``) and attach their
+   artifacts lazily (nothing is read until the step uses it);
+3. run the step's code with stdout/stderr captured (and echoed with the pathspec),
+   ``current`` set, @environment applied, @timeout armed;
+4. check ``self.next`` against the static graph; for a foreach record the
+   cardinality (+ the ``foreach.json`` manifest), for a switch the chosen case;
+5. persist every public attribute the step set (content-addressed blobs) and carry
+   every inherited artifact by reference (its index entry; no data read or copied);
+6. commit the attempt (index written last), then close the attempt in the metadata
+   store; when the end step succeeds, mark the run SUCCEEDED.
+
+On failure, the traceback goes to the task's stderr log and the metadata. With @catch,
+on the last attempt, the exception is stored as an artifact and the task succeeds:
+the flow goes on to the step's static successor. A switch that failed goes to its
+first case that does not loop back (never round a loop again); a foreach split that
+failed fans out to zero items, and its join runs with empty ``inputs`` but inherits
+the split's artifacts (so the caught exception stays readable downstream).
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from ..exceptions import ArtifactError, SfnCompileError
+from ..flow.current import current
+from ..flow.flowspec import FlowSpec, Inputs
+from ..graph.ir import END, FOREACH, FRAME_FOREACH, SWITCH, FlowGraph, StepNode
+from ..graph.taskid import parse_task_id, render_task_id
+from ..storage.interfaces import FAILED, RUNNING, SUCCEEDED
+from .artifacts import ArtifactIO, IndexSource
+from .capture import Capture
+from .caught import CaughtException, StepTimeout, short_error
+from .decorators import alarm, catch_settings, environment, environment_vars, retry_policy, timeout_seconds
+from .inputs import InputError, ParentRef, resolve_parents, split_task
+
+EXCEPTION_ARTIFACT = "_exception"  # index entry of a caught exception (whatever @catch(var=) says)
+
+
+class TransitionError(SfnCompileError):
+    """A step's ``self.next`` does not match the static graph, or its switch/foreach value is unusable."""
+
+    headline = "transition error"
+
+
+class TaskKilled(Exception):
+    """The attempt failed outside user code: its worker was killed (by the OS, a signal, or a @timeout)."""
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+@dataclass
+class TaskSettings:
+    """Static settings of a task (env vars on Batch; the local scheduler passes them)."""
+
+    username: str = ""
+    namespace: str = ""
+    production: bool = False
+    echo: bool = True  # tee the step's output to this process's stdout/stderr
+    echo_traceback: bool = True  # also print the failure traceback (the local scheduler prints it itself)
+    tty: bool = False  # clear a progress line before echoing
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> "TaskSettings":
+        username = default_username()
+        values = dict(
+            username=username,
+            namespace=os.environ.get("SFNCOMPILE_NAMESPACE") or f"user:{username}",
+            production=os.environ.get("SFNCOMPILE_PRODUCTION", "") in ("1", "true", "yes"),
+        )
+        values.update(overrides)
+        return cls(**values)
+
+
+def default_username() -> str:
+    name = os.environ.get("SFNCOMPILE_USERNAME") or os.environ.get("USER") or os.environ.get("USERNAME")
+    if not name:
+        try:
+            import getpass
+
+            name = getpass.getuser()
+        except Exception:
+            name = "unknown"
+    return name
+
+
+@dataclass
+class TaskResult:
+    flow: str
+    run_id: str
+    step: str
+    task_id: str
+    attempt: int
+    status: str
+    started: float
+    finished: float
+    cardinality: Optional[int] = None
+    choice: Optional[str] = None
+    caught: bool = False
+    error: Optional[str] = None  # traceback text
+    error_type: Optional[str] = None
+    retryable: bool = True  # False for failures retrying cannot fix (missing inputs)
+    run_succeeded: bool = False  # the end step succeeded: the run was marked SUCCEEDED
+
+    @property
+    def ok(self) -> bool:
+        return self.status == SUCCEEDED
+
+    @property
+    def pathspec(self) -> str:
+        return f"{self.flow}/{self.run_id}/{self.step}/{self.task_id}"
+
+    @property
+    def duration(self) -> float:
+        return self.finished - self.started
+
+    @property
+    def error_line(self) -> str:
+        return short_error(self.error)
+
+
+def run_task(
+    flow_cls: type,
+    graph: FlowGraph,
+    step: str,
+    run_id: str,
+    task_id: str,
+    attempt: int,
+    *,
+    stores: Any,
+    settings: Optional[TaskSettings] = None,
+    run_params: Optional[Mapping[str, Any]] = None,
+    run_info: Optional[Mapping[str, Any]] = None,
+    forced_failure: Optional[str] = None,
+) -> TaskResult:
+    """Run one attempt of one task; never raises for failures of the step (see TaskResult.status)."""
+    settings = settings or TaskSettings.from_env()
+    started = time.time()
+    flow = graph.name
+    if step not in graph:
+        raise SfnCompileError(
+            f"flow {flow} has no step '{step}'", fix=f"steps are: {', '.join(graph.steps)}"
+        )
+    node = graph[step]
+    try:
+        values = parse_task_id(node.scope, task_id)
+    except ValueError as exc:
+        raise SfnCompileError(f"task id {task_id!r} does not fit step '{step}': {exc}") from None
+    pathspec = f"{flow}/{run_id}/{step}/{task_id}"
+    metadata = stores.metadata
+    aio = ArtifactIO(stores.artifacts, flow, metadata)
+    if run_info is None:
+        run_info = metadata.get_run(flow, run_id)
+        if run_info is None:
+            if step != "start":
+                raise InputError(
+                    f"run {flow}/{run_id} does not exist, so its step '{step}' cannot run",
+                    fix="a run starts with its start task (or `sfncompile run` / `sfncompile trigger`)",
+                )
+            # A run started without a scheduler or trigger (e.g. a scheduled Step Functions execution).
+            run_info = _create_run_record(metadata, flow, run_id, settings, run_params, aio, flow_cls)
+    if step == "start" and run_params is None:
+        run_params = _run_parameters(run_info)
+    metadata.start_attempt(
+        flow, run_id, step, task_id, attempt, started_at=utc_now(), info={"pid": os.getpid(), "host": _host()}
+    )
+    result = TaskResult(flow, run_id, step, task_id, attempt, RUNNING, started, started)
+    retries, _delay = retry_policy(node)
+    catch = catch_settings(node)
+    obj = flow_cls._sfn_instance()
+    object.__setattr__(obj, "_sfn_label", pathspec)
+    capture = Capture(f"[{pathspec}] ", echo=settings.echo, clear_line=settings.tty)
+    parents: List[ParentRef] = []
+    carried: Dict[str, Dict[str, Any]] = {}
+    new_entries: Dict[str, Dict[str, Any]] = {}
+    failure: Optional[BaseException] = None
+    tb_text = ""
+    try:
+        with capture:
+            try:
+                if forced_failure:
+                    raise TaskKilled(forced_failure)
+                parents = resolve_parents(graph, metadata, flow, run_id, node, values)
+                inputs = _attach(obj, flow_cls, graph, node, values, parents, aio, run_id, run_params)
+                current._set(
+                    flow_name=flow,
+                    run_id=run_id,
+                    step_name=step,
+                    task_id=task_id,
+                    retry_count=attempt,
+                    namespace=run_info.get("namespace") or settings.namespace,
+                    username=run_info.get("username") or settings.username,
+                    is_production=settings.production,
+                    origin_run_id=run_info.get("origin_run_id"),
+                    tags=tuple(run_info.get("tags") or ()),
+                )
+                func = getattr(flow_cls, step)
+                with environment(environment_vars(node)), alarm(timeout_seconds(node), step):
+                    if node.is_join:
+                        func(obj, inputs)
+                    else:
+                        func(obj)
+                result.cardinality, result.choice = check_transition(node, obj)
+                new_entries = _persist(obj, aio)
+            except BaseException as exc:  # noqa: B902 - user code may raise anything
+                failure = exc
+                tb_text = format_user_traceback(exc)
+                if isinstance(exc, InputError):
+                    result.retryable = False
+                if catch is not None and attempt >= retries and not isinstance(exc, InputError):
+                    capture.stderr.record(tb_text)
+                    if catch.get("print_exception", True):
+                        print(f"@catch: {short_error(tb_text)} (stored in self.{catch.get('var') or EXCEPTION_ARTIFACT})",
+                              file=sys.stderr)
+                    caught = CaughtException.from_exception(exc, tb_text, step, pathspec)
+                    new_entries = _persist(obj, aio, skip_unpicklable=True)
+                    exc_entry = aio.save(caught)
+                    new_entries[EXCEPTION_ARTIFACT] = exc_entry
+                    if catch.get("var"):
+                        new_entries[catch["var"]] = exc_entry
+                    result.cardinality, result.choice = fallback_route(node)
+                    result.caught = True
+                    failure = None
+                else:
+                    capture.stderr.record(tb_text)
+                    if settings.echo_traceback:
+                        _echo_traceback(tb_text, pathspec)
+            finally:
+                current._clear()
+        if failure is None:
+            carried = _carried(obj)
+    finally:
+        finished = time.time()
+        result.finished = finished
+        try:
+            aio.put_logs(run_id, step, task_id, attempt, capture.stdout.text(), capture.stderr.text())
+        except Exception:  # logs are best effort; the task outcome matters more
+            pass
+    if failure is None:
+        entries = dict(carried)
+        entries.update(new_entries)
+        if result.cardinality is not None and node.transition == FOREACH:
+            aio.put_manifest(run_id, step, task_id, result.cardinality)
+        aio.commit(
+            run_id,
+            step,
+            task_id,
+            attempt,
+            entries,
+            extra={
+                "pathspec": pathspec,
+                "attempt": attempt,
+                "values": list(values),
+                "foreach_stack": _foreach_indices(node, values),
+                "parents": [f"{p.step}/{p.task_id}" for p in parents],
+                "cardinality": result.cardinality,
+                "choice": result.choice,
+                "caught": result.caught,
+                "started_at": _iso(started),
+                "finished_at": _iso(finished),
+            },
+        )
+        metadata.finish_attempt(
+            flow,
+            run_id,
+            step,
+            task_id,
+            attempt,
+            status=SUCCEEDED,
+            finished_at=_iso(finished),
+            cardinality=result.cardinality,
+            choice=result.choice,
+            next_visit=next_visit(graph, node, values, result.choice),
+        )
+        result.status = SUCCEEDED
+        if node.transition == END:
+            metadata.update_run(flow, run_id, status=SUCCEEDED, finished_at=_iso(finished))
+            result.run_succeeded = True
+    else:
+        result.status = FAILED
+        result.error = tb_text
+        result.error_type = type(failure).__name__
+        metadata.finish_attempt(
+            flow, run_id, step, task_id, attempt, status=FAILED, finished_at=_iso(finished), error=tb_text
+        )
+    # Drop references to (possibly large) artifact values before returning.
+    obj = None  # noqa: F841
+    return result
+
+
+# ----------------------------------------------------------------------------- inputs
+def _attach(
+    obj: FlowSpec,
+    flow_cls: type,
+    graph: FlowGraph,
+    node: StepNode,
+    values: Tuple[int, ...],
+    parents: Sequence[ParentRef],
+    aio: ArtifactIO,
+    run_id: str,
+    run_params: Optional[Mapping[str, Any]],
+) -> Optional[Inputs]:
+    """Attach artifact sources (and the foreach stack); for a join, build ``inputs``."""
+    flow = graph.name
+    object.__setattr__(obj, "_sfn_foreach", foreach_loaders(graph, node, values, aio, run_id))
+    if node.name == "start" and not parents:
+        from .params import start_task_parameters
+
+        by_attr, entries = start_task_parameters(flow_cls, run_params)
+        saved = {attr: aio.save(value, attribute=attr) for attr, value in by_attr.items()}
+        saved.update(entries)
+        source = IndexSource(aio, saved, f"{flow}/{run_id}/_parameters")
+        for attr, value in by_attr.items():
+            source.prime(attr, value)
+        obj._sfn_attach(source)
+        return None
+    sources = [IndexSource(aio, _index(aio, run_id, p), f"{flow}/{run_id}/{p.step}/{p.task_id}") for p in parents]
+    if not node.is_join:
+        obj._sfn_attach(sources[0])
+        return None
+    param_attrs = [p.attribute for p in graph.parameters]
+    if sources:
+        obj._sfn_attach(sources[0].restricted(param_attrs))
+    else:
+        # A caught foreach split fanned out to zero items: the join inherits the split's artifacts.
+        split = graph[node.matching_split]  # type: ignore[index]
+        split_id, _ = split_task(graph, node, values, split.name)
+        record = aio_metadata_task(aio, run_id, split.name, split_id)
+        obj._sfn_attach(IndexSource(aio, _index(aio, run_id, record), f"{flow}/{run_id}/{split.name}/{split_id}"))
+    views = []
+    for ref, source in zip(parents, sources):
+        view = flow_cls._sfn_instance()
+        view._sfn_attach(source)
+        pnode = graph[ref.step]
+        object.__setattr__(view, "_sfn_foreach", foreach_loaders(graph, pnode, ref.values, aio, run_id))
+        object.__setattr__(view, "_sfn_label", f"{flow}/{run_id}/{ref.step}/{ref.task_id}")
+        object.__setattr__(view, "_sfn_read_only", True)
+        views.append(view)
+    return Inputs(views, [p.step for p in parents])
+
+
+def aio_metadata_task(aio: ArtifactIO, run_id: str, step: str, task_id: str) -> ParentRef:
+    record = aio.metadata.get_task(aio.flow, run_id, step, task_id) if aio.metadata else None
+    if not record or record.get("successful_attempt") is None:
+        raise InputError(f"{aio.flow}/{run_id}/{step}/{task_id} has no successful attempt")
+    return ParentRef(step, task_id, (), int(record["successful_attempt"]), record)
+
+
+def _index(aio: ArtifactIO, run_id: str, ref: ParentRef) -> Dict[str, Dict[str, Any]]:
+    doc = aio.attempt(run_id, ref.step, ref.task_id, ref.attempt)
+    if doc is None:
+        raise InputError(
+            f"{aio.flow}/{run_id}/{ref.step}/{ref.task_id} attempt {ref.attempt} is recorded as successful "
+            "but its artifacts were never committed",
+            fix="resume the run to re-run that task",
+        )
+    return doc.get("artifacts") or {}
+
+
+def foreach_loaders(
+    graph: FlowGraph, node: StepNode, values: Sequence[int], aio: ArtifactIO, run_id: str
+) -> Tuple[Tuple[int, Callable[[], Any]], ...]:
+    """(index, item loader) per enclosing foreach, outermost first; items load lazily from the split."""
+    out = []
+    for frame, value in zip(node.scope, values):
+        if frame.kind != FRAME_FOREACH:
+            continue
+        split = graph[frame.name]
+        split_id, _ = split_task(graph, node, values, split.name)
+        out.append((value, _item_loader(aio, run_id, split, split_id, value)))
+    return tuple(out)
+
+
+def _item_loader(aio: ArtifactIO, run_id: str, split: StepNode, split_id: str, index: int) -> Callable[[], Any]:
+    cache: List[Any] = []
+
+    def load() -> Any:
+        if not cache:
+            ref = aio_metadata_task(aio, run_id, split.name, split_id)
+            entries = _index(aio, run_id, ref)
+            var = split.foreach_var or ""
+            if var not in entries:
+                raise InputError(f"foreach split {split.name}/{split_id} has no artifact '{var}'")
+            seq = aio.load(entries[var])
+            cache.append(item_at(seq, index))
+        return cache[0]
+
+    return load
+
+
+def item_at(seq: Any, index: int) -> Any:
+    if isinstance(seq, (dict, set, frozenset)) or not hasattr(seq, "__getitem__"):
+        seq = list(seq)
+    return seq[index]
+
+
+def _foreach_indices(node: StepNode, values: Sequence[int]) -> List[int]:
+    return [v for f, v in zip(node.scope, values) if f.kind == FRAME_FOREACH]
+
+
+# ----------------------------------------------------------------------------- transitions
+def _describe_expected(node: StepNode) -> str:
+    if node.transition == SWITCH:
+        cases = ", ".join(f"{c.value!r}: self.{c.target}" for c in node.switch_cases)
+        return f"self.next({{{cases}}}, condition={node.condition!r})"
+    targets = ", ".join(f"self.{s}" for s in node.successors)
+    if node.transition == FOREACH:
+        return f"self.next({targets}, foreach={node.foreach_var!r})"
+    return f"self.next({targets})"
+
+
+def _describe_actual(t: Any) -> str:
+    if t.cases is not None:
+        cases = ", ".join(f"{k!r}: self.{v}" for k, v in t.cases.items())
+        return f"self.next({{{cases}}}, condition={t.condition!r})"
+    targets = ", ".join(f"self.{s}" for s in t.steps)
+    if t.foreach is not None:
+        return f"self.next({targets}, foreach={t.foreach!r})"
+    return f"self.next({targets})"
+
+
+def check_transition(node: StepNode, obj: FlowSpec) -> Tuple[Optional[int], Optional[str]]:
+    """Check ``self.next`` against the graph; return (cardinality, choice)."""
+    t = obj._sfn_transition
+    if node.transition == END:
+        if t is not None:
+            raise TransitionError(f"the end step called {_describe_actual(t)}", fix="the end step must not call self.next")
+        return None, None
+    if t is None:
+        raise TransitionError(
+            f"step '{node.name}' finished without calling self.next",
+            fix=f"end the step with {_describe_expected(node)}",
+        )
+    mismatch = TransitionError(
+        f"step '{node.name}' called {_describe_actual(t)}, but the flow's graph says {_describe_expected(node)}",
+        fix="the graph is read from the source; every run of a step must call the same self.next",
+    )
+    if node.transition == SWITCH:
+        expected = {c.value: c.target for c in node.switch_cases}
+        if t.cases is None or t.condition != node.condition or dict(t.cases) != expected:
+            raise mismatch
+        try:
+            value = getattr(obj, node.condition)  # type: ignore[arg-type]
+        except AttributeError:
+            raise TransitionError(
+                f"switch in step '{node.name}': self.{node.condition} was never set",
+                fix=f"set self.{node.condition} to one of {', '.join(map(repr, expected))} before self.next",
+            ) from None
+        key = value if isinstance(value, str) else str(value)
+        if key not in expected:
+            raise TransitionError(
+                f"switch in step '{node.name}': self.{node.condition} is {value!r}, which is none of the cases "
+                f"{', '.join(map(repr, expected))}",
+                fix=f"set self.{node.condition} to one of the case values",
+            )
+        return None, key
+    if t.cases is not None or tuple(t.steps) != tuple(node.successors):
+        raise mismatch
+    if node.transition == FOREACH:
+        if t.foreach != node.foreach_var:
+            raise mismatch
+        var = node.foreach_var
+        try:
+            items = getattr(obj, var)  # type: ignore[arg-type]
+        except AttributeError:
+            raise TransitionError(
+                f"foreach in step '{node.name}': self.{var} was never set", fix=f"set self.{var} to a list"
+            ) from None
+        try:
+            n = len(items)
+        except TypeError:
+            raise TransitionError(
+                f"foreach in step '{node.name}': self.{var} is a {type(items).__name__}, which has no length",
+                fix=f"make self.{var} a list (e.g. self.{var} = list(...))",
+            ) from None
+        if n == 0:
+            raise TransitionError(
+                f"foreach in step '{node.name}': self.{var} is empty, so there is nothing to fan out to",
+                fix=f"make sure self.{var} has at least one item (or branch around the foreach with a switch)",
+            )
+        return n, None
+    if t.foreach is not None:
+        raise mismatch
+    return None, None
+
+
+def next_visit(graph: FlowGraph, node: StepNode, values: Sequence[int], choice: Optional[str]) -> Optional[int]:
+    """For a switch whose chosen case loops back: the visit number the target's task gets."""
+    if choice is None:
+        return None
+    for case in node.switch_cases:
+        if case.value == choice and case.loops_back:
+            from ..graph.transitions import next_values
+
+            target = graph[case.target]
+            new = next_values(graph, node, values, target)
+            for frame, value in zip(target.scope, new):
+                if frame.kind == "loop" and frame.name == target.name:
+                    return value
+    return None
+
+
+def fallback_route(node: StepNode) -> Tuple[Optional[int], Optional[str]]:
+    """Where a caught failure goes: static successor; a switch's first non-loop-back case; a foreach: 0 items."""
+    if node.transition == SWITCH:
+        cases = [c for c in node.switch_cases if not c.loops_back] or list(node.switch_cases)
+        return None, cases[0].value
+    if node.transition == FOREACH:
+        return 0, None
+    return None, None
+
+
+# ----------------------------------------------------------------------------- persisting
+def _persist(obj: FlowSpec, aio: ArtifactIO, *, skip_unpicklable: bool = False) -> Dict[str, Dict[str, Any]]:
+    """Store every public attribute the step set; return their index entries."""
+    entries: Dict[str, Dict[str, Any]] = {}
+    for name, value in list(vars(obj).items()):
+        if name.startswith("_"):
+            continue
+        try:
+            entries[name] = aio.save(value, attribute=name)
+        except ArtifactError:
+            if not skip_unpicklable:
+                raise
+    return entries
+
+
+def _carried(obj: FlowSpec) -> Dict[str, Dict[str, Any]]:
+    """Index entries of every artifact visible through the task's sources (earlier sources win)."""
+    out: Dict[str, Dict[str, Any]] = {}
+    registry: Dict[str, Dict[str, Any]] = {}
+    sources = list(obj._sfn_sources)
+    for source in sources:
+        if isinstance(source, IndexSource):
+            registry.update({e["sha"]: e for e in source.entries.values()})
+    for source in reversed(sources):
+        for name in list(source.names()):
+            if name.startswith("_"):
+                continue
+            if isinstance(source, IndexSource):
+                out[name] = source.entries[name]
+            else:  # merge_artifacts' picked view: look the entry up by its sha
+                sha = source.sha(name)
+                entry = registry.get(sha) or _entry_via(source, name)
+                out[name] = entry
+    return out
+
+
+def _entry_via(source: Any, name: str) -> Dict[str, Any]:
+    inner = getattr(source, "_picked", {}).get(name)
+    if isinstance(inner, IndexSource):
+        return inner.entries[name]
+    if inner is not None:
+        return _entry_via(inner, name)
+    return {"sha": source.sha(name)}
+
+
+# ----------------------------------------------------------------------------- errors
+_HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def format_user_traceback(exc: BaseException) -> str:
+    """The traceback from the first frame outside sfncompile (the user's step) down."""
+    if isinstance(exc, (SfnCompileError, TaskKilled)) and not _has_user_frames(exc):
+        return f"{type(exc).__name__}: {exc}\n"
+    te = traceback.TracebackException.from_exception(exc)
+    frames = list(te.stack)
+    keep = 0
+    for i, fs in enumerate(frames):
+        if not os.path.abspath(fs.filename).startswith(_HERE):
+            keep = i
+            break
+    else:
+        keep = 0
+    te.stack = traceback.StackSummary.from_list(frames[keep:])
+    return "".join(te.format())
+
+
+def _has_user_frames(exc: BaseException) -> bool:
+    tb = exc.__traceback__
+    while tb is not None:
+        if not os.path.abspath(tb.tb_frame.f_code.co_filename).startswith(_HERE):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _echo_traceback(text: str, pathspec: str) -> None:
+    try:
+        fd = sys.__stderr__.fileno()
+    except Exception:
+        fd = 2
+    out = "".join(f"[{pathspec}] {line}\n" for line in text.rstrip("\n").split("\n"))
+    try:
+        os.write(fd, out.encode("utf-8", "replace"))
+    except OSError:
+        pass
+
+
+# ----------------------------------------------------------------------------- run record
+def _run_parameters(run_info: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
+    if not run_info:
+        return {}
+    params = run_info.get("parameters") or {}
+    if isinstance(params, str):
+        import json
+
+        params = json.loads(params) if params else {}
+    return dict(params)
+
+
+def _create_run_record(metadata, flow, run_id, settings, run_params, aio, flow_cls) -> Dict[str, Any]:
+    """A run started without a scheduler (a Step Functions execution, or a hand-run task)."""
+    params = dict(run_params or {})  # checked by the start task
+    metadata.create_run(
+        flow,
+        run_id,
+        username=settings.username,
+        namespace=settings.namespace,
+        parameters=params,
+        created_at=utc_now(),
+    )
+    return metadata.get_run(flow, run_id) or {"namespace": settings.namespace, "username": settings.username}
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _host() -> str:
+    try:
+        return os.uname().nodename
+    except Exception:
+        return ""

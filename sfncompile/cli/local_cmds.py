@@ -117,7 +117,7 @@ def _load(ctx: click.Context, flow_file: str, flow_name: Optional[str]):
 common_options = [
     click.option("--flow", "flow_name", default=None, help="Class name, when the file defines several flows."),
     click.option("--max-workers", type=click.IntRange(1, 1024), default=None,
-                 help="Tasks run in parallel at most (default 16)."),
+                 help="Tasks run in parallel at most (default: the number of CPUs)."),
     click.option("--tag", "tags", multiple=True, help="Tag the run (repeatable)."),
     click.option("--quiet", is_flag=True, help="Print only the summary."),
 ]

@@ -139,7 +139,7 @@ class Reporter:
 
     # ------------------------------------------------------------------ summary
     def summary(self, flow: str, run_id: str, status: str, duration: float, tasks: int, failed: Optional[str],
-                flow_file: str = "<flow file>") -> None:
+                flow_file: str = "<flow file>", stored_in: str = "") -> None:
         self.end_progress()
         lines = [f"Run {flow}/{run_id} {status} in {fmt_duration(duration)} ({tasks} task{'s' if tasks != 1 else ''})."]
         if failed:
@@ -149,6 +149,8 @@ class Reporter:
             lines.append(f"  resume:   sfncompile resume {flow_file} --origin-run-id {run_id}")
         lines.append(f"  status:   sfncompile show {flow}/{run_id}")
         lines.append(f"  results:  python -c 'from sfncompile import Run; print(Run(\"{flow}/{run_id}\").data)'")
+        if stored_in:
+            lines.append(f"  stored:   {stored_in}")
         self._write("\n".join(lines) + "\n")
 
 

@@ -216,7 +216,8 @@ class LocalRunner:
         if interrupted:
             self.reporter.line(f"{Reporter.stamp()} interrupted: stopped the workers; run {self.flow}/{self.run_id} FAILED")
         self.reporter.summary(self.flow, self.run_id, status, duration, self._tasks_done, failed_pathspec,
-                              flow_file=_display_path(self.graph.file))
+                              flow_file=_display_path(self.graph.file),
+                              stored_in=getattr(self.stores, "describe", lambda: "")())
         return RunOutcome(
             self.flow,
             self.run_id,

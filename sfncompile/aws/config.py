@@ -135,15 +135,3 @@ def stores(config: Mapping[str, Any]) -> Any:
     from ..storage.factory import open_stores
 
     return open_stores(datastore_url(config), metadata_url(config), region=config.get("region"))
-
-
-def substitutions(config: Mapping[str, Any], flow_name: str) -> Dict[str, str]:
-    """Values for the compiled definition's ${Placeholder}s (docs/internals.md)."""
-    return {
-        "JobQueue": config["job_queue"],
-        "JobDefinition": config["job_definition"],
-        "MetadataTable": config["table"],
-        "DatastoreBucket": config["bucket"],
-        "DatastorePrefix": (config.get("prefix") or "").strip("/"),
-        "FlowName": flow_name,
-    }

@@ -63,7 +63,7 @@ def deploy(
     config: Optional[Mapping[str, Any]] = None,
     say: Callable[[str], None] = lambda _msg: None,
 ) -> DeployResult:
-    from ..compiler import CompileSettings, compile_flow, substitute
+    from ..compiler import DeploySettings, compile_flow, substitute, values_from_config
     from ..graph import build_graph_from_file
     from ..graph.schema import parameters_schema
 
@@ -71,17 +71,17 @@ def deploy(
     graph = build_graph_from_file(flow_file, flow_name)
     sm_name = deployment_name(config, graph.name, name)
     result = DeployResult(name=sm_name, dry_run=dry_run)
-    compiled = compile_flow(graph, CompileSettings(state_machine_name=sm_name))
+    compiled = compile_flow(graph, DeploySettings(state_machine_name=sm_name))
     result.warnings = [str(w) for w in compiled.warnings]
     package = build_package(flow_file)
     stores = cfg.stores(config)
     code_key = stores.artifacts.code_key(graph.name, package.sha256)
     code_url = f"{cfg.datastore_url(config).rstrip('/')}/{code_key}"
     if dry_run:
-        subs = cfg.substitutions(config, graph.name)
-        for step in compiled.job_definitions:
-            subs[f"JobDefinition_{step}"] = f"{sm_name}-{step}"
-        result.definition = substitute(compiled.definition, subs)
+        subs = values_from_config(config, graph.name)
+        for step, extra in compiled.job_definitions.items():
+            subs[extra["placeholder"]] = f"{sm_name}-{step}"
+        result.definition = substitute(compiled.definition, subs)[0]
         result.state_machine_arn = statemachine.state_machine_arn(config, sm_name)
         say(f"dry run: would deploy {graph.name} as {sm_name} (code {package.sha256[:12]}, {len(package.files)} files)")
         return result
@@ -102,22 +102,27 @@ def deploy(
         metadata=cfg.metadata_url(config),
     )
     jd_tags = {statemachine.FLOW_TAG: graph.name}
-    subs = cfg.substitutions(config, graph.name)
+    subs = values_from_config(config, graph.name)
     jd_arn, registered = jobdef.ensure_job_definition(
         batch, sm_name, base, jobdef.flow_container_properties(base, environment), jd_tags
     )
     subs["JobDefinition"] = jd_arn
     if registered:
         result.changes.append(f"registered job definition {jd_arn.rsplit('/', 1)[-1]}")
-    for step, image in sorted(compiled.job_definitions.items()):
+    for step, extra in sorted(compiled.job_definitions.items()):
+        image = extra["image"]
         arn, reg = jobdef.ensure_job_definition(
             batch, f"{sm_name}-{step}", base, jobdef.flow_container_properties(base, environment, image), jd_tags
         )
-        subs[f"JobDefinition_{step}"] = arn
+        subs[extra["placeholder"]] = arn
         if reg:
             result.changes.append(f"registered job definition {arn.rsplit('/', 1)[-1]} (image {image})")
 
-    definition = substitute(compiled.definition, subs)
+    definition, missing = substitute(compiled.definition, subs)
+    if missing:
+        raise CompileError(
+            f"the config gives no value for {', '.join(missing)}", fix="rerun `sfncompile configure --stack ...`"
+        )
     result.definition = definition
     sm_tags = {statemachine.FLOW_TAG: graph.name, statemachine.CODE_TAG: package.sha256[:12], **(tags or {})}
     sfn = client("stepfunctions", config)

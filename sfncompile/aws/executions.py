@@ -38,6 +38,32 @@ def execution_status(flow: str, run_id: str, *, config: Optional[Mapping[str, An
         raise
 
 
+def describe_for_show(flow: str, run_id: str, recorded_status: str) -> Optional[str]:
+    """One line on the Step Functions execution behind a run, merging its status with ours.
+
+    The run record can lag (a platform failure the state machine could not record, an
+    execution stopped from the console): the execution's own status then wins.
+    """
+    config = cfg.load_config(required=False)
+    if config is None or not run_id.startswith("sfn-"):
+        return None
+    try:
+        execution = execution_status(flow, run_id, config=config)
+    except NotFoundError:
+        return None
+    if execution is None:
+        return "  execution: not found in Step Functions (deleted or not started yet)"
+    status = execution["status"]
+    line = f"  execution: {status}"
+    if status in ("FAILED", "TIMED_OUT", "ABORTED") and recorded_status != "FAILED":
+        line += f" (the run record says {recorded_status}; Step Functions' status wins)"
+    if execution.get("error"):
+        line += f": {execution['error']}"
+    if execution.get("redriveCount"):
+        line += f", redriven {execution['redriveCount']} time(s)"
+    return line
+
+
 def terminate(flow: str, run_id: str, *, config: Optional[Mapping[str, Any]] = None,
               name: Optional[str] = None) -> str:
 

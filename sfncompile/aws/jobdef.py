@@ -5,7 +5,7 @@ latest active one, so redeploying an unchanged flow registers nothing.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 from .errors import aws_errors
 
@@ -99,7 +99,3 @@ def job_environment(
         "SFNCOMPILE_METADATA": metadata,
         "SFNCOMPILE_PRODUCTION": "1",
     }
-
-
-def images_by_step(extra: Mapping[str, str]) -> List[Tuple[str, str]]:
-    return sorted(extra.items())

@@ -56,8 +56,11 @@ def deploy_cmd(flow_file: str, flow_name: Optional[str], name: Optional[str], ta
 @click.option("--name", default=None, help="Deployment (state machine) name, if not the default.")
 @click.option("--tag", "tags", multiple=True, help="Tag the run (repeatable).")
 @click.option("--wait", is_flag=True, help="Follow the run until it ends; exit 1 if it fails.")
+@click.option("--poll", "poll_seconds", type=click.FloatRange(0.05, 60), default=2.0, show_default=True,
+              help="With --wait: seconds between progress checks.")
 @click.pass_context
-def trigger_cmd(ctx: click.Context, flow: str, name: Optional[str], tags: Tuple[str, ...], wait: bool) -> None:
+def trigger_cmd(ctx: click.Context, flow: str, name: Optional[str], tags: Tuple[str, ...], wait: bool,
+                poll_seconds: float) -> None:
     """Start a deployed flow: sfncompile trigger TrainFlow --alpha 0.3 [--wait].
 
     Parameters are checked against the flow's JSON Schema before anything starts.
@@ -67,7 +70,7 @@ def trigger_cmd(ctx: click.Context, flow: str, name: Optional[str], tags: Tuple[
     triggered = trigger(flow, parse_parameter_args(list(ctx.args)), name=name, tags=list(tags))
     click.echo(f"started {flow}/{triggered.run_id}")
     if wait:
-        status = wait_for(triggered, say=lambda m: click.echo(m, err=True))
+        status = wait_for(triggered, poll_seconds=poll_seconds, say=lambda m: click.echo(m, err=True))
         click.echo(f"{flow}/{triggered.run_id}: {status}")
         if status != "SUCCEEDED":
             _explain_failure(flow, triggered.run_id)

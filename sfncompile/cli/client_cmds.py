@@ -85,6 +85,12 @@ def show_run(pathspec: str) -> None:
         + (f", tags {', '.join(run.tags)}" if run.tags else "")
         + (f", resumed from {run.origin_run_id}" if run.origin_run_id else ""),
     ]
+    if run.id.startswith("sfn-"):
+        from ..aws.executions import describe_for_show
+
+        execution_line = describe_for_show(run.flow_name, run.id, run.status)
+        if execution_line:
+            lines.append(execution_line)
     if run.parameters:
         lines.append("  parameters: " + ", ".join(f"{k}={v!r}" for k, v in run.parameters.items()))
     if run.error:

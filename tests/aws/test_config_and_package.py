@@ -34,7 +34,6 @@ def test_outputs_map_to_a_valid_config(tmp_path):
     path = cfg.save_config(config, str(tmp_path / "c.json"))
     assert cfg.load_config(path) == config
     assert cfg.datastore_url(config) == "s3://my-bucket/sfncompile"
-    assert cfg.substitutions(config, "F")["MetadataTable"] == "my-table"
 
 
 def test_missing_output_is_named():

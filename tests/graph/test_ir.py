@@ -10,6 +10,8 @@ import pytest
 from sfncompile.graph import build_graph_from_file, next_values, parse_task_id, render_task_id
 from sfncompile.graph.ir import FRAME_FOREACH, FRAME_LOOP, Frame
 
+from benchmarks.flowgen import write_linear_flow
+
 from ..conftest import EXAMPLES, FLOWS
 from .helpers import graph_of, write_flow
 
@@ -124,27 +126,8 @@ def test_next_values_follow_identity_rules():
         next_values(g, start, (), init)  # entering a foreach needs the item index
 
 
-def _generated_flow(tmp_path, steps: int) -> str:
-    lines = [
-        "from sfncompile import FlowSpec, step",
-        "",
-        "class Big(FlowSpec):",
-        "    @step",
-        "    def start(self):",
-        "        self.x = 0",
-        "        self.next(self.s1)",
-    ]
-    for i in range(1, steps - 1):
-        nxt = f"s{i + 1}" if i < steps - 2 else "end"
-        lines += ["", "    @step", f"    def s{i}(self):", "        self.x += 1", f"        self.next(self.{nxt})"]
-    lines += ["", "    @step", "    def end(self):", "        pass", ""]
-    path = tmp_path / f"big{steps}.py"
-    path.write_text("\n".join(lines))
-    return str(path)
-
-
 def test_thousand_step_flow_builds_quickly(tmp_path):
-    path = _generated_flow(tmp_path, 1000)
+    path = write_linear_flow(str(tmp_path), 1000)
     began = time.perf_counter()
     g = build_graph_from_file(path)
     elapsed = time.perf_counter() - began

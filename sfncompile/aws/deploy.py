@@ -63,7 +63,7 @@ def deploy(
     config: Optional[Mapping[str, Any]] = None,
     say: Callable[[str], None] = lambda _msg: None,
 ) -> DeployResult:
-    from ..compiler import DeploySettings, compile_flow, substitute, values_from_config
+    from ..compiler import DeploySettings, check_definition_size, compile_flow, substitute, values_from_config
     from ..graph import build_graph_from_file
     from ..graph.schema import parameters_schema
 
@@ -123,6 +123,7 @@ def deploy(
         raise CompileError(
             f"the config gives no value for {', '.join(missing)}", fix="rerun `sfncompile configure --stack ...`"
         )
+    check_definition_size(definition)  # ARNs are longer than their placeholders
     result.definition = definition
     sm_tags = {statemachine.FLOW_TAG: graph.name, statemachine.CODE_TAG: package.sha256[:12], **(tags or {})}
     sfn = client("stepfunctions", config)

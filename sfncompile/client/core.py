@@ -90,6 +90,29 @@ def _listing(items: List[str], limit: int = 10) -> str:
 
 
 # ----------------------------------------------------------------------------- Flow
+class _StatusOfRecord:
+    """status / successful / finished of a run or task record (``self._record``)."""
+
+    _record: Dict[str, Any]
+
+    @property
+    def status(self) -> str:
+        return self._record.get("status") or RUNNING
+
+    @property
+    def successful(self) -> bool:
+        return self.status == SUCCEEDED
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (SUCCEEDED, FAILED)
+
+
+    @property
+    def finished_at(self) -> Optional[datetime]:
+        return _parse_time(self._record.get("finished_at"))
+
+
 class Flow:
     """A flow's runs: ``Flow("TrainFlow").latest_successful_run``."""
 
@@ -162,7 +185,7 @@ def _safe_flows(backend: Backend) -> List[str]:
 
 
 # ----------------------------------------------------------------------------- Run
-class Run:
+class Run(_StatusOfRecord):
     """One run: ``Run("TrainFlow/20250101120000123-ab12")``."""
 
     def __init__(self, pathspec: str, _record: Optional[Dict[str, Any]] = None, _backend: Optional[Backend] = None) -> None:
@@ -191,25 +214,11 @@ class Run:
         self._tasks = None
 
     # record fields --------------------------------------------------------------
-    @property
-    def status(self) -> str:
-        return self._record.get("status") or RUNNING
-
-    @property
-    def successful(self) -> bool:
-        return self.status == SUCCEEDED
-
-    @property
-    def finished(self) -> bool:
-        return self.status in (SUCCEEDED, FAILED)
 
     @property
     def created_at(self) -> Optional[datetime]:
         return _parse_time(self._record.get("created_at"))
 
-    @property
-    def finished_at(self) -> Optional[datetime]:
-        return _parse_time(self._record.get("finished_at"))
 
     @property
     def tags(self) -> List[str]:
@@ -370,7 +379,7 @@ class Step:
 
 
 # ----------------------------------------------------------------------------- Task
-class Task:
+class Task(_StatusOfRecord):
     """One task: its artifacts (``task.data.x``, ``task["x"].data``), logs, status, lineage."""
 
     def __init__(self, pathspec: str, _run: Optional[Run] = None, _record: Optional[Dict[str, Any]] = None) -> None:
@@ -397,17 +406,6 @@ class Task:
         self._doc: Any = _UNSET
 
     # status -------------------------------------------------------------------------
-    @property
-    def status(self) -> str:
-        return self._record.get("status") or RUNNING
-
-    @property
-    def successful(self) -> bool:
-        return self.status == SUCCEEDED
-
-    @property
-    def finished(self) -> bool:
-        return self.status in (SUCCEEDED, FAILED)
 
     @property
     def current_attempt(self) -> int:
@@ -422,9 +420,6 @@ class Task:
     def created_at(self) -> Optional[datetime]:
         return _parse_time(self._record.get("started_at"))
 
-    @property
-    def finished_at(self) -> Optional[datetime]:
-        return _parse_time(self._record.get("finished_at"))
 
     @property
     def cardinality(self) -> Optional[int]:

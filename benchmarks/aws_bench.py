@@ -1,0 +1,212 @@
+"""AWS figures against the emulated AWS of tests/support (printed, never judged).
+
+    python benchmarks/aws_bench.py [--mb 200] [--repeat 3] [--deploys 5]
+
+A moto server runs in this process (threads), with the infra stack's resources
+(tests/support/aws_resources.py) and a config file as `sfncompile configure` writes it;
+every sfncompile command and client below is a real subprocess pointed at it through
+AWS_ENDPOINT_URL and fake credentials. Batch jobs run as local subprocesses (the
+harness's adapter), so a `trigger --wait` runs the real task entrypoint.
+
+* deploy of examples/train.py: the first (creates the code package, job definition and
+  state machine) and the second, unchanged one (what a CI redeploy costs);
+* the S3 datastore with a 200 MB bytes artifact: save and load through ArtifactStore
+  over S3ObjectStore (multipart upload, parallel ranged GETs) in a fresh process, MB/s
+  each way and that process's peak RSS. The emulator (moto, Python, in this process)
+  is on the other end of every byte, so these are floors, not AWS figures;
+* the client: `Run("HelloFlow/sfn-...")`'s end artifact in a fresh process, after a
+  real deploy + `trigger --wait` of examples/hello.py.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Dict, List, Tuple
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+EXAMPLES = os.path.join(ROOT, "examples")
+PY = sys.executable
+
+_BIG = r"""
+import hashlib, json, os, resource, sys, time
+from sfncompile.storage.artifacts import ArtifactStore
+from sfncompile.storage.s3_objects import S3ObjectStore
+
+def peak_mb():
+    # VmHWM: this process's own high-water mark (ru_maxrss survives exec on Linux, so it
+    # could report the parent's RSS, here the emulator's).
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+url, size = sys.argv[1], int(sys.argv[2]) * 2**20
+store = ArtifactStore(S3ObjectStore(url))
+store.objects.exists("warm")  # boto3 imported and the client made outside the timing
+base = peak_mb()
+value = os.urandom(size)
+began = time.perf_counter()
+entry = store.save_artifact("BenchFlow", "big", value)
+write = time.perf_counter() - began
+peak_write = peak_mb()
+digest = hashlib.sha256(value).digest()
+del value  # the load's peak is its own, as in a task that reads the artifact
+began = time.perf_counter()
+loaded = store.load_value("BenchFlow", entry["sha"])
+read = time.perf_counter() - began
+assert len(loaded) == size and hashlib.sha256(loaded).digest() == digest
+print(json.dumps({"write": write, "read": read, "base": base, "peak_write": peak_write, "peak": peak_mb()}))
+"""
+
+_CLIENT = r"""
+import sys, time
+began = time.perf_counter()
+from sfncompile import Run, namespace
+imported = time.perf_counter()
+import boto3  # the client would import it on its first AWS read; timed apart
+boto = time.perf_counter()
+namespace(None)
+run = Run(sys.argv[1])
+assert run.successful
+value = run.data.message
+done = time.perf_counter()
+assert value == "hello, world", value
+print(imported - began, boto - imported, done - boto, done - began)
+"""
+
+
+def _env(server, config_path: str, home: str) -> Dict[str, str]:
+    env = server.subprocess_env(SFNCOMPILE_CONFIG=config_path, SFNCOMPILE_USERNAME="bench")
+    env["PYTHONPATH"] = ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env["SFNCOMPILE_ROOT"] = os.path.join(home, "local-store")  # never the working tree
+    for var in ("SFNCOMPILE_DATASTORE", "SFNCOMPILE_METADATA"):
+        env.pop(var, None)
+    # Measure what users get: bytecode cached after the first import.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def _cli(env: Dict[str, str], cwd: str, *args: str, timeout: float = 300) -> Tuple[float, str]:
+    began = time.perf_counter()
+    out = subprocess.run([PY, "-m", "sfncompile", *args], env=env, cwd=cwd, capture_output=True, text=True,
+                         timeout=timeout)
+    wall = time.perf_counter() - began
+    if out.returncode != 0:
+        raise RuntimeError(f"sfncompile {' '.join(args)} exited {out.returncode}\n{out.stdout}\n{out.stderr}")
+    return wall, out.stdout
+
+
+def deploy_times(env: Dict[str, str], cwd: str, unchanged: int) -> Tuple[float, float, List[float], str]:
+    flow = os.path.join(EXAMPLES, "train.py")
+    first, _ = _cli(env, cwd, "deploy", flow)
+    second, out = _cli(env, cwd, "deploy", flow)
+    more = [_cli(env, cwd, "deploy", flow)[0] for _ in range(max(0, unchanged - 1))]
+    return first, second, more, out.strip().splitlines()[0] if out.strip() else ""
+
+
+def s3_big_artifact(env: Dict[str, str], cwd: str, url: str, mb: int) -> dict:
+    out = subprocess.run([PY, "-c", _BIG, url, str(mb)], env=env, cwd=cwd, capture_output=True, text=True,
+                         timeout=900)
+    if out.returncode != 0:
+        raise RuntimeError(f"S3 artifact benchmark failed\n{out.stdout}\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def trigger_hello(env: Dict[str, str], cwd: str) -> Tuple[float, float, str]:
+    deploy, _ = _cli(env, cwd, "deploy", os.path.join(EXAMPLES, "hello.py"))
+    wall, out = _cli(env, cwd, "trigger", "HelloFlow", "--wait", "--poll", "0.2")
+    run_id = out.split("started HelloFlow/", 1)[1].split()[0]
+    if f"HelloFlow/{run_id}: SUCCEEDED" not in out:
+        raise RuntimeError(f"HelloFlow/{run_id} did not succeed\n{out}")
+    return deploy, wall, run_id
+
+
+def client_latency(env: Dict[str, str], cwd: str, pathspec: str, repeat: int) -> List[float]:
+    """[import sfncompile, import boto3, Run + end artifact, in-process total, process wall],
+    medians over ``repeat`` fresh processes."""
+    inner: List[Tuple[float, ...]] = []
+    walls: List[float] = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        out = subprocess.run([PY, "-c", _CLIENT, pathspec], env=env, cwd=cwd, capture_output=True, text=True,
+                             timeout=120)
+        walls.append(time.perf_counter() - began)
+        if out.returncode != 0:
+            raise RuntimeError(f"client read failed\n{out.stdout}\n{out.stderr}")
+        inner.append(tuple(float(x) for x in out.stdout.split()))
+    return [statistics.median(col) for col in zip(*inner)] + [statistics.median(walls)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=int, default=200, help="size of the large artifact (MB)")
+    parser.add_argument("--repeat", type=int, default=3, help="fresh client processes (median reported)")
+    parser.add_argument("--deploys", type=int, default=5, help="unchanged deploys (the second is reported, then the spread)")
+    args = parser.parse_args()
+
+    try:
+        from tests.support.aws_resources import create_stack, write_config
+        from tests.support.moto_server import MotoServer
+    except ImportError as exc:  # moto[server] is a test dependency
+        print(f"aws: skipped, the emulated AWS is not importable ({exc}); pip install -e '.[test]'")
+        return 0
+
+    # Batch jobs are this interpreter's subprocesses: let them import this checkout.
+    os.environ["PYTHONPATH"] = ROOT + (os.pathsep + os.environ["PYTHONPATH"] if os.environ.get("PYTHONPATH") else "")
+    with tempfile.TemporaryDirectory(prefix="sfnbench-aws-") as tmp:
+        server = MotoServer(workdir=os.path.join(tmp, "moto")).start()
+        try:
+            config = create_stack(server)
+            config_path = str(write_config(config, os.path.join(tmp, "config.json")))
+            env = _env(server, config_path, tmp)
+            cwd = os.path.join(tmp, "cwd")
+            os.makedirs(cwd)
+            # warm the OS caches (the first interpreter start is always slower)
+            subprocess.run([PY, "-c", "import sfncompile, boto3, botocore.session, click, cloudpickle"],
+                           env=env, cwd=cwd, check=True)
+
+            first, second, more, said = deploy_times(env, cwd, args.deploys)
+            unchanged = [second, *more]
+            extra = (f"; {len(unchanged)} unchanged deploys: median {statistics.median(unchanged):.2f} s, "
+                     f"{min(unchanged):.2f}-{max(unchanged):.2f} s") if more else ""
+            print(f"aws: deploy examples/train.py (subprocess, emulated AWS): first {first:.2f} s, "
+                  f"second (unchanged) {second:.2f} s wall{extra}   [{said}]", flush=True)
+
+            url = f"s3://{config['bucket']}/{config['prefix']}"
+            rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            big = s3_big_artifact(env, cwd, url, args.mb)
+            rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"aws: S3 datastore (emulated), {args.mb} MB bytes artifact: save {big['write']:.2f} s = "
+                  f"{args.mb / big['write']:.0f} MB/s, load {big['read']:.2f} s = {args.mb / big['read']:.0f} MB/s; "
+                  f"client peak RSS {big['peak']:.0f} MB = {big['peak'] / args.mb:.2f}x the artifact "
+                  f"(interpreter {big['base']:.0f} MB, after save {big['peak_write']:.0f} MB); "
+                  f"emulator process peak RSS {rss_before:.0f} -> {rss_after:.0f} MB", flush=True)
+
+            deploy, wall, run_id = trigger_hello(env, cwd)
+            print(f"aws: trigger --wait examples/hello.py (3 Batch jobs run as local subprocesses): {wall:.2f} s wall "
+                  f"(deploy before it {deploy:.2f} s)", flush=True)
+            imp, boto, read, total, pwall = client_latency(env, cwd, f"HelloFlow/{run_id}", args.repeat)
+            print(f"aws: client, Run('HelloFlow/{run_id}').data end artifact in a fresh process (S3 + DynamoDB, "
+                  f"emulated): {total * 1000:.0f} ms in-process (import sfncompile {imp * 1000:.0f} ms + import boto3 "
+                  f"{boto * 1000:.0f} ms + clients and reads {read * 1000:.0f} ms), {pwall * 1000:.0f} ms wall with "
+                  f"interpreter start; per-part medians of {args.repeat} runs", flush=True)
+        finally:
+            server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -111,6 +111,7 @@ class TaskResult:
     error_type: Optional[str] = None
     retryable: bool = True  # False for failures retrying cannot fix (missing inputs)
     run_succeeded: bool = False  # the end step succeeded: the run was marked SUCCEEDED
+    reused_attempt: Optional[int] = None  # already succeeded in this attempt: user code was not run again
 
     @property
     def ok(self) -> bool:
@@ -158,6 +159,9 @@ def run_task(
         raise SfnCompileError(f"task id {task_id!r} does not fit step '{step}': {exc}") from None
     pathspec = f"{flow}/{run_id}/{step}/{task_id}"
     metadata = stores.metadata
+    reused = _reuse_succeeded_task(metadata, node, flow, run_id, step, task_id, attempt, started)
+    if reused is not None:
+        return reused
     aio = ArtifactIO(stores.artifacts, flow, metadata)
     if run_info is None:
         run_info = metadata.get_run(flow, run_id)
@@ -295,6 +299,38 @@ def run_task(
         )
     # Drop references to (possibly large) artifact values before returning.
     obj = None  # noqa: F841
+    return result
+
+
+def _reuse_succeeded_task(
+    metadata: Any, node: StepNode, flow: str, run_id: str, step: str, task_id: str, attempt: int, started: float
+) -> Optional[TaskResult]:
+    """A Step Functions task that already succeeded is not run again: its result stands.
+
+    Task ids are deterministic, so a redriven execution (which re-enters finished states
+    in some cases, and in the test emulator re-runs them all) and a Batch job delivered
+    twice land on a task whose latest successful attempt is already committed. Its
+    artifacts, and the control data the state machine reads (cardinality, choice,
+    next_visit, the foreach manifest), are in place: nothing is recorded again and user
+    code does not run a second time. Local runs never get here (their scheduler does not
+    re-run finished tasks, and resume makes a new run).
+    """
+    if not run_id.startswith("sfn-"):
+        return None
+    record = metadata.get_task(flow, run_id, step, task_id)
+    if not record or record.get("status") != SUCCEEDED or record.get("successful_attempt") is None:
+        return None
+    done = int(record["successful_attempt"])
+    print(f"[{flow}/{run_id}/{step}/{task_id}] already succeeded in attempt {done}: reused, not run again",
+          flush=True)
+    result = TaskResult(flow, run_id, step, task_id, attempt, SUCCEEDED, started, time.time(),
+                        cardinality=record.get("cardinality"), choice=record.get("choice"), reused_attempt=done)
+    if node.transition == END:
+        # The end task marked the run SUCCEEDED when it ran; a redrive reset the run to RUNNING.
+        run = metadata.get_run(flow, run_id) or {}
+        if run.get("status") != SUCCEEDED:
+            metadata.update_run(flow, run_id, status=SUCCEEDED, finished_at=_iso(result.finished))
+        result.run_succeeded = True
     return result
 
 

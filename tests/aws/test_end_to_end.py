@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from typing import Any, Dict
 
 import pytest
@@ -246,3 +247,94 @@ def test_runs_lists_cloud_runs(aws):
     aws.deploy_and_run(os.path.join(FLOWS, "linear.py"), "LinearFlow")
     listed = aws.cli("runs", "LinearFlow").stdout
     assert "sfn-" in listed and "SUCCEEDED" in listed
+
+
+def _wait_for_execution(flow: str, run_id: str, timeout: float = 60.0) -> Dict[str, Any]:
+    """Poll DescribeExecution (through sfncompile) until the run's execution leaves RUNNING."""
+    from sfncompile.aws.executions import execution_status
+
+    deadline = time.monotonic() + timeout
+    while True:
+        execution = execution_status(flow, run_id)
+        if execution is not None and execution["status"] not in ("RUNNING", "PENDING_REDRIVE"):
+            return execution
+        assert time.monotonic() < deadline, f"{flow}/{run_id} still {execution and execution['status']}"
+        time.sleep(0.1)
+
+
+def _run_record(flow: str, run_id: str) -> Dict[str, Any]:
+    from sfncompile.aws import config as cfg
+
+    return cfg.stores(cfg.load_config()).metadata.get_run(flow, run_id)
+
+
+@pytest.mark.slow
+def test_redrive_reruns_only_what_failed(aws, tmp_path):
+    counter, marker = tmp_path / "ran.txt", tmp_path / "fixed"
+    flow = "RedrivableFlow"
+    run_id = aws.deploy_and_run(os.path.join(AWS_FLOWS, "redrivable.py"), flow,
+                                "--counter", str(counter), "--marker", str(marker), expect="FAILED")
+    assert counter.read_text().split() == ["start", "prepare", "fragile"]
+    assert _run_record(flow, run_id)["failed_step"] == "fragile"
+    first_jobs = len(aws.server.batch_jobs())
+
+    marker.write_text("")  # the fix the failed step was waiting for
+    out = aws.cli("redrive", f"{flow}/{run_id}")
+    assert f"redriving {flow}/{run_id}" in out.stdout
+    execution = _wait_for_execution(flow, run_id)
+    assert execution["status"] == "SUCCEEDED" and execution["redriveCount"] == 1
+
+    # The same run, now successful; the steps that had finished ran their code once.
+    assert counter.read_text().split() == ["start", "prepare", "fragile", "fragile", "end"]
+    run = aws.run(flow, run_id)
+    assert run.successful and run.finished
+    assert run.data.result == "answer=42" and run["prepare"].task.data.doubled == 40
+    record = _run_record(flow, run_id)
+    assert (record["status"], record.get("failed_step"), record.get("error")) == ("SUCCEEDED", None, None)
+    shown = aws.cli("show", f"{flow}/{run_id}").stdout
+    assert "execution: SUCCEEDED, redriven 1 time(s)" in shown and f"Run {flow}/{run_id}: SUCCEEDED" in shown
+
+    # The emulator redrives from the first state (tests/support/moto_adapters.py, adapter I):
+    # start and prepare were submitted again, and the runtime reused their results.
+    redriven = aws.server.batch_jobs()[first_jobs:]
+    assert [j.parameters["step"] for j in redriven] == ["start", "prepare", "fragile", "end"]
+    assert [j.parameters["run"] for j in redriven] == [run_id] * 4
+    for job in redriven[:2]:
+        assert job.exit_code == 0
+        assert f"[{flow}/{run_id}/{job.parameters['step']}/0] already succeeded in attempt 0: reused" in job.stdout
+    assert "already succeeded" not in redriven[2].stdout + redriven[3].stdout
+
+
+@pytest.mark.slow
+def test_terminate_stops_a_run(aws, tmp_path):
+    woke = tmp_path / "woke"
+    flow = "SleepyFlow"
+    aws.cli("deploy", os.path.join(AWS_FLOWS, "sleepy.py"))
+    out = aws.cli("trigger", flow, "--seconds", "30", "--woke", str(woke))
+    run_id = out.stdout.split(f"started {flow}/", 1)[1].split()[0]
+
+    def nap_job():
+        return next((j for j in aws.server.batch_jobs() if j.parameters.get("step") == "nap"), None)
+
+    deadline = time.monotonic() + 30
+    while not (nap_job() and nap_job().status == "RUNNING"):
+        assert time.monotonic() < deadline, f"step nap never started: {aws.server.batch_jobs()}"
+        time.sleep(0.1)
+
+    started = time.monotonic()
+    out = aws.cli("terminate", f"{flow}/{run_id}")
+    assert f"terminated {flow}/{run_id}" in out.stdout
+    # Stopping the execution terminates its running Batch job (adapter J): the sleeping
+    # process is killed now, not 30 s later, and never finishes its step.
+    job = nap_job().wait(10)
+    assert time.monotonic() - started < 10
+    assert job.status == "FAILED" and job.status_reason.endswith("which was managing this resource was aborted")
+    assert job.exit_code == 137 and not woke.exists()
+    assert _wait_for_execution(flow, run_id, timeout=10)["status"] == "ABORTED"
+
+    record = _run_record(flow, run_id)
+    assert (record["status"], record["error"]) == ("FAILED", "terminated by the user")
+    assert not aws.run(flow, run_id).successful
+    shown = aws.cli("show", f"{flow}/{run_id}").stdout
+    assert f"Run {flow}/{run_id}: FAILED" in shown and "execution: ABORTED" in shown
+    assert "terminated by the user" in shown

@@ -22,6 +22,14 @@ G. Distributed Map tolerated failures  (``DistributedIterationComponent._map_run
    moto counts failed child executions but never fails the Map Run.
 H. Retry of a ``.sync`` Batch Task  (``StateTaskServiceBatch._eval_execution``): every
    attempt after the first ends as States.Timeout in moto.
+I. RedriveExecution  (new ``StepFunctionResponse.redrive_execution`` and
+   ``StepFunctionsParserBackend.redrive_execution``; ``StepFunctionResponse.describe_execution``
+   wrapped): moto has no RedriveExecution at all. Emulated by restarting the same
+   execution from its first state; finished Task states are submitted again, which
+   sfncompile's runtime turns into no-ops (see the section's comment).
+J. StopExecution terminates the execution's running ``.sync`` Batch jobs
+   (``StepFunctionsParserBackend.stop_execution`` wrapped; the adapter C resolver records
+   which execution submitted which job): in moto the job keeps running to its end.
 
 and two pieces of plumbing:
 
@@ -58,7 +66,7 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Optional
 
 import boto3
@@ -101,6 +109,11 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration impo
     distributed_iteration_component,
 )
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+from moto.core.exceptions import AWSError
+from moto.core.responses import ActionResult
+from moto.stepfunctions import responses as sfn_responses
+from moto.stepfunctions.parser.api import ExecutionStatus
+from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
 
 LOG = logging.getLogger(__name__)
 
@@ -283,6 +296,48 @@ PATCHED_INTERNALS: List[PatchedInternal] = [
                     params=("self", "callback_id")),
     PatchedInternal("moto.stepfunctions.parser.asl.eval.callback.callback", "CallbackEndpoint.wait", "H",
                     params=("self", "timeout"), source_contains=("self._notify_event.wait(timeout=timeout)",)),
+    # I. RedriveExecution: the response dispatches on method names; we add redrive_execution ...
+    PatchedInternal("moto.core.responses", "BaseResponse.call_action", "I", params=("self",),
+                    source_contains=("action = camelcase_to_underscores(self._get_action())",
+                                     "method_names_from_class(self.__class__)")),
+    PatchedInternal("moto.stepfunctions.responses", "StepFunctionResponse.stepfunction_backend", "I"),
+    # ... wrap describe_execution (its ActionResult dict gets the redrive fields) ...
+    PatchedInternal("moto.stepfunctions.responses", "StepFunctionResponse.describe_execution", "I",
+                    params=("self",),
+                    source_contains=('arn = self._get_param("executionArn")', "return ActionResult(response)")),
+    PatchedInternal("moto.core.responses", "ActionResult.result", "I"),
+    PatchedInternal("moto.stepfunctions.models", "StepFunctionBackend.describe_execution", "I",
+                    params=("self", "execution_arn")),
+    # ... and restart an execution in place: a new worker on the same Execution object.
+    PatchedInternal("moto.stepfunctions.parser.backend.execution", "Execution.start", "I", params=("self",),
+                    source_contains=("if self.exec_worker:",
+                                     "self.exec_worker = self._get_start_execution_worker()",
+                                     "self.exec_status = ExecutionStatus.RUNNING",
+                                     "self.exec_worker.start()")),
+    PatchedInternal("moto.stepfunctions.parser.backend.execution", "Execution.__init__", "I",
+                    source_contains=("self.exec_status = None", "self.stop_date = None", "self.output = None",
+                                     "self.error = None", "self.cause = None", "self.exec_worker = None")),
+    PatchedInternal("moto.stepfunctions.parser.backend.execution", "Execution.get_start_execution_details", "I",
+                    params=("self",),
+                    source_contains=("arn=self.exec_arn", "name=self.name", "inpt=self.input_data",
+                                     "start_time=self.start_date")),
+    # A terminal status means the worker thread is done: the status is reflected last.
+    PatchedInternal("moto.stepfunctions.parser.backend.execution_worker", "ExecutionWorker._execution_logic", "I",
+                    params=("self",),
+                    source_contains=("program.eval(self.env)", "self._execution_communication.terminated()")),
+    # J. StopExecution terminates the execution's .sync Batch jobs.
+    PatchedInternal("moto.stepfunctions.models", "StepFunctionBackend.stop_execution", "J",
+                    params=("self", "execution_arn")),
+    PatchedInternal("moto.batch.models", "BatchBackend.terminate_job", "J", params=("self", "job_id", "reason"),
+                    source_contains=("job.terminate(reason)",)),
+    PatchedInternal("moto.batch.models", "Job.terminate", "J", params=("self", "reason"),
+                    source_contains=("self.stop = True",)),
+    PatchedInternal("moto.stepfunctions.parser.asl.eval.environment", "Environment.as_inner_frame_of", "J",
+                    params=("cls", "env", "variable_store", "event_history_frame_cache"),
+                    source_contains=('Execution=env.states.context_object.context_object_data["Execution"]',)),
+    PatchedInternal("moto.stepfunctions.parser.backend.execution_worker",
+                    "ExecutionWorker._get_evaluation_environment", "J", params=("self",),
+                    source_contains=("Id=self._evaluation_details.execution_details.arn",)),
     # E. retry sleeps.
     PatchedInternal(
         "moto.stepfunctions.parser.asl.component.common.retry.retrier_decl", "time", "E",
@@ -662,6 +717,186 @@ def _wrap_map_run(original: Callable) -> Callable:
 
 
 # --------------------------------------------------------------------------------------
+# I. RedriveExecution
+# --------------------------------------------------------------------------------------
+#
+# What moto does: nothing. StepFunctionResponse has no ``redrive_execution``, so
+# BaseResponse.call_action raises NotImplementedError and the server answers
+# RedriveExecution with HTTP 500; executions have no redrive count, and
+# DescribeExecution never returns redriveCount / redriveDate / redriveStatus.
+# Why we need it: ``sfncompile redrive Flow/sfn-...`` calls RedriveExecution and must be
+# tested end to end: the failed step runs again and the run succeeds, with the same
+# run id (``sfn-<execution name>``), and finished tasks' user code does not run twice.
+# What the patch does:
+#  * adds ``StepFunctionsParserBackend.redrive_execution(execution_arn)``: only a
+#    FAILED / TIMED_OUT / ABORTED execution may be redriven (else ExecutionNotRedrivable,
+#    "Execution is <STATUS> and cannot be redriven.", AWS's wording); it then restarts
+#    the SAME Execution object - same ARN, name, input and (snapshotted) definition, as
+#    AWS redrives - with a fresh interpreter worker from the first state. redriveCount is
+#    incremented, redriveDate set, error/cause/stopDate/output cleared, and the status
+#    is RUNNING before the call returns, so a DescribeExecution poll right after
+#    RedriveExecution (``trigger --wait``-style) never sees the old FAILED status;
+#  * adds ``StepFunctionResponse.redrive_execution`` (the action; answers
+#    ``{"redriveDate": ...}``), only with the executing (parser) backend;
+#  * wraps ``StepFunctionResponse.describe_execution`` to add redriveCount (0 until
+#    redriven), redriveDate, redriveStatus and, when NOT_REDRIVABLE, redriveStatusReason.
+# How this differs from AWS, on purpose: AWS keeps the results of the states that
+# succeeded and re-runs only failed / unfinished states (with their Retry counts reset:
+# ``$$.State.RetryCount`` starts at 0 again). The emulator re-runs every state, so the
+# Task states that had finished submit their Batch jobs again. sfncompile's runtime makes
+# those jobs no-ops: a task of an ``sfn-`` run whose record already has a successful
+# attempt prints "already succeeded in attempt N: reused" and exits 0 without running
+# user code (task ids are deterministic, so the re-submitted job lands on the same task).
+# A test can therefore still prove that finished tasks' code ran once - but it must not
+# count Batch jobs to prove it. Also not emulated: the execution history restarts with
+# the redriven run (no ExecutionRedriven event, earlier events dropped),
+# ``$$.Execution.RedriveCount`` is absent from the context object, ListExecutions has no
+# redrive fields, and there is no 14-day / 1,000-redrive limit.
+
+
+class ExecutionNotRedrivable(AWSError):
+    TYPE = "ExecutionNotRedrivable"
+    STATUS = 400
+
+
+REDRIVABLE_STATUSES = (ExecutionStatus.FAILED, ExecutionStatus.TIMED_OUT, ExecutionStatus.ABORTED)
+_REDRIVE_LOCK = threading.Lock()
+
+
+def _status_name(execution: Any) -> str:
+    status = execution.exec_status
+    return getattr(status, "value", str(status))
+
+
+def _backend_redrive_execution(self, execution_arn: str) -> Any:
+    """Added as ``StepFunctionsParserBackend.redrive_execution`` (adapter I)."""
+    execution = self.describe_execution(execution_arn)  # ExecutionDoesNotExist / InvalidArn as moto answers
+    with _REDRIVE_LOCK:
+        if execution.exec_status not in REDRIVABLE_STATUSES:
+            raise ExecutionNotRedrivable(f"Execution is {_status_name(execution)} and cannot be redriven.")
+        # A terminal status is set as the old worker's last act: its thread is done.
+        execution.exec_worker = None
+        execution.error = execution.cause = execution.stop_date = execution.output = None
+        execution.redrive_count = getattr(execution, "redrive_count", 0) + 1
+        execution.redrive_date = datetime.now(tz=timezone.utc)
+        execution.start()  # a new worker from the first state; status RUNNING from here on
+    return execution
+
+
+def _response_redrive_execution(self) -> ActionResult:
+    """Added as ``StepFunctionResponse.redrive_execution`` (adapter I): the RedriveExecution action."""
+    arn = self._get_param("executionArn")
+    backend = self.stepfunction_backend
+    if not isinstance(backend, sfn_parser_models.StepFunctionsParserBackend):
+        raise ExecutionNotRedrivable(
+            "the emulator redrives only executions it runs (stepfunctions.execute_state_machine is off)"
+        )
+    execution = backend.redrive_execution(arn)
+    return ActionResult({"redriveDate": execution.redrive_date})
+
+
+def redrive_fields(execution: Any) -> Dict[str, Any]:
+    """DescribeExecution's redrive members for a moto (parser) Execution."""
+    count = getattr(execution, "redrive_count", 0)
+    fields: Dict[str, Any] = {"redriveCount": count}
+    if count:
+        fields["redriveDate"] = execution.redrive_date
+    if execution.exec_status in REDRIVABLE_STATUSES:
+        fields["redriveStatus"] = "REDRIVABLE"
+    else:
+        fields["redriveStatus"] = "NOT_REDRIVABLE"
+        fields["redriveStatusReason"] = f"Execution is {_status_name(execution)} and cannot be redriven."
+    return fields
+
+
+def _wrap_describe_execution(original: Callable) -> Callable:
+    @functools.wraps(original)
+    def describe_execution(self) -> Any:
+        """Wraps ``StepFunctionResponse.describe_execution`` (adapter I): adds the redrive fields."""
+        result = original(self)
+        backend = self.stepfunction_backend
+        if isinstance(backend, sfn_parser_models.StepFunctionsParserBackend) and isinstance(
+            getattr(result, "result", None), dict
+        ):
+            execution = backend.describe_execution(self._get_param("executionArn"))
+            result.result.update(redrive_fields(execution))
+        return result
+
+    describe_execution.__sfncompile_original__ = original  # type: ignore[attr-defined]
+    return describe_execution
+
+
+# --------------------------------------------------------------------------------------
+# J. StopExecution terminates the execution's running .sync Batch jobs
+# --------------------------------------------------------------------------------------
+#
+# What moto does: StopExecution only flags the interpreter (ProgramStopped); a Task state
+# waiting on ``batch:submitJob.sync`` stops waiting, but the Batch job - here a local
+# subprocess - runs on to its end, long after the test that started it.
+# Why that is wrong for us: on AWS, stopping an execution makes Step Functions terminate
+# the Batch job of a running ``.sync`` Task (the state machine role needs
+# batch:TerminateJob for this); the job fails with a status reason like "The Task state
+# in AWS Step Functions execution [<arn>] which was managing this resource was aborted".
+# ``sfncompile terminate`` relies on that: nothing of a terminated run should keep running.
+# What the patch does: the adapter C ``.sync`` resolver records which execution
+# (``$$.Execution.Id``, shared by Parallel/Map frames) submitted which job;
+# ``StepFunctionsParserBackend.stop_execution`` is wrapped to call moto Batch's own
+# ``terminate_job`` (which sets ``Job.stop``; the runner then kills the subprocess group)
+# for every unfinished job of that execution. A job submitted in the instant the
+# execution is stopped (before the resolver ran) is terminated when the resolver sees
+# the execution already stopped. Not emulated: a Task state that times out
+# (TimeoutSeconds) does not terminate its job (as moto, and as we understand AWS).
+
+STOPPED_EXECUTION_JOB_REASON = (
+    "The Task state in AWS Step Functions execution [{arn}] which was managing this resource was aborted"
+)
+
+
+def terminate_execution_jobs(account_id: str, region: str, execution_arn: str) -> List[str]:
+    """TerminateJob every unfinished Batch job ``execution_arn`` submitted; returns their ids."""
+    runner = _RUNNER
+    if runner is None:
+        return []
+    backend = batch_models.batch_backends[account_id][region]
+    reason = STOPPED_EXECUTION_JOB_REASON.format(arn=execution_arn)
+    stopped = []
+    for job_id in runner.unfinished_jobs_of(execution_arn):
+        try:
+            backend.terminate_job(job_id, reason)
+            stopped.append(job_id)
+        except Exception:  # the job is gone (reset): nothing to stop
+            LOG.debug("could not terminate Batch job %s", job_id, exc_info=True)
+    return stopped
+
+
+def _wrap_stop_execution(original: Callable) -> Callable:
+    @functools.wraps(original)
+    def stop_execution(self, execution_arn: str) -> Any:
+        """Wraps ``StepFunctionBackend.stop_execution`` on the parser backend (adapter J)."""
+        execution = original(self, execution_arn)
+        terminate_execution_jobs(self.account_id, self.region_name, execution_arn)
+        return execution
+
+    stop_execution.__sfncompile_original__ = original  # type: ignore[attr-defined]
+    return stop_execution
+
+
+def _bind_job_to_execution(env: Any, job_id: str) -> None:
+    """Called by the adapter C resolver right after SubmitJob (adapter J)."""
+    runner = _RUNNER
+    if runner is None:
+        return
+    try:
+        execution_arn = env.states.context_object.context_object_data["Execution"]["Id"]
+    except (AttributeError, KeyError, TypeError):
+        return
+    runner.bind_execution(job_id, execution_arn)
+    if isinstance(env.program_state(), ProgramStopped):
+        details = env.aws_execution_details
+        terminate_execution_jobs(details.account, details.region, execution_arn)
+
+
+# --------------------------------------------------------------------------------------
 # D. The interpreter's own boto3 clients
 # --------------------------------------------------------------------------------------
 
@@ -728,7 +963,8 @@ class _InterpreterBoto3:
 #  * StateTaskServiceBatch._build_sync_resolver is wrapped so that the .sync poll waits
 #    on the job's completion event (up to 5 s per poll, checking that the execution
 #    is still running every 0.1 s) instead of describing + sleeping 0.5 s: a job that
-#    ends is noticed at once, with no busy loop.
+#    ends is noticed at once, with no busy loop. It also records which execution
+#    submitted the job, for adapter J.
 
 ESSENTIAL_CONTAINER_EXITED = "Essential container in task exited"
 ATTEMPT_TIMEOUT_REASON = "Job attempt duration exceeded timeout"
@@ -885,6 +1121,7 @@ class BatchJobRunner:
         self._registered: Dict[str, threading.Event] = {}
         self._platform_failures: List[List[Any]] = []  # [job_name_glob, remaining, reason]
         self._procs: Dict[int, subprocess.Popen] = {}
+        self._execution_jobs: Dict[str, List[str]] = {}  # execution ARN -> its .sync job ids (adapter J)
         self._lock = threading.RLock()
         self._logs_lock = threading.Lock()
         self._generation = 0
@@ -928,6 +1165,7 @@ class BatchJobRunner:
             self._by_id.clear()
             self._registered.clear()
             self._platform_failures.clear()
+            self._execution_jobs.clear()
             self.on_job = None
             self.mode = "subprocess"
         for proc in procs:
@@ -944,6 +1182,19 @@ class BatchJobRunner:
             self._records.append(record)
             self._by_id[record.job_id] = record
         self._registration(record.job_id).set()
+
+    def bind_execution(self, job_id: str, execution_arn: str) -> None:
+        """Remember that ``execution_arn`` waits on job ``job_id`` (adapter J)."""
+        with self._lock:
+            jobs = self._execution_jobs.setdefault(execution_arn, [])
+            if job_id not in jobs:
+                jobs.append(job_id)
+
+    def unfinished_jobs_of(self, execution_arn: str) -> List[str]:
+        """Ids of the jobs ``execution_arn`` submitted that have not ended (adapter J)."""
+        with self._lock:
+            ids = list(self._execution_jobs.get(execution_arn, ()))
+            return [i for i in ids if i not in self._by_id or not self._by_id[i].done.is_set()]
 
     def wait_for_job(self, job_id: str, timeout: float) -> bool:
         record = self.job(job_id)
@@ -1254,6 +1505,8 @@ def _wrap_build_sync_resolver(original: Callable) -> Callable:
         submission = env.stack[-1] if env.stack else {}
         job_id = submission.get("JobId") if isinstance(submission, dict) else None
         resolver = original(self, env, resource_runtime_part, normalised_parameters, state_credentials)
+        if job_id:
+            _bind_job_to_execution(env, job_id)  # adapter J
 
         def waiting_resolver():
             runner = _RUNNER
@@ -1262,6 +1515,11 @@ def _wrap_build_sync_resolver(original: Callable) -> Callable:
                 while env.is_running() and time.monotonic() < deadline:
                     if runner.wait_for_job(job_id, 0.1):
                         break
+            if not env.is_running():
+                # Stopped (adapter J then kills the job): report nothing, as moto does for a
+                # job still running, so the kill does not turn into a task failure that
+                # would make the stopped execution FAILED instead of ABORTED.
+                return None
             return resolver()
 
         return waiting_resolver
@@ -1335,6 +1593,13 @@ def install(endpoint_url: str, base_env: Dict[str, str], workdir: Optional[str] 
         # G
         component = distributed_iteration_component.DistributedIterationComponent
         _PATCHES.set(component, "_map_run", _wrap_map_run(component._map_run))
+        # I (new attributes: uninstall deletes them again)
+        _PATCHES.set(backend_cls, "redrive_execution", _backend_redrive_execution)
+        response_cls = sfn_responses.StepFunctionResponse
+        _PATCHES.set(response_cls, "redrive_execution", _response_redrive_execution)
+        _PATCHES.set(response_cls, "describe_execution", _wrap_describe_execution(response_cls.describe_execution))
+        # J
+        _PATCHES.set(backend_cls, "stop_execution", _wrap_stop_execution(backend_cls.stop_execution))
         _RUNNER = runner
         _INSTALLED = InstalledAdapters(runner=runner, retry_sleeps=sleeps, interpreter_boto3=shim)
         return _INSTALLED

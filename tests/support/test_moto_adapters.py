@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 import json
 import sys
+import threading
 import time
 
 import pytest
@@ -20,6 +21,7 @@ from tests.support.moto_adapters import (
     ATTEMPT_TIMEOUT_REASON,
     ESSENTIAL_CONTAINER_EXITED,
     PATCHED_INTERNALS,
+    STOPPED_EXECUTION_JOB_REASON,
     PINNED_MOTO_VERSION,
     BatchAttempt,
     PatchedInternal,
@@ -104,6 +106,28 @@ def test_every_adapter_is_installed(moto_server):
     assert hasattr(parser_models.StepFunctionsParserBackend.start_execution, "__sfncompile_original__")
     assert hasattr(distributed_iteration_component.DistributedIterationComponent._map_run,
                    "__sfncompile_original__")
+    from moto.stepfunctions import responses as sfn_responses
+
+    backend_cls = parser_models.StepFunctionsParserBackend
+    assert backend_cls.redrive_execution is moto_adapters._backend_redrive_execution
+    assert sfn_responses.StepFunctionResponse.redrive_execution is moto_adapters._response_redrive_execution
+    assert hasattr(sfn_responses.StepFunctionResponse.describe_execution, "__sfncompile_original__")
+    assert hasattr(backend_cls.stop_execution, "__sfncompile_original__")
+
+
+def test_moto_still_lacks_redrive_execution(moto_server):
+    """Adapter I adds RedriveExecution; if moto grows its own, the adapter must go."""
+    from moto.stepfunctions import models, responses
+    from moto.stepfunctions.parser import models as parser_models
+    from moto.stepfunctions.parser.backend import execution
+
+    for module in (responses, models, parser_models, execution):
+        assert "def redrive_execution" not in inspect.getsource(module), module.__name__
+    added = [(owner.__name__, name) for owner, name, had_own, _ in moto_adapters._PATCHES._saved
+             if name == "redrive_execution"]
+    assert sorted(added) == [("StepFunctionResponse", "redrive_execution"),
+                             ("StepFunctionsParserBackend", "redrive_execution")]
+    assert not any(had_own for _, name, had_own, _ in moto_adapters._PATCHES._saved if name == "redrive_execution")
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -499,3 +523,90 @@ def test_stack_config_has_the_config_file_shape(moto_aws, aws_stack, tmp_path, a
     assert aws_subprocess_env["AWS_ENDPOINT_URL"] == moto_aws.endpoint_url
     assert aws_subprocess_env["AWS_DEFAULT_REGION"] == "us-east-1"
     assert "AWS_PROFILE" not in aws_subprocess_env
+
+
+# ----------------------------------------------------------------------------- I: redrive, J: stop
+
+
+@pytest.mark.usefixtures("moto_aws_instant")
+def test_redrive_restarts_the_same_execution_and_counts(moto_aws, aws_stack):
+    from botocore.exceptions import ClientError
+
+    phase = {"redriven": False}
+    gate = threading.Event()
+
+    def on_job(record, attempt):
+        if record.job_name == "second" and not phase["redriven"]:
+            return 1  # fails in the original execution
+        if record.job_name == "first" and phase["redriven"]:
+            gate.wait(10)  # holds the redriven execution RUNNING while the test looks
+        return 0
+
+    moto_aws.batch.on_job = on_job
+    definition = {"StartAt": "first", "States": {
+        "first": batch_task(aws_stack, "first", end=False, Next="second", ResultPath=None),
+        "second": batch_task(aws_stack, "second", ResultSelector={"status.$": "$.Status"}),
+    }}
+    machine = moto_aws.create_state_machine(definition)
+    sfn = moto_aws.client("stepfunctions")
+    arn = moto_aws.start_execution(machine, {"run": "sfn-exec-1"}, name="exec-1")
+    failed = moto_aws.wait_for_execution(arn)
+    assert failed["status"] == "FAILED" and failed["error"] == "States.TaskFailed"
+    assert (failed["redriveCount"], failed["redriveStatus"]) == (0, "REDRIVABLE")
+    assert "redriveDate" not in failed
+
+    phase["redriven"] = True
+    answer = sfn.redrive_execution(executionArn=arn)
+    assert answer["redriveDate"].timestamp() > failed["startDate"].timestamp()
+    running = sfn.describe_execution(executionArn=arn)  # no stale FAILED for a poller to see
+    assert running["status"] == "RUNNING" and running["redriveCount"] == 1
+    assert running["redriveStatus"] == "NOT_REDRIVABLE"
+    assert running["redriveStatusReason"] == "Execution is RUNNING and cannot be redriven."
+    assert "error" not in running and "stopDate" not in running
+    with pytest.raises(ClientError) as busy:
+        sfn.redrive_execution(executionArn=arn)
+    assert busy.value.response["Error"]["Code"] == "ExecutionNotRedrivable"
+    gate.set()
+
+    done = moto_aws.wait_for_execution(arn)
+    assert done["status"] == "SUCCEEDED", done
+    assert json.loads(done["output"]) == {"status": "SUCCEEDED"}
+    # The same execution: ARN, name, input, start date; one execution in the list.
+    assert (done["executionArn"], done["name"], json.loads(done["input"])) == (arn, "exec-1", {"run": "sfn-exec-1"})
+    assert done["startDate"] == failed["startDate"]
+    assert done["redriveCount"] == 1 and done["redriveDate"] == answer["redriveDate"]
+    assert [e["executionArn"] for e in sfn.list_executions(stateMachineArn=machine)["executions"]] == [arn]
+    # The emulation restarts from the first state: the finished "first" is submitted again.
+    assert [j.job_name for j in moto_aws.batch_jobs()] == ["first", "second", "first", "second"]
+
+    with pytest.raises(ClientError) as succeeded:
+        sfn.redrive_execution(executionArn=arn)
+    assert succeeded.value.response["Error"]["Code"] == "ExecutionNotRedrivable"
+    assert "Execution is SUCCEEDED and cannot be redriven." in str(succeeded.value)
+    with pytest.raises(ClientError) as missing:
+        sfn.redrive_execution(executionArn=arn.replace("exec-1", "exec-2"))
+    assert missing.value.response["Error"]["Code"] == "ExecutionDoesNotExist"
+
+
+def test_stop_execution_terminates_its_running_batch_job(moto_aws, aws_stack, tmp_path):
+    woke = tmp_path / "woke"
+    state = batch_task(aws_stack, "sleepy", command=py(f"import time; time.sleep(30); open({str(woke)!r}, 'w')"))
+    other = moto_aws.run_definition({"StartAt": "T", "States": {"T": batch_task(
+        aws_stack, "quick", command=py("pass"))}})  # another execution's finished job is left alone
+    assert other["status"] == "SUCCEEDED"
+    machine = moto_aws.create_state_machine({"StartAt": "T", "States": {"T": state}})
+    arn = moto_aws.start_execution(machine)
+    deadline = time.monotonic() + 15
+    while not any(j.job_name == "sleepy" and j.status == "RUNNING" for j in moto_aws.batch_jobs()):
+        assert time.monotonic() < deadline, "the job never started"
+        time.sleep(0.05)
+    started = time.monotonic()
+    moto_aws.client("stepfunctions").stop_execution(executionArn=arn, error="E", cause="C")
+    job = next(j for j in moto_aws.batch_jobs() if j.job_name == "sleepy").wait(5)
+    assert time.monotonic() - started < 5
+    assert (job.status, job.status_reason) == ("FAILED", STOPPED_EXECUTION_JOB_REASON.format(arn=arn))
+    assert job.attempts[-1].exit_code == 137 and len(job.attempts) == 1  # killed, not retried
+    assert moto_aws.wait_for_execution(arn, timeout=5)["status"] == "ABORTED"
+    assert not woke.exists()
+    quick = next(j for j in moto_aws.batch_jobs() if j.job_name == "quick")
+    assert (quick.status, quick.status_reason) == ("SUCCEEDED", None)

@@ -175,6 +175,8 @@ def run_task(
             run_info = _create_run_record(metadata, flow, run_id, settings, run_params, aio, flow_cls)
     if step == "start" and run_params is None:
         run_params = _run_parameters(run_info)
+    retry_count = attempt  # what @retry / @catch count (Step Functions: $$.State.RetryCount)
+    attempt = _storage_attempt(metadata, flow, run_id, step, task_id, attempt)
     metadata.start_attempt(
         flow, run_id, step, task_id, attempt, started_at=utc_now(), info={"pid": os.getpid(), "host": _host()}
     )
@@ -201,7 +203,7 @@ def run_task(
                     run_id=run_id,
                     step_name=step,
                     task_id=task_id,
-                    retry_count=attempt,
+                    retry_count=retry_count,
                     namespace=run_info.get("namespace") or settings.namespace,
                     username=run_info.get("username") or settings.username,
                     is_production=settings.production,
@@ -221,7 +223,7 @@ def run_task(
                 tb_text = format_user_traceback(exc)
                 if isinstance(exc, InputError):
                     result.retryable = False
-                if catch is not None and attempt >= retries and not isinstance(exc, InputError):
+                if catch is not None and retry_count >= retries and not isinstance(exc, InputError):
                     capture.stderr.record(tb_text)
                     if catch.get("print_exception", True):
                         print(f"@catch: {short_error(tb_text)} (stored in self.{catch.get('var') or EXCEPTION_ARTIFACT})",
@@ -300,6 +302,22 @@ def run_task(
     # Drop references to (possibly large) artifact values before returning.
     obj = None  # noqa: F841
     return result
+
+
+def _storage_attempt(metadata: Any, flow: str, run_id: str, step: str, task_id: str, attempt: int) -> int:
+    """The attempt number this try is stored under: never one already used.
+
+    A redrive restarts Step Functions' retry count at 0, so a redriven task would
+    overwrite its failed attempt 0 (logs, record). Each try gets its own storage: when
+    the number is taken, the next free one is used (retries still count from the
+    retry count). Local runs number attempts themselves and never collide.
+    """
+    if not run_id.startswith("sfn-"):
+        return attempt
+    record = metadata.get_task(flow, run_id, step, task_id)
+    if record is None or record.get("attempt") is None or int(record["attempt"]) < attempt:
+        return attempt
+    return int(record["attempt"]) + 1
 
 
 def _reuse_succeeded_task(

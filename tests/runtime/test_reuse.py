@@ -123,3 +123,20 @@ def test_local_runs_are_not_affected(flow):
     again = run("start", "1700000000000-local", attempt=1)
     assert again.ok and again.reused_attempt is None
     assert ran() == ["start", "start"]
+
+
+def test_a_redriven_task_keeps_its_failed_attempt(flow):
+    """A redrive restarts the retry count at 0: the new try is stored as attempt 1, attempt 0 stays."""
+    run, ran, stores, counter = flow
+    assert run("start", "sfn-exec3").ok and run("route", "sfn-exec3").ok
+    marker = counter.with_name(counter.name + ".fail")
+    marker.write_text("")
+    failed = run("left", "sfn-exec3", attempt=0)
+    assert not failed.ok and failed.attempt == 0
+    marker.unlink()
+    redriven = run("left", "sfn-exec3", attempt=0)  # Step Functions says RetryCount 0 again
+    assert redriven.ok and redriven.attempt == 1
+    attempts = stores.metadata.list_attempts("ReuseFlow", "sfn-exec3", "left", "0")
+    assert [(a["attempt"], a["status"]) for a in attempts] == [(0, "FAILED"), (1, "SUCCEEDED")]
+    assert stores.metadata.get_task("ReuseFlow", "sfn-exec3", "left", "0")["successful_attempt"] == 1
+    assert b"left fails while the marker exists" in stores.artifacts.get_log("ReuseFlow", "sfn-exec3", "left", "0", 0, "stderr")

@@ -141,7 +141,8 @@ def deploy(
         "code_sha256": package.sha256,
         "parameters_schema": parameters_schema(graph),
         "parameters": [{"name": p.name, "type": p.type, "help": p.help, "required": p.required,
-                        "default": p.default} for p in graph.parameters],
+                        "default": p.default, "is_text": p.is_text, "encoding": p.encoding}
+                       for p in graph.parameters],
         "steps": [n.name for n in graph],
         "schedule": dict(graph.flow_decorators["schedule"]) if "schedule" in graph.flow_decorators else None,
     }

@@ -57,6 +57,25 @@ def typed_parameters(manifest: Mapping[str, Any], raw: Mapping[str, Any]) -> Dic
     return typed
 
 
+def _include_files(manifest: Mapping[str, Any], parameters: Dict[str, Any], artifacts: Any) -> Dict[str, Any]:
+    """IncludeFile contents are read here, on the caller's machine, and stored as blobs.
+
+    The container cannot see the caller's files: the start task gets the content by
+    reference (the same ``__files__`` entries a local run records).
+    """
+    from ..flow.parameters import IncludeFile
+    from ..runtime.params import FILES_KEY
+
+    files: Dict[str, Any] = {}
+    for spec in manifest["parameters"]:
+        path = parameters.get(spec["name"])
+        if spec["type"] != "file" or path is None:
+            continue
+        reader = IncludeFile(spec["name"], is_text=spec.get("is_text", True), encoding=spec.get("encoding", "utf-8"))
+        files[spec["name"]] = dict(artifacts.save_artifact(manifest["flow"], spec["name"], reader.read(path)))
+    return {**parameters, FILES_KEY: files} if files else parameters
+
+
 def new_execution_name() -> str:
     """Sortable and unique: the run id will be sfn-<this>."""
     now = datetime.now(timezone.utc)
@@ -83,6 +102,7 @@ def trigger(
     stores = cfg.stores(config)
     manifest = find_manifest(stores.objects, flow, name, config.get("state_machine_prefix", ""))
     parameters = typed_parameters(manifest, raw_parameters)
+    parameters = _include_files(manifest, parameters, stores.artifacts)
     execution = new_execution_name()
     run_id = f"sfn-{execution}"
     username = os.environ.get("SFNCOMPILE_USERNAME") or os.environ.get("USER") or "unknown"

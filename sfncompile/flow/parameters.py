@@ -177,7 +177,7 @@ _FALSE = {"false", "no", "0", "off"}
 def coerce_value(type_name: str, value: Any) -> Any:
     if type_name == "json":
         return json.loads(value) if isinstance(value, str) else json.loads(json.dumps(value))
-    if type_name == "str":
+    if type_name in ("str", "file"):  # a file parameter's value is its path
         if not isinstance(value, str):
             raise TypeError(f"expected a string, got {type(value).__name__}")
         return value

@@ -46,6 +46,7 @@ def aws(aws_config_file, aws_subprocess_env, aws_environ, moto_aws, monkeypatch)
         def deploy_and_run(self, flow_file: str, flow: str, *params: str, expect: str = "SUCCEEDED") -> str:
             self.cli("deploy", flow_file)
             out = self.cli("trigger", flow, *params, "--wait", "--poll", "0.2", check=False)
+            assert f"started {flow}/" in out.stdout, out.stdout + out.stderr
             run_id = out.stdout.split(f"started {flow}/", 1)[1].split()[0]
             assert f"{flow}/{run_id}: {expect}" in out.stdout, out.stdout + out.stderr
             assert (out.returncode == 0) == (expect == "SUCCEEDED"), out.stderr
@@ -91,9 +92,10 @@ CASES = [
      {"table": {"linear": [(6, 0, 0), (6, 1, 0), (6, 2, 0)], "tree": [(4, 0, 1), (4, 1, 1), (4, 2, 1)]}}),
     ("switch-loop", os.path.join(EXAMPLES, "loop.py"), "LoopFlow", ["--target", "3"], {"rounds": 3}),
     ("parameters", os.path.join(EXAMPLES, "parameters.py"), "ParametersFlow",
-     ["--label", "nightly", "--alpha", "0.5", "--grid", '{"depth": [3]}', "--verbose", "true"],
+     ["--label", "nightly", "--alpha", "0.5", "--grid", '{"depth": [3]}', "--verbose", "true",
+      "--notes", os.path.join(AWS_FLOWS, "notes.txt")],
      {"summary": {"alpha": 0.5, "epochs": 2, "verbose": True, "grid": {"depth": [3]}, "label": "nightly",
-                  "notes": None}}),
+                  "notes": "Run notes: read on the caller's machine, stored with the run.\n"}}),
 ]
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -10,6 +9,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
 from ..exceptions import ParameterError
+from ..user import default_namespace, default_username
 from . import config as cfg
 from .errors import aws_errors
 from .manifest import find_manifest
@@ -105,12 +105,12 @@ def trigger(
     parameters = _include_files(manifest, parameters, stores.artifacts)
     execution = new_execution_name()
     run_id = f"sfn-{execution}"
-    username = os.environ.get("SFNCOMPILE_USERNAME") or os.environ.get("USER") or "unknown"
+    username = default_username()
     stores.metadata.create_run(
         flow,
         run_id,
         username=username,
-        namespace=f"user:{username}",
+        namespace=default_namespace(),
         tags=list(tags or []),
         parameters=parameters,
     )

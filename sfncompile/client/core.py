@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from ..exceptions import NotFoundError
+from ..user import default_namespace
 from .backend import Backend, all_backends, backend_for_run, default_backend
 
 SUCCEEDED = "SUCCEEDED"
@@ -24,22 +25,6 @@ _current_namespace: Any = _UNSET
 
 
 # ----------------------------------------------------------------------------- namespaces
-def default_namespace() -> str:
-    """``SFNCOMPILE_NAMESPACE`` if set, else ``user:<username>``."""
-    ns = os.environ.get("SFNCOMPILE_NAMESPACE")
-    if ns:
-        return ns
-    user = os.environ.get("SFNCOMPILE_USERNAME") or os.environ.get("USER") or os.environ.get("USERNAME")
-    if not user:
-        import getpass
-
-        try:
-            user = getpass.getuser()
-        except Exception:
-            user = "unknown"
-    return f"user:{user}"
-
-
 def namespace(ns: Optional[str]) -> Optional[str]:
     """Switch namespace: ``namespace("user:alice")``, or ``namespace(None)`` for every run."""
     global _current_namespace

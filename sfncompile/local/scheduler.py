@@ -33,7 +33,8 @@ from ..graph.taskid import render_task_id
 from ..graph.transitions import next_values
 from ..runtime.caught import short_error
 from ..runtime.decorators import catch_settings, retry_policy, timeout_seconds
-from ..runtime.task import TaskResult, TaskSettings, default_username, utc_now
+from ..runtime.task import TaskResult, TaskSettings, utc_now
+from ..user import default_username
 from ..storage.interfaces import FAILED, RUNNING, SUCCEEDED
 from .output import Reporter, fmt_duration
 from .pool import Pool, Worker

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from ..user import default_namespace, default_username
 from ..exceptions import ArtifactError, SfnCompileError
 from ..flow.current import current
 from ..flow.flowspec import FlowSpec, Inputs
@@ -72,26 +73,13 @@ class TaskSettings:
 
     @classmethod
     def from_env(cls, **overrides: Any) -> "TaskSettings":
-        username = default_username()
         values = dict(
-            username=username,
-            namespace=os.environ.get("SFNCOMPILE_NAMESPACE") or f"user:{username}",
+            username=default_username(),
+            namespace=default_namespace(),
             production=os.environ.get("SFNCOMPILE_PRODUCTION", "") in ("1", "true", "yes"),
         )
         values.update(overrides)
         return cls(**values)
-
-
-def default_username() -> str:
-    name = os.environ.get("SFNCOMPILE_USERNAME") or os.environ.get("USER") or os.environ.get("USERNAME")
-    if not name:
-        try:
-            import getpass
-
-            name = getpass.getuser()
-        except Exception:
-            name = "unknown"
-    return name
 
 
 @dataclass

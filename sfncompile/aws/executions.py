@@ -1,10 +1,10 @@
 """Operations on a deployed flow's executions: status, terminate, redrive, delete the deployment."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any, Dict, Mapping, Optional
 
 from ..exceptions import NotFoundError
+from ..storage.records import now_iso
 from . import config as cfg
 from . import schedule, statemachine
 from .errors import aws_errors
@@ -77,7 +77,7 @@ def terminate(flow: str, run_id: str, *, config: Optional[Mapping[str, Any]] = N
     try:
         stores.metadata.update_run(
             flow, run_id, status="FAILED", error="terminated by the user",
-            finished_at=datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            finished_at=now_iso(),
         )
     except NotFoundError:
         pass  # stopped before its start task recorded the run: nothing to mark

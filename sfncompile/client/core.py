@@ -8,13 +8,12 @@ Namespaces work as in Metaflow: by default only runs of the namespace
 """
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from ..exceptions import NotFoundError
 from ..user import default_namespace
-from .backend import Backend, all_backends, backend_for_run, default_backend
+from .backend import Backend, all_backends, backend_for_run
 
 SUCCEEDED = "SUCCEEDED"
 FAILED = "FAILED"

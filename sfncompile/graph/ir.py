@@ -13,6 +13,7 @@ their tasks share the index of the split.
 """
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Iterator, Mapping, Optional, Tuple
@@ -152,30 +153,22 @@ class FlowGraph:
 
     def topological(self) -> Tuple[StepNode, ...]:
         """Steps in a stable order where every step follows its forward predecessors."""
-        order = []
-        seen = set()
-
-        def visit(name: str) -> None:
-            if name in seen:
-                return
-            seen.add(name)
-            order.append(self.steps[name])
-
         # Kahn's algorithm on forward edges (loop-back edges ignored), ties by source order.
         index = {name: i for i, name in enumerate(self.steps)}
-        forward_preds = {n: set() for n in self.steps}
+        waiting = {name: 0 for name in self.steps}
         for node in self.steps.values():
             for succ in forward_successors(node):
-                forward_preds[succ].add(node.name)
-        ready = sorted((n for n, p in forward_preds.items() if not p), key=index.__getitem__)
+                waiting[succ] += 1
+        ready = [index[name] for name, count in waiting.items() if count == 0]
+        names = list(self.steps)
+        order = []
         while ready:
-            name = ready.pop(0)
-            visit(name)
+            name = names[heapq.heappop(ready)]
+            order.append(self.steps[name])
             for succ in forward_successors(self.steps[name]):
-                forward_preds[succ].discard(name)
-                if not forward_preds[succ] and succ not in seen:
-                    ready.append(succ)
-                    ready.sort(key=index.__getitem__)
+                waiting[succ] -= 1
+                if waiting[succ] == 0:
+                    heapq.heappush(ready, index[succ])
         return tuple(order)
 
 

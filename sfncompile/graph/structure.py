@@ -362,7 +362,7 @@ def _find_loops(
                     behind.add(q)
                     todo.append(q)
         body = ahead & behind
-        owner, prev = loops.get(target, (switch, set()))
+        _, prev = loops.get(target, (switch, set()))
         loops[target] = (switch, prev | body)
     items = list(loops.items())
     for i, (t1, (_, b1)) in enumerate(items):

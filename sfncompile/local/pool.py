@@ -14,7 +14,7 @@ import sys
 import time
 import traceback
 from multiprocessing.connection import Connection, Pipe, wait
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 
 class Worker:

@@ -23,9 +23,9 @@ import secrets
 import signal
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Deque, Dict, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Any, Deque, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..exceptions import SfnCompileError
 from ..graph.ir import BRANCH, END, FOREACH, SWITCH, FlowGraph, StepNode
@@ -33,10 +33,11 @@ from ..graph.taskid import render_task_id
 from ..graph.transitions import next_values
 from ..runtime.caught import short_error
 from ..runtime.decorators import catch_settings, retry_policy, timeout_seconds
-from ..runtime.task import TaskResult, TaskSettings, utc_now
+from ..runtime.task import TaskResult, TaskSettings
+from ..storage.records import now_iso
 from ..user import default_username
 from ..storage.interfaces import FAILED, RUNNING, SUCCEEDED
-from .output import Reporter, fmt_duration
+from .output import Reporter
 from .pool import Pool, Worker
 
 DEFAULT_MAX_WORKERS = os.cpu_count() or 2  # one worker per CPU, as the run --help says
@@ -164,7 +165,7 @@ class LocalRunner:
             parameters=params,
             origin_run_id=self.origin_run_id,
             status=RUNNING,
-            created_at=utc_now(),
+            created_at=now_iso(),
         )
         self.run_info = metadata.get_run(self.flow, self.run_id) or {
             "namespace": self.namespace,
@@ -207,7 +208,7 @@ class LocalRunner:
         status = SUCCEEDED if self._finished and not self._failed and not interrupted else FAILED
         failed_pathspec = self._failed.pathspec if self._failed else None
         if status == FAILED:
-            fields: Dict[str, Any] = {"status": FAILED, "finished_at": utc_now()}
+            fields: Dict[str, Any] = {"status": FAILED, "finished_at": now_iso()}
             if self._failed is not None:
                 fields["failed_step"] = self._failed.step
                 fields["error"] = short_error(self._failed.error) or self._failed_text
@@ -330,7 +331,7 @@ class LocalRunner:
                                 error=result["internal_error"], error_type="InternalError")
             try:
                 self.stores.metadata.finish_attempt(self.flow, self.run_id, pending.step, task_id, pending.attempt,
-                                                    status=FAILED, finished_at=utc_now(), error=result.error)
+                                                    status=FAILED, finished_at=now_iso(), error=result.error)
             except Exception:
                 pass
         if result.ok:
@@ -370,7 +371,7 @@ class LocalRunner:
         started = worker.started or now
         try:
             self.stores.metadata.finish_attempt(
-                self.flow, self.run_id, pending.step, task_id, pending.attempt, status=FAILED, finished_at=utc_now(), error=text
+                self.flow, self.run_id, pending.step, task_id, pending.attempt, status=FAILED, finished_at=now_iso(), error=text
             )
         except Exception:
             pass
@@ -398,7 +399,7 @@ class LocalRunner:
             try:
                 self.stores.metadata.finish_attempt(
                     self.flow, self.run_id, pending.step, task_id, pending.attempt,
-                    status=FAILED, finished_at=utc_now(), error=why + "\n",
+                    status=FAILED, finished_at=now_iso(), error=why + "\n",
                 )
             except Exception:
                 pass
@@ -533,7 +534,7 @@ def clone_task(aio, metadata, flow: str, origin_run: str, run_id: str, node: Ste
     doc = aio.attempt(origin_run, node.name, task_id, attempt)
     if doc is None:
         raise SfnCompileError(f"{flow}/{origin_run}/{node.name}/{task_id}: recorded successful but not committed")
-    now = utc_now()
+    now = now_iso()
     origin_spec = f"{flow}/{origin_run}/{node.name}/{task_id}"
     metadata.start_attempt(flow, run_id, node.name, task_id, 0, started_at=now, info={"cloned_from": origin_spec})
     for stream in ("stdout", "stderr"):

@@ -26,8 +26,7 @@ import os
 import sys
 import time
 import traceback
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..user import default_namespace, default_username
@@ -35,11 +34,12 @@ from ..exceptions import ArtifactError, SfnCompileError
 from ..flow.current import current
 from ..flow.flowspec import FlowSpec, Inputs
 from ..graph.ir import END, FOREACH, FRAME_FOREACH, SWITCH, FlowGraph, StepNode
-from ..graph.taskid import parse_task_id, render_task_id
+from ..graph.taskid import parse_task_id
 from ..storage.interfaces import FAILED, RUNNING, SUCCEEDED
+from ..storage.records import iso_of, now_iso
 from .artifacts import ArtifactIO, IndexSource
 from .capture import Capture
-from .caught import CaughtException, StepTimeout, short_error
+from .caught import CaughtException, short_error
 from .decorators import alarm, catch_settings, environment, environment_vars, retry_policy, timeout_seconds
 from .inputs import InputError, ParentRef, resolve_parents, split_task
 
@@ -54,10 +54,6 @@ class TransitionError(SfnCompileError):
 
 class TaskKilled(Exception):
     """The attempt failed outside user code: its worker was killed (by the OS, a signal, or a @timeout)."""
-
-
-def utc_now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 @dataclass
@@ -166,7 +162,7 @@ def run_task(
     retry_count = attempt  # what @retry / @catch count (Step Functions: $$.State.RetryCount)
     attempt = _storage_attempt(metadata, flow, run_id, step, task_id, attempt)
     metadata.start_attempt(
-        flow, run_id, step, task_id, attempt, started_at=utc_now(), info={"pid": os.getpid(), "host": _host()}
+        flow, run_id, step, task_id, attempt, started_at=now_iso(), info={"pid": os.getpid(), "host": _host()}
     )
     result = TaskResult(flow, run_id, step, task_id, attempt, RUNNING, started, started)
     retries, _delay = retry_policy(node)
@@ -260,8 +256,8 @@ def run_task(
                 "cardinality": result.cardinality,
                 "choice": result.choice,
                 "caught": result.caught,
-                "started_at": _iso(started),
-                "finished_at": _iso(finished),
+                "started_at": iso_of(started),
+                "finished_at": iso_of(finished),
             },
         )
         metadata.finish_attempt(
@@ -271,21 +267,21 @@ def run_task(
             task_id,
             attempt,
             status=SUCCEEDED,
-            finished_at=_iso(finished),
+            finished_at=iso_of(finished),
             cardinality=result.cardinality,
             choice=result.choice,
             next_visit=next_visit(graph, node, values, result.choice),
         )
         result.status = SUCCEEDED
         if node.transition == END:
-            metadata.update_run(flow, run_id, status=SUCCEEDED, finished_at=_iso(finished))
+            metadata.update_run(flow, run_id, status=SUCCEEDED, finished_at=iso_of(finished))
             result.run_succeeded = True
     else:
         result.status = FAILED
         result.error = tb_text
         result.error_type = type(failure).__name__
         metadata.finish_attempt(
-            flow, run_id, step, task_id, attempt, status=FAILED, finished_at=_iso(finished), error=tb_text
+            flow, run_id, step, task_id, attempt, status=FAILED, finished_at=iso_of(finished), error=tb_text
         )
     # Drop references to (possibly large) artifact values before returning.
     obj = None  # noqa: F841
@@ -335,7 +331,7 @@ def _reuse_succeeded_task(
         # The end task marked the run SUCCEEDED when it ran; a redrive reset the run to RUNNING.
         run = metadata.get_run(flow, run_id) or {}
         if run.get("status") != SUCCEEDED:
-            metadata.update_run(flow, run_id, status=SUCCEEDED, finished_at=_iso(result.finished))
+            metadata.update_run(flow, run_id, status=SUCCEEDED, finished_at=iso_of(result.finished))
         result.run_succeeded = True
     return result
 
@@ -670,13 +666,9 @@ def _create_run_record(metadata, flow, run_id, settings, run_params, aio, flow_c
         username=settings.username,
         namespace=settings.namespace,
         parameters=params,
-        created_at=utc_now(),
+        created_at=now_iso(),
     )
     return metadata.get_run(flow, run_id) or {"namespace": settings.namespace, "username": settings.username}
-
-
-def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def _host() -> str:

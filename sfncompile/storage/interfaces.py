@@ -52,9 +52,9 @@ class ObjectStore(ABC):
         FileNotFoundError)."""
         return None
 
+    @abstractmethod
     def delete(self, key: str) -> None:
         """Remove an object (absent: no error). Only deploy manifests are ever deleted."""
-        raise NotImplementedError(f"{type(self).__name__} cannot delete")
 
     def temp_dir(self) -> Optional[str]:
         """A directory on the store's own filesystem for staging large writes that

@@ -33,6 +33,11 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def iso_of(timestamp: float) -> str:
+    """A ``time.time()`` value in the same format as ``now_iso``."""
+    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def complete(record: Dict[str, Any], fields: Tuple[str, ...]) -> Dict[str, Any]:
     """The record with every field of ``fields`` present (None when unset), known fields first."""
     out = {name: record.get(name) for name in fields}

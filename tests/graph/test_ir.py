@@ -13,7 +13,7 @@ from sfncompile.graph.ir import FRAME_FOREACH, FRAME_LOOP, Frame
 from benchmarks.flowgen import write_linear_flow
 
 from ..conftest import EXAMPLES, FLOWS
-from .helpers import graph_of, write_flow
+from .helpers import graph_of
 
 ALL_FLOWS = sorted(glob.glob(os.path.join(EXAMPLES, "*.py")) + glob.glob(os.path.join(FLOWS, "*.py")))
 

@@ -1,7 +1,5 @@
-"""@catch on a linear step, a switch and a foreach split; @catch after retries."""
-import os
-
-from sfncompile import FlowSpec, catch, retry, step
+"""@catch on a linear step, a switch and a foreach split."""
+from sfncompile import FlowSpec, catch, step
 
 
 class CatchFlow(FlowSpec):

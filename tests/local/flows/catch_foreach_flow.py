@@ -1,5 +1,5 @@
 """@catch on a foreach split: the split fans out to zero items, the join sees the split's artifacts."""
-from sfncompile import FlowSpec, catch, retry, step
+from sfncompile import FlowSpec, catch, step
 
 
 class CatchForeachFlow(FlowSpec):

@@ -1,5 +1,4 @@
 """A flaky step: fails on attempt 0, succeeds on attempt 1 (after the retry delay)."""
-import os
 import time
 
 from sfncompile import FlowSpec, current, retry, step

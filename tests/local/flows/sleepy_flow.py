@@ -1,6 +1,4 @@
 """Sleeps in a middle step (for Ctrl-C tests) and optionally prints a marker first."""
-import os
-import sys
 import time
 
 from sfncompile import FlowSpec, Parameter, step

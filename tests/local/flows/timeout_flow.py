@@ -3,7 +3,7 @@ import os
 import signal
 import time
 
-from sfncompile import FlowSpec, current, retry, step, timeout
+from sfncompile import FlowSpec, retry, step, timeout
 
 
 class TimeoutFlow(FlowSpec):

@@ -153,21 +153,27 @@ class ArtifactStore:
     # -- blobs -------------------------------------------------------------------------------
     def put_blob(self, flow: str, data: bytes) -> str:
         """Store bytes content-addressed; returns their sha256 (hex). Existing blobs are not rewritten."""
-        sha = hashlib.sha256(data).hexdigest()
-        key = keys.blob_key(flow, sha)
-        if not self.objects.exists(key):
-            self.objects.put_bytes(key, data)
-        return sha
+        return self._put_addressed(keys.blob_key, flow, data)
 
     def get_blob(self, flow: str, sha: str) -> bytes:
         """A blob's bytes, verified against its sha256 (IntegrityError names the key if not)."""
         key = keys.blob_key(flow, sha)
-        data = self.objects.get_bytes(key)
-        self._verify(key, sha, hashlib.sha256(data).hexdigest())
-        return data
+        return self._verified(key, sha, self.objects.get_bytes(key))
 
     def has_blob(self, flow: str, sha: str) -> bool:
         return self.objects.exists(keys.blob_key(flow, sha))
+
+    def _put_addressed(self, key_of: Any, flow: str, data: bytes) -> str:
+        """Store bytes under their sha256 (blobs, code packages); existing objects are not rewritten."""
+        sha = hashlib.sha256(data).hexdigest()
+        key = key_of(flow, sha)
+        if not self.objects.exists(key):
+            self.objects.put_bytes(key, data)
+        return sha
+
+    def _verified(self, key: str, sha: str, data: bytes) -> bytes:
+        self._verify(key, sha, hashlib.sha256(data).hexdigest())
+        return data
 
     def _verify(self, key: str, expected: str, actual: str) -> None:
         if actual != expected:
@@ -235,9 +241,7 @@ class ArtifactStore:
             with fh:
                 size = os.fstat(fh.fileno()).st_size
                 if size <= _READ_ALL_BYTES:
-                    data = fh.read()
-                    self._verify(key, sha, hashlib.sha256(data).hexdigest())
-                    return self._loads(key, name, pickle.loads, data)
+                    return self._loads(key, name, pickle.loads, self._verified(key, sha, fh.read()))
                 digest = hashlib.sha256()
                 buf = bytearray(_HASH_CHUNK)
                 view = memoryview(buf)
@@ -253,9 +257,7 @@ class ArtifactStore:
                 return self._loads(key, name, pickle.load, fh)
         # Remote: one buffer (S3: parallel ranged GETs straight into it), verified, then unpickled.
         getter = getattr(self.objects, "get_buffer", None) or self.objects.get_bytes
-        data = getter(key)
-        self._verify(key, sha, hashlib.sha256(data).hexdigest())
-        return self._loads(key, name, pickle.loads, data)
+        return self._loads(key, name, pickle.loads, self._verified(key, sha, getter(key)))
 
     def _loads(self, key: str, name: Optional[str], loader: Any, source: Any) -> Any:
         try:
@@ -354,11 +356,7 @@ class ArtifactStore:
     # -- code packages -----------------------------------------------------------------------
     def put_code(self, flow: str, data: bytes) -> str:
         """Store a code package (tar.gz bytes) under its sha256; an existing package is not rewritten."""
-        sha = hashlib.sha256(data).hexdigest()
-        key = keys.code_key(flow, sha)
-        if not self.objects.exists(key):
-            self.objects.put_bytes(key, data)
-        return sha
+        return self._put_addressed(keys.code_key, flow, data)
 
     def get_code(self, flow: str, sha: str) -> bytes:
         """A code package's bytes, verified against its sha256."""
@@ -370,5 +368,4 @@ class ArtifactStore:
                 f"code package {self.url(key)} does not exist",
                 fix="deploy the flow again (`sfncompile deploy`) to upload its code package",
             ) from None
-        self._verify(key, sha, hashlib.sha256(data).hexdigest())
-        return data
+        return self._verified(key, sha, data)

@@ -30,7 +30,7 @@ def parse_parameter_args(args: List[str]) -> Dict[str, str]:
                 raise ParameterError(f"parameter --{key} needs a value", fix=f"pass --{key} VALUE")
             value = args[i + 1]
             i += 1
-        values[key.replace("-", "_") if key.replace("-", "_") not in values else key] = value
+        values[key] = value
         i += 1
     return values
 
@@ -42,7 +42,9 @@ def typed_parameters(manifest: Mapping[str, Any], raw: Mapping[str, Any]) -> Dic
 
     declared = {p["name"]: p for p in manifest["parameters"]}
     typed: Dict[str, Any] = {}
-    for name, value in raw.items():
+    for key, value in raw.items():
+        # `--learning-rate` names parameter learning_rate, as on `sfncompile run`.
+        name = key if key in declared or key.replace("-", "_") not in declared else key.replace("-", "_")
         spec = declared.get(name)
         if spec is None:
             typed[name] = value  # the schema rejects it with the list of known parameters

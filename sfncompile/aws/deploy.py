@@ -16,9 +16,6 @@ from .manifest import write_manifest
 from .package import build_package
 from .session import client
 
-NAME_LIMIT = 80
-
-
 @dataclass
 class DeployResult:
     name: str
@@ -31,16 +28,6 @@ class DeployResult:
     @property
     def changed(self) -> bool:
         return bool(self.changes)
-
-
-def deployment_name(config: Mapping[str, Any], flow: str, name: Optional[str]) -> str:
-    chosen = name or f"{config.get('state_machine_prefix', '')}{flow}"
-    if len(chosen) > NAME_LIMIT:
-        raise CompileError(
-            f"state machine name {chosen!r} is {len(chosen)} characters; Step Functions allows {NAME_LIMIT}",
-            fix="pass a shorter --name",
-        )
-    return chosen
 
 
 def parse_tags(pairs: List[str]) -> Dict[str, str]:
@@ -69,7 +56,7 @@ def deploy(
 
     config = dict(config or cfg.load_config())
     graph = build_graph_from_file(flow_file, flow_name)
-    sm_name = deployment_name(config, graph.name, name)
+    sm_name = statemachine.deployment_name(config, graph.name, name)
     result = DeployResult(name=sm_name, dry_run=dry_run)
     compiled = compile_flow(graph, DeploySettings(state_machine_name=sm_name))
     result.warnings = [str(w) for w in compiled.warnings]

@@ -19,7 +19,7 @@ def _execution_arn(flow: str, run_id: str, config: Mapping[str, Any], name: Opti
             f"{flow}/{run_id} is not a Step Functions run", fix="Step Functions run ids start with sfn-"
         )
     stores = cfg.stores(config)
-    manifest = find_manifest(stores.objects, flow, name, config.get("state_machine_prefix", ""))
+    manifest = find_manifest(stores.objects, config, flow, name)
     return statemachine.execution_arn(config, manifest["name"], run_id[len("sfn-"):])
 
 
@@ -99,19 +99,16 @@ def redrive(flow: str, run_id: str, *, config: Optional[Mapping[str, Any]] = Non
 
 def delete_deployment(flow: str, *, config: Optional[Mapping[str, Any]] = None,
                       name: Optional[str] = None) -> Dict[str, bool]:
-    """Remove the state machine and its schedule; runs and artifacts stay."""
-
+    """Remove the state machine, its schedule and its deploy manifest; runs and artifacts stay."""
     config = dict(config or cfg.load_config())
-    sm_name = name or f"{config.get('state_machine_prefix', '')}{flow}"
+    sm_name = statemachine.deployment_name(config, flow, name)
     arn = statemachine.state_machine_arn(config, sm_name)
     removed_schedule = schedule.sync_schedule(client("scheduler", config), sm_name, None, arn, None) == "deleted"
     removed_machine = statemachine.delete_state_machine(client("stepfunctions", config), arn)
     stores = cfg.stores(config)
     key = manifest_key(flow, sm_name)
     had_manifest = stores.objects.exists(key)
-    if had_manifest:
-        # The manifest only describes a live deployment; an absent one means "not deployed".
-        stores.objects.put_bytes(key + ".deleted", stores.objects.get_bytes(key))
+    if had_manifest:  # it describes a live deployment: without it the flow is "not deployed"
         stores.objects.delete(key)
     if not (removed_machine or removed_schedule or had_manifest):
         raise NotFoundError(f"flow {flow} is not deployed as {sm_name}", fix="see `sfncompile deployments`")

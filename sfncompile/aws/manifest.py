@@ -6,7 +6,7 @@ a user with only the flow's name (no file) can trigger it with typed parameters.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Mapping, Optional
 
 from ..exceptions import NotFoundError
 
@@ -35,5 +35,8 @@ def read_manifest(objects: Any, flow: str, name: str) -> Dict[str, Any]:
     return json.loads(objects.get_bytes(key))
 
 
-def find_manifest(objects: Any, flow: str, name: Optional[str], prefix: str) -> Dict[str, Any]:
-    return read_manifest(objects, flow, name or f"{prefix}{flow}")
+def find_manifest(objects: Any, config: Mapping[str, Any], flow: str, name: Optional[str]) -> Dict[str, Any]:
+    """The manifest of ``flow`` deployed as ``name`` (default: the stack's prefix + flow)."""
+    from .statemachine import deployment_name
+
+    return read_manifest(objects, flow, deployment_name(config, flow, name))

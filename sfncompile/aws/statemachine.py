@@ -10,6 +10,22 @@ FLOW_TAG = "sfncompile:flow"
 CODE_TAG = "sfncompile:code"
 
 
+NAME_LIMIT = 80
+
+
+def deployment_name(config: Mapping[str, Any], flow: str, name: Optional[str] = None) -> str:
+    """The state machine (and job definition, schedule, manifest) name of a deployed flow."""
+    chosen = name or f"{config.get('state_machine_prefix', '')}{flow}"
+    if len(chosen) > NAME_LIMIT:
+        from ..exceptions import CompileError
+
+        raise CompileError(
+            f"state machine name {chosen!r} is {len(chosen)} characters; Step Functions allows {NAME_LIMIT}",
+            fix="pass a shorter --name",
+        )
+    return chosen
+
+
 def account_of(config: Mapping[str, Any]) -> str:
     """The account id, read from any ARN in the config (no STS call needed)."""
     for key in ("state_machine_role_arn", "job_queue", "job_role_arn"):

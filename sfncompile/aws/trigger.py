@@ -102,7 +102,7 @@ def trigger(
 
     config = dict(config or cfg.load_config())
     stores = cfg.stores(config)
-    manifest = find_manifest(stores.objects, flow, name, config.get("state_machine_prefix", ""))
+    manifest = find_manifest(stores.objects, config, flow, name)
     parameters = typed_parameters(manifest, raw_parameters)
     parameters = _include_files(manifest, parameters, stores.artifacts)
     execution = new_execution_name()

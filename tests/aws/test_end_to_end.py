@@ -187,7 +187,24 @@ def test_schedule_follows_the_decorator(aws, tmp_path):
     flow.write_text(src.replace('@schedule(cron="0 6 * * ? *", timezone="Europe/Paris")\n', ""))
     assert "deleted schedule" in aws.cli("deploy", str(flow)).stdout
     assert scheduler.list_schedules()["Schedules"] == []
-    assert "deployed" in aws.cli("deployments").stdout or "ScheduledFlow" in aws.cli("deployments").stdout
+    listed = aws.cli("deployments").stdout
+    assert "ScheduledFlow" in listed and "sfncompile-test-ScheduledFlow" in listed and "no schedule" in listed
+
+
+@pytest.mark.slow
+def test_delete_removes_the_deployment_and_keeps_runs(aws):
+    run_id = aws.deploy_and_run(os.path.join(FLOWS, "linear.py"), "LinearFlow")
+    listed = aws.cli("deployments").stdout
+    assert "LinearFlow" in listed and "sfncompile-test-LinearFlow" in listed
+    out = aws.cli("delete", "LinearFlow", "--yes")
+    assert "deleted state machine of LinearFlow; runs and artifacts are kept" in out.stdout
+    assert aws.server.client("stepfunctions").list_state_machines()["stateMachines"] == []
+    assert "no deployed flows" in aws.cli("deployments").stdout
+    assert aws.run("LinearFlow", run_id).data.final == 20  # runs and artifacts stay
+    again = aws.cli("trigger", "LinearFlow", check=False)
+    assert again.returncode == 1 and "is not deployed as sfncompile-test-LinearFlow" in again.stderr
+    gone = aws.cli("delete", "LinearFlow", "--yes", check=False)
+    assert gone.returncode == 1 and "is not deployed" in gone.stderr
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Protocol, Sequence, Tuple
 
 from ..exceptions import FlowDefinitionError
-from .parameters import Parameter
+from .parameters import RESERVED_ATTRIBUTES, Parameter
 
 
 class ArtifactSource(Protocol):
@@ -54,9 +54,6 @@ def _step_name(target: Any) -> str:
 
 class FlowSpec:
     """Subclass this and write ``@step`` methods; ``MyFlow()`` at the bottom of the file gives the CLI."""
-
-    # Names a flow cannot use for its own artifacts or parameters.
-    _RESERVED = frozenset({"next", "input", "index", "foreach_stack", "merge_artifacts", "name", "inputs"})
 
     def __init__(self, use_cli: bool = True) -> None:
         self._sfn_reset()
@@ -109,7 +106,7 @@ class FlowSpec:
     def __setattr__(self, name: str, value: Any) -> None:
         if getattr(self, "_sfn_read_only", False) and not name.startswith("_"):
             raise AttributeError(f"inputs are read-only: cannot set '{name}' on a parent step's view")
-        if name in FlowSpec._RESERVED:
+        if name in RESERVED_ATTRIBUTES:
             raise AttributeError(f"'{name}' is reserved by sfncompile; choose another artifact name")
         object.__setattr__(self, name, value)
 

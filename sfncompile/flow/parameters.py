@@ -24,9 +24,10 @@ class _JSONType:
 JSONType = _JSONType()
 
 _TYPE_NAMES = {str: "str", int: "int", float: "float", bool: "bool"}
-_RESERVED_NAMES = frozenset(
-    {"next", "input", "index", "foreach_stack", "merge_artifacts", "name", "inputs", "run_id", "tags", "namespace"}
-)
+# Attribute names FlowSpec itself uses: no artifact or parameter may take them.
+RESERVED_ATTRIBUTES = frozenset({"next", "input", "index", "foreach_stack", "merge_artifacts", "name", "inputs"})
+# Parameters also may not shadow what a run records about itself.
+_RESERVED_NAMES = RESERVED_ATTRIBUTES | {"run_id", "tags", "namespace"}
 
 
 class Parameter:

@@ -60,7 +60,7 @@ def build_graph(flow_cls: type) -> FlowGraph:
         flow_line = class_node.lineno
         _check_shadowed_names(class_node, flow_file)
     nodes = analyze(ordered, flow_file, flow_line)
-    params = _parameters(flow_cls, ordered, flow_file)
+    params = _parameters(flow_cls, ordered, flow_file, class_node)
     _check_decorator_combinations(ordered)
     graph = FlowGraph(
         name=flow_cls.__name__,
@@ -110,26 +110,30 @@ def _check_shadowed_names(class_node: ast.ClassDef, flow_file: str) -> None:
             bound[name] = item.lineno
 
 
-def _param_line(flow_cls: type, attr: str) -> int:
-    try:
-        lines, start = inspect.getsourcelines(flow_cls)
-    except (OSError, TypeError):
-        return 0
-    for i, text in enumerate(lines):
-        if text.strip().startswith(f"{attr} ") or text.strip().startswith(f"{attr}="):
-            return start + i
-    return start
+def _assignment_lines(class_node: Optional[ast.ClassDef]) -> Dict[str, int]:
+    """Line of each name assigned in the class body (where parameters are declared)."""
+    lines: Dict[str, int] = {}
+    for item in class_node.body if class_node is not None else ():
+        targets = item.targets if isinstance(item, ast.Assign) else [item.target] if isinstance(item, ast.AnnAssign) else []
+        for target in targets:
+            if isinstance(target, ast.Name):
+                lines.setdefault(target.id, item.lineno)
+    return lines
 
 
-def _parameters(flow_cls: type, parsed: Dict[str, ParsedStep], flow_file: str) -> Tuple[ParameterSpec, ...]:
+def _parameters(
+    flow_cls: type, parsed: Dict[str, ParsedStep], flow_file: str, class_node: Optional[ast.ClassDef]
+) -> Tuple[ParameterSpec, ...]:
     specs = []
     artifacts: Dict[str, ParsedStep] = {}
     for p in parsed.values():
         for name, _line in p.assigned:
             artifacts.setdefault(name, p)
     reserved = reserved_parameter_names()
+    declared_at = _assignment_lines(class_node)
+    class_line = class_node.lineno if class_node is not None else 0
     for pname, (attr, param) in parameters_of(flow_cls).items():
-        line = _param_line(flow_cls, attr)
+        line = declared_at.get(attr, class_line)
         for clash in (pname, attr):
             if clash in parsed:
                 raise FlowDefinitionError(

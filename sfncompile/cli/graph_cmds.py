@@ -43,10 +43,8 @@ def show(target: str, flow_name: Optional[str]) -> None:
 
         click.echo(render_text(load_graph(target, flow_name)))
         return
-    try:
-        from .client_cmds import show_run
-    except ModuleNotFoundError:
-        raise click.UsageError(f"{target} is not a flow file") from None
+    from .client_cmds import show_run
+
     show_run(target)
 
 

@@ -40,21 +40,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from . import graph_cmds
+    from . import aws_cmds, client_cmds, compile_cmds, graph_cmds, local_cmds, task_cmd
 
-    for module in (graph_cmds,):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-    # Optional command groups, registered when their layer exists.
-    import importlib
-
-    for name in ("local_cmds", "client_cmds", "compile_cmds", "aws_cmds", "task_cmd"):
-        try:
-            module = importlib.import_module(f"{__package__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__package__}.{name}":
-                raise
-            continue
+    for module in (graph_cmds, local_cmds, client_cmds, compile_cmds, aws_cmds, task_cmd):
         for command in module.COMMANDS:
             cli.add_command(command)
 

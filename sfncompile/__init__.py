@@ -11,6 +11,7 @@ from .flow import (
     JSONType,
     Parameter,
     batch,
+    card,
     catch,
     current,
     environment,
@@ -41,6 +42,7 @@ __all__ = [
     "environment",
     "foreach",
     "schedule",
+    "card",
     *_CLIENT_NAMES,
 ]
 

@@ -237,6 +237,14 @@ class Run(_StatusOfRecord):
             params = json.loads(params) if params else {}
         return {k: v for k, v in params.items() if not k.startswith("__")}
 
+    @property
+    def graph(self) -> Any:
+        """The run's graph IR (a FlowGraph, as stored by its start task), or None for a run that has none."""
+        from ..graph.document import graph_from_document
+
+        doc = self._backend.artifacts.get_graph(self.flow_name, self.id)
+        return graph_from_document(doc) if doc else None
+
     # tasks ----------------------------------------------------------------------
     def _task_records(self, step: Optional[str] = None) -> List[Dict[str, Any]]:
         if step is not None and self._tasks is None:
@@ -457,6 +465,13 @@ class Task(_StatusOfRecord):
         if not self.successful:
             return f"task {self.pathspec} has not succeeded (status {self.status}), so it has no artifacts"
         return f"task {self.pathspec} has no artifact {name!r}"
+
+    @property
+    def cards(self) -> List[Any]:
+        """The task's cards (``Card``: ``.id``, ``.html``, ``.path``), of its successful attempt or else its latest."""
+        from .cards import task_cards
+
+        return task_cards(self)
 
     # lineage -------------------------------------------------------------------------
     @property

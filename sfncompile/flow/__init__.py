@@ -1,4 +1,5 @@
 """Authoring layer: what users import to write flows. No I/O, no AWS."""
+from .card import card
 from .current import current
 from .decorators import batch, catch, environment, foreach, resources, retry, schedule, timeout
 from .flowspec import FlowSpec, Inputs
@@ -21,4 +22,5 @@ __all__ = [
     "environment",
     "foreach",
     "schedule",
+    "card",
 ]

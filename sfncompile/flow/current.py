@@ -18,6 +18,7 @@ class Current:
         "is_production",
         "origin_run_id",
         "tags",
+        "card",  # the step's CardCollection (sfncompile.cards): current.card.append(...)
     )
 
     def __init__(self) -> None:

@@ -39,6 +39,7 @@ from ..storage.interfaces import FAILED, RUNNING, SUCCEEDED
 from ..storage.records import iso_of, now_iso
 from .artifacts import ArtifactIO, IndexSource
 from .capture import Capture
+from .cards import new_collection, step_values, store_cards
 from .caught import CaughtException, short_error
 from .decorators import alarm, catch_settings, environment, environment_vars, retry_policy, timeout_seconds
 from .inputs import InputError, ParentRef, resolve_parents, split_task
@@ -159,10 +160,12 @@ def run_task(
             run_info = _create_run_record(metadata, flow, run_id, settings, run_params, aio, flow_cls)
     if step == "start" and run_params is None:
         run_params = _run_parameters(run_info)
+    if step == "start":
+        _record_graph(aio, graph, run_id)
     retry_count = attempt  # what @retry / @catch count (Step Functions: $$.State.RetryCount)
     attempt = _storage_attempt(metadata, flow, run_id, step, task_id, attempt)
     metadata.start_attempt(
-        flow, run_id, step, task_id, attempt, started_at=now_iso(), info={"pid": os.getpid(), "host": _host()}
+        flow, run_id, step, task_id, attempt, started_at=now_iso(), info=_attempt_info()
     )
     result = TaskResult(flow, run_id, step, task_id, attempt, RUNNING, started, started)
     retries, _delay = retry_policy(node)
@@ -175,6 +178,7 @@ def run_task(
     new_entries: Dict[str, Dict[str, Any]] = {}
     failure: Optional[BaseException] = None
     tb_text = ""
+    cards = new_collection(node)
     try:
         with capture:
             try:
@@ -193,6 +197,7 @@ def run_task(
                     is_production=settings.production,
                     origin_run_id=run_info.get("origin_run_id"),
                     tags=tuple(run_info.get("tags") or ()),
+                    card=cards,
                 )
                 func = getattr(flow_cls, step)
                 with environment(environment_vars(node)), alarm(timeout_seconds(node), step):
@@ -236,6 +241,10 @@ def run_task(
             aio.put_logs(run_id, step, task_id, attempt, capture.stdout.text(), capture.stderr.text())
         except Exception:  # logs are best effort; the task outcome matters more
             pass
+    card_ids = store_cards(
+        cards, aio, run_id, step, task_id, attempt, step_values=step_values(obj),
+        entries={**carried, **new_entries}, error=tb_text if failure is not None else None,
+    ) if len(cards) else []
     if failure is None:
         entries = dict(carried)
         entries.update(new_entries)
@@ -256,6 +265,7 @@ def run_task(
                 "cardinality": result.cardinality,
                 "choice": result.choice,
                 "caught": result.caught,
+                "cards": card_ids,
                 "started_at": iso_of(started),
                 "finished_at": iso_of(finished),
             },
@@ -669,6 +679,24 @@ def _create_run_record(metadata, flow, run_id, settings, run_params, aio, flow_c
         created_at=now_iso(),
     )
     return metadata.get_run(flow, run_id) or {"namespace": settings.namespace, "username": settings.username}
+
+
+def _record_graph(aio: ArtifactIO, graph: FlowGraph, run_id: str) -> None:
+    """Store the run's graph IR (readers such as the UI draw it without the flow's source); best effort."""
+    from ..graph.document import graph_document
+
+    try:
+        aio.store.put_graph(aio.flow, run_id, graph_document(graph))
+    except Exception as exc:  # noqa: BLE001 - a picture must not fail the run
+        print(f"[{aio.flow}/{run_id}] could not store the run's graph: {type(exc).__name__}: {exc}", file=sys.stderr)
+
+
+def _attempt_info() -> Dict[str, Any]:
+    """Where the attempt ran; on Batch its job id, so readers can find the job's CloudWatch log stream."""
+    info: Dict[str, Any] = {"pid": os.getpid(), "host": _host()}
+    if os.environ.get("AWS_BATCH_JOB_ID"):
+        info["batch_job_id"] = os.environ["AWS_BATCH_JOB_ID"]
+    return info
 
 
 def _host() -> str:

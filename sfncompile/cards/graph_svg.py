@@ -72,7 +72,7 @@ def render_svg(
         f'aria-label="graph of {html.escape(graph.name)}: {len(graph)} steps">',
         f"<title>{html.escape(graph.name)}</title>",
         f"<style>{svg_style()}</style>",
-        '<defs><marker id="sfn-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+        '<defs><marker id="sfn-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" '
         f'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{PALETTE["muted"]}"/></marker></defs>',
     ]
     loop_index = 0

@@ -15,7 +15,9 @@ class UiNotInstalled(SfnCompileError):
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to bind (the default keeps the UI on this machine).")
 @click.option("--open", "open_browser", is_flag=True, help="Open the UI in your web browser.")
-def ui(port: int, host: str, open_browser: bool) -> None:
+@click.option("--preview-limit", type=click.IntRange(0), default=8 * 2**20, show_default=True,
+              help="Artifacts larger than this many bytes are loaded only when you click.")
+def ui(port: int, host: str, open_browser: bool, preview_limit: int) -> None:
     """Browse flows, runs, tasks, artifacts, logs and cards in a local web app (read-only)."""
     try:
         import jinja2  # noqa: F401
@@ -27,7 +29,7 @@ def ui(port: int, host: str, open_browser: bool) -> None:
         ) from None
     from ..ui import serve
 
-    serve(port=port, host=host, open_browser=open_browser)
+    serve(port=port, host=host, open_browser=open_browser, preview_limit=preview_limit)
 
 
 @click.group("card")

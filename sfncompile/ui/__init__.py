@@ -11,13 +11,13 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8324
 
 
-def create_app() -> Any:
+def create_app(**options: Any) -> Any:
     from .app import create_app as _create
 
-    return _create()
+    return _create(**options)
 
 
-def serve(port: int = DEFAULT_PORT, host: str = DEFAULT_HOST, open_browser: bool = False) -> None:
+def serve(port: int = DEFAULT_PORT, host: str = DEFAULT_HOST, open_browser: bool = False, **options: Any) -> None:
     """Serve the UI until interrupted (bound to 127.0.0.1 unless ``host`` says otherwise)."""
     import threading
     import webbrowser
@@ -28,7 +28,7 @@ def serve(port: int = DEFAULT_PORT, host: str = DEFAULT_HOST, open_browser: bool
     if open_browser:
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
     print(f"sfncompile ui: {url} (Ctrl-C to stop)", flush=True)
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(**options), host=host, port=port, log_level="warning")
 
 
 __all__ = ["create_app", "serve", "DEFAULT_HOST", "DEFAULT_PORT"]

@@ -22,7 +22,7 @@ from ..cards.graph_svg import render_svg
 from ..cards.theme import css_variables
 from ..exceptions import NotFoundError
 from . import data
-from .preview import preview
+from .preview import PREVIEW_LIMIT, preview
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 templates = Jinja2Templates(directory=os.path.join(HERE, "templates"))
@@ -115,7 +115,8 @@ async def artifact_json(request: Request) -> Response:
     p = request.path_params
     task = Task(f"{p['flow']}/{p['run']}/{p['step']}/{p['task']}")
     artifact = task[p["name"]]
-    return JSONResponse(preview(artifact, force=request.query_params.get("force") == "1"))
+    limit = request.app.state.preview_limit
+    return JSONResponse(preview(artifact, force=request.query_params.get("force") == "1", limit=limit))
 
 
 async def card_html(request: Request) -> Response:
@@ -138,8 +139,10 @@ async def not_found(request: Request, exc: Exception) -> Response:
     return _page(request, "notfound.html", http_status=404, message=message, fix=fix, flows=data.list_flows())
 
 
-def create_app() -> Starlette:
-    """The ASGI app (read-only; every run visible: the UI shows all namespaces)."""
+def create_app(preview_limit: int = PREVIEW_LIMIT) -> Starlette:
+    """The ASGI app (read-only; every run visible: the UI shows all namespaces).
+
+    Artifacts larger than ``preview_limit`` bytes are unpickled only when the user clicks."""
     from ..client import namespace
 
     namespace(None)
@@ -158,4 +161,6 @@ def create_app() -> Starlette:
         Mount("/static", StaticFiles(directory=os.path.join(HERE, "static")), name="static"),
     ]
     handlers = {NotFoundError: not_found, 404: not_found}
-    return Starlette(routes=routes, exception_handlers=handlers)  # type: ignore[arg-type]
+    app = Starlette(routes=routes, exception_handlers=handlers)  # type: ignore[arg-type]
+    app.state.preview_limit = preview_limit
+    return app

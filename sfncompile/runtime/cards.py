@@ -56,8 +56,10 @@ def _render_one(card: Any, pathspec: str, subtitle: str, step_values: Mapping[st
                 entries: Mapping[str, Mapping[str, Any]], error: Optional[str]) -> str:
     components = list(card.components)
     if not components and card.type == "default":
-        listing = [(name, entries[name], step_values.get(name, _INHERITED))
-                   for name in sorted(entries) if not name.startswith("_")]
+        # Stored artifacts, and (when the step failed before storing) the values it had set.
+        names = sorted(n for n in set(entries) | set(step_values) if not n.startswith("_"))
+        listing = [(name, entries.get(name) or {"type": type(step_values[name]).__name__},
+                    step_values.get(name, _INHERITED)) for name in names]
         components = default_components(listing, missing=_INHERITED)
     message = None
     if error:

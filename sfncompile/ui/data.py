@@ -10,9 +10,9 @@ import time
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional
 
-from ..client import Flow, Run, Step, Task
+from ..client import Run, Step, Task
 from ..client.backend import all_backends
-from ..client.core import FAILED, RUNNING, SUCCEEDED
+from ..client.core import FAILED, RUNNING, SUCCEEDED, list_runs
 from ..graph.ir import FRAME_FOREACH, FlowGraph
 
 PENDING = "PENDING"
@@ -57,14 +57,14 @@ def list_flows() -> List[str]:
 def runs_page(flow: str, *, status: Optional[str] = None, tag: Optional[str] = None,
               page: int = 1, per_page: int = 50) -> Dict[str, Any]:
     """One page of a flow's runs, newest first, filtered by status and/or tag."""
-    runs = Flow(flow).runs(*((tag,) if tag else ()))
-    if status:
-        runs = [r for r in runs if r.status == status]
-    total = len(runs)
+    page = max(1, page)
+    runs, total = list_runs(flow, status=status, tag=tag, limit=per_page, offset=(page - 1) * per_page)
     pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
+    if page > pages:
+        page = pages
+        runs, total = list_runs(flow, status=status, tag=tag, limit=per_page, offset=(page - 1) * per_page)
     rows = []
-    for run in runs[(page - 1) * per_page: page * per_page]:
+    for run in runs:
         start, end = run.created_at, run.finished_at
         rows.append({
             "id": run.id, "status": run.status, "start": _iso(start),

@@ -48,7 +48,7 @@ def _edge_path(edge: Edge, a: Box, b: Box, lane_x: float) -> str:
 
 def _label_at(edge: Edge, a: Box, b: Box, lane_x: float) -> tuple:
     if edge.loops_back:
-        return lane_x - 4, (a.right[1] + b.right[1]) / 2, "end"
+        return lane_x + 6, (a.right[1] + b.right[1]) / 2, "start"
     (x1, y1), (x2, y2) = a.bottom, b.top
     return (x1 + x2) / 2 + 4, (y1 + y2) / 2 + 4, "start"
 

@@ -20,6 +20,7 @@ H_GAP = 36.0
 V_GAP = 56.0
 MARGIN = 24.0
 LOOP_LANE = 40.0  # extra room on the right for loop-back edges
+LABEL_CHAR_WIDTH = 6.4  # px per character at the 11px label font
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,9 @@ def layout(graph: FlowGraph) -> Layout:
             w = node_width(name)
             boxes[name] = Box(name, x + w / 2, y, w, NODE_HEIGHT, i)
             x += w + H_GAP
-    width = inner + 2 * MARGIN + (LOOP_LANE * 2 if has_loop else 0)
+    # Loop-back edges run in lanes right of the steps, their labels right of the lanes.
+    loop_labels = [len(e.label) for e in edges if e.loops_back]
+    loops_room = LOOP_LANE * (1 + 0.6 * len(loop_labels)) + max(loop_labels, default=0) * LABEL_CHAR_WIDTH
+    width = inner + 2 * MARGIN + (loops_room if has_loop else 0)
     height = len(rows) * NODE_HEIGHT + max(len(rows) - 1, 0) * V_GAP + 2 * MARGIN
     return Layout(boxes, edges, width, height)

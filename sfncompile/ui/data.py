@@ -88,8 +88,7 @@ def _expected(graph: Optional[FlowGraph], step: str, tasks_by_step: Dict[str, Li
     splits = tasks_by_step.get(split) or []
     if not splits or any(t.cardinality is None for t in splits):
         return None
-    if any(f.kind != FRAME_FOREACH for f in graph[step].scope):
-        return None  # a loop inside: visits are not known in advance
+    # One body task per item of every split task (every outer item, every loop visit so far).
     return sum(t.cardinality or 0 for t in splits)
 
 

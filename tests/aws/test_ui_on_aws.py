@@ -36,6 +36,11 @@ def test_the_ui_shows_a_deployed_run_with_its_card_and_logs(aws, ui_env):  # noq
         assert 'id="node-start"' in page and "st-SUCCEEDED" in page
         task = server.get(f"/flows/CardedFlow/runs/{run_id}/steps/start/tasks/0")
         assert "computing the answer on Batch" in task  # stdout, stored in S3 by the Batch job
+        # The attempt's Batch job leads to its CloudWatch log stream.
+        job = next(j for j in aws.server.batch_jobs() if j.parameters["step"] == "start")
+        assert 'class="log-link"' in task
+        assert "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#logsV2:log-groups/" in task
+        assert job.job_id in json.dumps(aws.run("CardedFlow", run_id)["start"].task.attempts())
         card = server.get(f"/flows/CardedFlow/runs/{run_id}/steps/start/tasks/0/cards/default")
         assert "<h1>Rendered on Batch</h1>" in card and "<strong>42</strong>" in card
         assert "flows" in server.get("/") and "CardedFlow" in server.get("/")

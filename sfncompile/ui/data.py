@@ -106,15 +106,12 @@ def step_summary(step: str, tasks: List[Task], expected: Optional[int], run_fini
         status = FAILED
     else:
         status = SUCCEEDED
-    if expected is not None and expected > 1 or len(tasks) > 1:
+    if (expected or 0) > 1 or len(tasks) > 1:  # a foreach body (or loop visits): counts
         text = f"{done}/{expected} done" if expected is not None else f"{done} done"
+        text += f", {failed} failed" if failed else ""
+        text += f", {running} running" if running else ""
     else:
         text = {PENDING: "not started", RUNNING: "running", SUCCEEDED: "done", FAILED: "failed"}[status]
-        text = text if len(tasks) <= 1 else f"{done} done"
-    if failed and (expected is not None and expected > 1 or len(tasks) > 1):
-        text += f", {failed} failed"
-    if running and len(tasks) > 1:
-        text += f", {running} running"
     times = [t.created_at for t in tasks if t.created_at]
     ends = [t.finished_at for t in tasks]
     start = min(times) if times else None

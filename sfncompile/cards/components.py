@@ -233,13 +233,3 @@ class VegaChart(CardComponent):
 def components_html(components: Iterable[CardComponent]) -> str:
     return "\n".join(f'<section class="component">{c.safe_render()}</section>' for c in components)
 
-
-__all__ = [
-    "CardComponent",
-    "Markdown",
-    "Table",
-    "Image",
-    "Artifact",
-    "ProgressBar",
-    "VegaChart",
-]

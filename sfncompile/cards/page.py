@@ -53,14 +53,16 @@ def render_card(
     )
 
 
-def _size(n: Optional[int]) -> str:
+def size_text(n: Optional[float]) -> str:
+    """Bytes for people: ``532 B``, ``12.4 KiB``, ``3.1 MiB`` ("" when unknown)."""
     if n is None:
         return ""
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024  # type: ignore[assignment]
-    return str(n)
+    value = float(n)
+    for unit in ("B", "KiB", "MiB"):
+        if value < 1024:
+            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GiB"
 
 
 def default_components(
@@ -75,9 +77,9 @@ def default_components(
     rows = []
     for name, entry, value in artifacts:
         view: Any = "(inherited, not loaded)" if value is missing else Artifact(value)
-        rows.append([name, entry.get("type") or "", _size(entry.get("size")), view])
+        rows.append([name, entry.get("type") or "", size_text(entry.get("size")), view])
     return [Markdown(f"**{len(artifacts)} artifact{'s' if len(artifacts) != 1 else ''}**"),
             Table(rows, headers=["name", "type", "size", "value"])]
 
 
-__all__ = ["render_card", "default_components", "CARD_CSS"]
+__all__ = ["render_card", "default_components", "size_text", "CARD_CSS"]

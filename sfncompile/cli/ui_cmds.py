@@ -6,6 +6,9 @@ import click
 from ..exceptions import SfnCompileError
 
 
+UI_MODULES = ("starlette", "uvicorn", "jinja2")  # the [ui] extra
+
+
 class UiNotInstalled(SfnCompileError):
     headline = "missing extra"
 
@@ -19,14 +22,11 @@ class UiNotInstalled(SfnCompileError):
               help="Artifacts larger than this many bytes are loaded only when you click.")
 def ui(port: int, host: str, open_browser: bool, preview_limit: int) -> None:
     """Browse flows, runs, tasks, artifacts, logs and cards in a local web app (read-only)."""
-    try:
-        import jinja2  # noqa: F401
-        import starlette  # noqa: F401
-        import uvicorn  # noqa: F401
-    except ImportError as exc:
-        raise UiNotInstalled(
-            f"the UI needs {exc.name}, which is not installed", fix="pip install 'sfncompile[ui]'"
-        ) from None
+    import importlib.util
+
+    for module in UI_MODULES:
+        if importlib.util.find_spec(module) is None:
+            raise UiNotInstalled(f"the UI needs {module}, which is not installed", fix="pip install 'sfncompile[ui]'")
     from ..ui import serve
 
     serve(port=port, host=host, open_browser=open_browser, preview_limit=preview_limit)

@@ -333,8 +333,11 @@ class ArtifactStore:
         return key
 
     def get_log(self, flow: str, run_id: str, step: str, task_id: str, attempt: int, stream_name: str) -> Optional[bytes]:
+        return self._bytes_or_none(keys.log_key(flow, run_id, step, task_id, attempt, stream_name))
+
+    def _bytes_or_none(self, key: str) -> Optional[bytes]:
         try:
-            return self.objects.get_bytes(keys.log_key(flow, run_id, step, task_id, attempt, stream_name))
+            return self.objects.get_bytes(key)
         except NotFoundError:
             return None
 
@@ -345,10 +348,7 @@ class ArtifactStore:
         return key
 
     def get_card(self, flow: str, run_id: str, step: str, task_id: str, attempt: int, card_id: str) -> Optional[bytes]:
-        try:
-            return self.objects.get_bytes(keys.card_key(flow, run_id, step, task_id, attempt, card_id))
-        except NotFoundError:
-            return None
+        return self._bytes_or_none(keys.card_key(flow, run_id, step, task_id, attempt, card_id))
 
     def list_cards(self, flow: str, run_id: str, step: str, task_id: str, attempt: int) -> List[str]:
         """Card ids stored with an attempt, sorted (one listing: a prefix on S3, a directory locally)."""
@@ -362,10 +362,8 @@ class ArtifactStore:
         return key
 
     def get_graph(self, flow: str, run_id: str) -> Optional[Dict[str, Any]]:
-        try:
-            return json.loads(self.objects.get_bytes(keys.graph_key(flow, run_id)))
-        except NotFoundError:
-            return None
+        data = self._bytes_or_none(keys.graph_key(flow, run_id))
+        return json.loads(data) if data is not None else None
 
     # -- foreach -----------------------------------------------------------------------------
     def put_foreach_manifest(self, flow: str, run_id: str, step: str, task_id: str, cardinality: int) -> str:

@@ -7,7 +7,7 @@ Every unknown flow/run/step/task is a 404 page saying what exists.
 from __future__ import annotations
 
 import os
-from typing import Any, Dict
+from typing import Any
 from urllib.parse import quote
 
 from starlette.applications import Starlette

@@ -14,6 +14,7 @@ from ..client import Run, Step, Task
 from ..client.backend import all_backends
 from ..client.core import FAILED, RUNNING, SUCCEEDED, list_runs
 from ..graph.ir import FRAME_FOREACH, FlowGraph
+from ..local.output import fmt_duration
 
 PENDING = "PENDING"
 STATUSES = (RUNNING, SUCCEEDED, FAILED)
@@ -32,15 +33,7 @@ def _seconds(start: Optional[datetime], end: Optional[datetime]) -> Optional[flo
 
 
 def duration_text(seconds: Optional[float]) -> str:
-    if seconds is None:
-        return ""
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, secs = divmod(int(seconds), 60)
-    if minutes < 60:
-        return f"{minutes} min {secs:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
+    return "" if seconds is None else fmt_duration(seconds)
 
 
 # ----------------------------------------------------------------------------- flows and runs

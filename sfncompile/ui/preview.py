@@ -11,20 +11,10 @@ import html
 from typing import Any, Dict
 
 from ..cards.components import Table, image_bytes, image_type, short_repr
+from ..cards.page import size_text
 
 PREVIEW_LIMIT = 8 * 2**20
 DATAFRAME_ROWS = 10
-
-
-def size_text(n: Any) -> str:
-    if n is None:
-        return "size unknown"
-    n = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{int(n)} B" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return str(n)
 
 
 def _image_html(data: bytes, mime: str, name: str) -> str:

@@ -161,7 +161,7 @@ def run_task(
     if step == "start" and run_params is None:
         run_params = _run_parameters(run_info)
     if step == "start":
-        _record_graph(aio, graph, run_id)
+        record_graph(aio, graph, run_id)
     retry_count = attempt  # what @retry / @catch count (Step Functions: $$.State.RetryCount)
     attempt = _storage_attempt(metadata, flow, run_id, step, task_id, attempt)
     metadata.start_attempt(
@@ -681,7 +681,7 @@ def _create_run_record(metadata, flow, run_id, settings, run_params, aio, flow_c
     return metadata.get_run(flow, run_id) or {"namespace": settings.namespace, "username": settings.username}
 
 
-def _record_graph(aio: ArtifactIO, graph: FlowGraph, run_id: str) -> None:
+def record_graph(aio: ArtifactIO, graph: FlowGraph, run_id: str) -> None:
     """Store the run's graph IR (readers such as the UI draw it without the flow's source); best effort."""
     from ..graph.document import graph_document
 

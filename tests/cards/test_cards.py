@@ -52,6 +52,25 @@ def test_image_embeds_bytes_as_a_data_uri_and_rejects_other_bytes():
         Image(b"plain text")
 
 
+def test_image_from_a_pil_image_and_a_figure_like_object():
+    import base64
+    import io
+
+    from PIL import Image as PILImage
+
+    pil = PILImage.new("RGB", (3, 2), (200, 10, 10))
+    html = Image.from_pil_image(pil, label="red").render()
+    data = base64.b64decode(html.split("base64,", 1)[1].split('"', 1)[0])
+    assert PILImage.open(io.BytesIO(data)).size == (3, 2)
+
+    class Figure:  # what Image needs of a matplotlib figure: savefig(buffer, format="png")
+        def savefig(self, buf, format, bbox_inches):
+            assert format == "png"
+            pil.save(buf, format="PNG")
+
+    assert 'src="data:image/png;base64,' in Image.from_matplotlib(Figure()).render()
+
+
 def test_artifact_progress_and_vega():
     assert "{&#x27;k&#x27;: [1, 2]}" in Artifact({"k": [1, 2]}).render()
     assert "... (" in Artifact("x" * 5000).render()  # truncated
@@ -157,3 +176,16 @@ def test_card_view_prints_the_path(sfncompile_cmd):
     assert missing.returncode == 1
     assert f"task CardFlow/{outcome.run_id}/end/0 has no card" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_a_resumed_run_has_its_graph_even_when_start_is_reused():
+    from sfncompile import Run, namespace
+
+    path = os.path.join(os.path.dirname(HERE), "ui", "flows", "ui_failing.py")
+    first, _ = run_flow(path)
+    assert first.status == "FAILED"
+    resumed, printed = run_flow(path, origin_run_id=first.run_id, resume=True)
+    namespace(None)
+    assert Run(f"UiFailingFlow/{resumed.run_id}")["start"].task.origin_pathspec  # start was reused, not run
+    graph = Run(f"UiFailingFlow/{resumed.run_id}").graph
+    assert graph is not None and list(graph.steps) == ["start", "explode", "end"]

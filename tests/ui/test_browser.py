@@ -103,6 +103,16 @@ def test_click_through_a_finished_foreach_run(browser, ui, store):
         browser.switch_to.default_content()
 
 
+def test_a_long_log_shows_its_tail_and_the_whole_on_demand(browser, ui, store):
+    browser.get(f"{ui.url}/flows/UiForeachFlow/runs/{store['foreach']}/steps/score/tasks/2")
+    stdout = css(browser, "#stdout")
+    assert "gamma log line 249" in stdout.text and "gamma log line 10\n" not in stdout.text + "\n"
+    assert "last 200 shown" in css(browser, "#stdout-h").text
+    css(browser, "button.whole-log").click()
+    wait_for(lambda: "gamma log line 0\n" in stdout.text, what="the whole log")
+    assert "scored gamma" in stdout.text
+
+
 def test_failed_run_marks_the_failing_step(browser, ui, store):
     browser.get(f"{ui.url}/flows/UiFailingFlow/runs/{store['failed']}")
     wait_for(lambda: browser.find_elements("css selector", "svg.sfn-graph"), what="the graph")

@@ -36,6 +36,9 @@ class UiForeachFlow(FlowSpec):
         current.card.append(Table([[self.input, self.points]], headers=["item", "score"]))
         current.card.append(Image(self.picture, label="a blue square"))
         print(f"scored {self.input}")
+        if self.input == "gamma":
+            for i in range(250):
+                print(f"gamma log line {i}")
         self.next(self.join)
 
     @step

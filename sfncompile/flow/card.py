@@ -17,7 +17,7 @@ from ..exceptions import FlowDefinitionError
 from .decorators import STEP_DECORATORS_ATTR, _caller, _check_args, require_step
 
 CARD_TYPES = ("default", "blank")
-CARD_ARGS = ("type", "id", "options", "timeout")
+CARD_ARGS = ("type", "id", "options")
 
 
 def _validate(kwargs: Dict[str, Any], file: str, line: int, step: str) -> Dict[str, Any]:

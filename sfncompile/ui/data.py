@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Optional
 from ..client import Run, Step, Task
 from ..client.backend import all_backends
 from ..client.core import FAILED, RUNNING, SUCCEEDED, list_runs
+from ..exceptions import NotFoundError
 from ..graph.ir import FRAME_FOREACH, FlowGraph
 from ..local.output import fmt_duration
 
@@ -172,12 +173,19 @@ def graph_of(flow: str, run_id: str) -> Optional[FlowGraph]:
 
 # ----------------------------------------------------------------------------- steps and tasks
 def step_tasks(flow: str, run_id: str, step: str) -> Dict[str, Any]:
-    s = Step(f"{flow}/{run_id}/{step}")
+    try:
+        s = Step(f"{flow}/{run_id}/{step}")
+    except NotFoundError:
+        graph = Run(f"{flow}/{run_id}").graph
+        if graph is None or step not in graph:
+            raise
+        # A step of the flow that has no task yet (a pending node of the graph): an empty page, not a 404.
+        return {"flow": flow, "run": run_id, "step": step, "tasks": [], "pending": True}
     rows = []
     for t in s.tasks():
         rows.append({"id": t.id, "status": t.status, "attempt": t.current_attempt,
                      "start": _iso(t.created_at), "duration": duration_text(_seconds(t.created_at, t.finished_at))})
-    return {"flow": flow, "run": run_id, "step": step, "tasks": rows}
+    return {"flow": flow, "run": run_id, "step": step, "tasks": rows, "pending": False}
 
 
 LOG_TAIL_LINES = 200

@@ -124,6 +124,10 @@ def test_failed_run_marks_the_failing_step(browser, ui, store):
     assert failing.is_displayed()
     assert "explode" in failing.text and "ValueError: the model diverged at epoch 7" in failing.text
     assert css(browser, "#run-status").text == "failed"
+    css(browser, "#node-end a").click()  # a step that never ran: a page saying so, not a 404
+    wait_for(lambda: "/steps/end" in browser.current_url, what="the pending step")
+    assert "Step end has not started in this run" in css(browser, "main").text
+    browser.back()
     css(browser, "#failing a").click()
     wait_for(lambda: "/steps/explode" in browser.current_url, what="the failing step")
     link(browser, "0").click()

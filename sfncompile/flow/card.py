@@ -18,6 +18,7 @@ from .decorators import STEP_DECORATORS_ATTR, _caller, _check_args, require_step
 
 CARD_TYPES = ("default", "blank")
 CARD_ARGS = ("type", "id", "options")
+CARD_OPTIONS = ("title",)  # options={"title": "Training report"}: the card's heading
 
 
 def _validate(kwargs: Dict[str, Any], file: str, line: int, step: str) -> Dict[str, Any]:
@@ -29,15 +30,15 @@ def _validate(kwargs: Dict[str, Any], file: str, line: int, step: str) -> Dict[s
         problem = f"@card(type=...) must be one of {', '.join(CARD_TYPES)}, got {card_type!r}"
     elif card_id is not None and (not isinstance(card_id, str) or not card_id.replace("_", "").replace("-", "").isalnum()):
         problem = f"@card(id=...) must be letters, digits, '_' or '-', got {card_id!r}"
-    elif not isinstance(options, dict):
-        problem = f"@card(options=...) must be a dict, got {type(options).__name__}"
+    elif not isinstance(options, dict) or not set(options) <= set(CARD_OPTIONS):
+        problem = f"@card(options=...) must be a dict with keys among {', '.join(CARD_OPTIONS)}, got {options!r}"
     if problem:
         raise FlowDefinitionError(problem, file=file, line=line, step=step)
     return {"type": card_type, "id": card_id, "options": dict(options)}
 
 
 def card(func: Any = None, **kwargs: Any) -> Any:
-    """@card(type='default'|'blank', id=None, options=None): render a card for the step (see ``current.card``)."""
+    """@card(type='default'|'blank', id=None, options={'title': ...}): render a card for the step (see ``current.card``)."""
     file, line = _caller()
     _check_args("card", CARD_ARGS, kwargs, file, line)
 

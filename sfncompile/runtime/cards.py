@@ -65,7 +65,7 @@ def _render_one(card: Any, pathspec: str, subtitle: str, step_values: Mapping[st
     if error:
         message = f"the step failed: {error.strip().splitlines()[-1] if error.strip() else 'error'}"
         components = components + [Markdown("**Traceback**\n\n```\n" + short_repr_text(error) + "\n```")]
-    title = pathspec if card.id == "default" else f"{pathspec} ({card.id})"
+    title = card.options.get("title") or (pathspec if card.id == "default" else f"{pathspec} ({card.id})")
     return render_card(components, title=title, subtitle=subtitle, error=message)
 
 

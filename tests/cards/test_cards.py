@@ -110,6 +110,13 @@ def test_card_decorator_rejects_bad_settings():
             def start(self):
                 self.next(self.end)
 
+    with pytest.raises(FlowDefinitionError, match="keys among title"):
+        class C(FlowSpec):  # noqa: F841
+            @card(options={"colour": "red"})
+            @step
+            def start(self):
+                self.next(self.end)
+
     with pytest.raises(FlowDefinitionError, match="@card got unknown argument"):
         card(colour="red")
 
@@ -135,7 +142,8 @@ def test_cards_of_a_run(capfd):
     assert "<table>" in page and "<progress" in page and "<svg" in page
     # The broken component shows its error; the task still succeeded.
     assert "Exploding could not render: RuntimeError: render exploded" in page
-    assert "the extra card" in report["extra"].html and "Report" not in report["extra"].html
+    assert "the extra card" in report["extra"].html and "<h1>Report</h1>" not in report["extra"].html
+    assert "<title>Extra report</title>" in report["extra"].html
     assert Task(f"CardFlow/{run_id}/plain/0").cards == []
     assert "has no @card, so the component is dropped" in Task(f"CardFlow/{run_id}/plain/0").stderr
 

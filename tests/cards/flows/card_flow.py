@@ -18,7 +18,7 @@ class CardFlow(FlowSpec):
         self.next(self.report)
 
     @card(type="blank")
-    @card(id="extra")
+    @card(id="extra", options={"title": "Extra report"})
     @step
     def report(self):
         current.card.append(Markdown("# Report\n\nSome **bold** text and `code`."))

@@ -19,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from ..cards.graph_svg import render_svg
+from ..cards.page import size_text
 from ..cards.theme import css_variables
 from ..exceptions import NotFoundError
 from . import data
@@ -30,6 +31,7 @@ templates = Jinja2Templates(directory=os.path.join(HERE, "templates"))
 with open(os.path.join(HERE, "static", "ui.css"), encoding="utf-8") as _fh:
     templates.env.globals["page_css"] = css_variables() + _fh.read()
 templates.env.filters["q"] = lambda s: quote(str(s), safe="")
+templates.env.filters["size"] = size_text
 
 REFRESH_MS = 1500
 

@@ -3,6 +3,12 @@
 At run time the runtime attaches *artifact sources* (objects with ``names()``,
 ``sha(name)`` and ``load(name)``) so that reading an artifact a parent set loads
 it lazily, and ``merge_artifacts`` copies references (sha256), never data.
+
+Every inherited artifact a step loads is remembered (``_sfn_loaded``): the step may
+change it in place (``self.df["x"] = 0``, ``self.items.append(...)``), so the runtime
+stores it again at the end of the task, as Metaflow does. Content addressing makes
+that free for an unchanged value (same bytes, same sha, no new blob); artifacts the
+step never read stay references and are never loaded.
 """
 from __future__ import annotations
 
@@ -69,6 +75,7 @@ class FlowSpec:
         object.__setattr__(self, "_sfn_foreach", ())  # tuple of (index, value-loader) outermost first
         object.__setattr__(self, "_sfn_read_only", False)
         object.__setattr__(self, "_sfn_label", "")  # pathspec of the task, for messages
+        object.__setattr__(self, "_sfn_loaded", {})  # inherited artifacts this task read: name -> value
 
     @classmethod
     def _sfn_instance(cls) -> "FlowSpec":
@@ -95,6 +102,8 @@ class FlowSpec:
                 + (" (in a join, call self.merge_artifacts(inputs) or read inputs)" if self._sfn_sources == [] else "")
             )
         value = source.load(name)  # type: ignore[union-attr]
+        if not self._sfn_read_only:  # a join's input views are never stored again
+            self._sfn_loaded[name] = value
         return value
 
     def __getattr__(self, name: str) -> Any:

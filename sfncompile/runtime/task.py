@@ -8,8 +8,9 @@ What a task does, in order:
    ``current`` set, @environment applied, @timeout armed;
 4. check ``self.next`` against the static graph; for a foreach record the
    cardinality (+ the ``foreach.json`` manifest), for a switch the chosen case;
-5. persist every public attribute the step set (content-addressed blobs) and carry
-   every inherited artifact by reference (its index entry; no data read or copied);
+5. persist every public attribute the step set and every inherited artifact it read
+   (changed in place or not: content-addressed blobs make an unchanged one free), and
+   carry every other inherited artifact by reference (its index entry; no data read);
 6. commit the attempt (index written last), then close the attempt in the metadata
    store; when the end step succeeds, mark the run SUCCEEDED.
 
@@ -559,10 +560,21 @@ def fallback_route(node: StepNode) -> Tuple[Optional[int], Optional[str]]:
 
 
 # ----------------------------------------------------------------------------- persisting
+# Values of these types cannot change in place: an inherited one that was only read needs no new write.
+_IMMUTABLE = (type(None), bool, int, float, complex, str, bytes, range)
+
+
 def _persist(obj: FlowSpec, aio: ArtifactIO, *, skip_unpicklable: bool = False) -> Dict[str, Dict[str, Any]]:
-    """Store every public attribute the step set; return their index entries."""
+    """Store every public attribute the step set, and every inherited artifact it read; return their entries.
+
+    An inherited artifact the step loaded may have been changed in place
+    (``self.items.append(x)``), so it is stored again, as Metaflow does; an unchanged
+    one pickles to the same bytes, so it keeps its sha and no blob is written.
+    """
+    values = {name: value for name, value in obj._sfn_loaded.items() if type(value) not in _IMMUTABLE}
+    values.update(vars(obj))
     entries: Dict[str, Dict[str, Any]] = {}
-    for name, value in list(vars(obj).items()):
+    for name, value in values.items():
         if name.startswith("_"):
             continue
         try:

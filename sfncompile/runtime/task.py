@@ -45,6 +45,7 @@ from .decorators import alarm, catch_settings, environment, environment_vars, re
 from .inputs import InputError, ParentRef, resolve_parents, split_task
 
 EXCEPTION_ARTIFACT = "_exception"  # index entry of a caught exception (whatever @catch(var=) says)
+END_CAUGHT = "the end step failed (its exception was caught by @catch)"
 
 
 class TransitionError(SfnCompileError):
@@ -92,7 +93,7 @@ class TaskResult:
     cardinality: Optional[int] = None
     choice: Optional[str] = None
     caught: bool = False
-    error: Optional[str] = None  # traceback text
+    error: Optional[str] = None  # traceback text (of a failure, or of the exception @catch caught)
     error_type: Optional[str] = None
     retryable: bool = True  # False for failures retrying cannot fix (missing inputs)
     run_succeeded: bool = False  # the end step succeeded: the run was marked SUCCEEDED
@@ -202,6 +203,8 @@ def run_task(
                     else:
                         func(obj)
                 result.cardinality, result.choice = check_transition(node, obj)
+                if catch is not None and catch.get("var") and catch["var"] not in vars(obj):
+                    object.__setattr__(obj, catch["var"], None)  # Metaflow: the var is None when the step succeeds
                 new_entries = _persist(obj, aio)
             except BaseException as exc:  # noqa: B902 - user code may raise anything
                 failure = exc
@@ -221,6 +224,7 @@ def run_task(
                         new_entries[catch["var"]] = exc_entry
                     result.cardinality, result.choice = fallback_route(node)
                     result.caught = True
+                    result.error = tb_text
                     failure = None
                 else:
                     capture.stderr.record(tb_text)
@@ -274,7 +278,11 @@ def run_task(
             next_visit=next_visit(graph, node, values, result.choice),
         )
         result.status = SUCCEEDED
-        if node.transition == END:
+        if node.transition == END and result.caught:
+            # As in Metaflow, a run whose end step failed is not successful, even when @catch caught it.
+            metadata.update_run(flow, run_id, status=FAILED, finished_at=iso_of(finished), failed_step=step,
+                                error=f"{END_CAUGHT}: {short_error(tb_text)}")
+        elif node.transition == END:
             metadata.update_run(flow, run_id, status=SUCCEEDED, finished_at=iso_of(finished))
             result.run_succeeded = True
     else:

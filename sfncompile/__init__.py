@@ -5,6 +5,7 @@ storage backends, loads on first use so ``import sfncompile`` stays fast.
 """
 from typing import Any
 
+from .exceptions import TimeoutException
 from .flow import (
     FlowSpec,
     IncludeFile,
@@ -41,6 +42,7 @@ __all__ = [
     "environment",
     "foreach",
     "schedule",
+    "TimeoutException",
     *_CLIENT_NAMES,
 ]
 

@@ -37,10 +37,23 @@ def _number(name: str, deco: str, value: Any, *, minimum: float = 0, integer: bo
     return value
 
 
+DEFAULT_MINUTES_BETWEEN_RETRIES = 2
+
+
 def _validate_retry(a: Dict[str, Any]) -> Dict[str, Any]:
+    """Step Functions waits ``minutes_between_retries`` (default 2); a local run waits only when it was given.
+
+    That is Metaflow's behaviour: its local runtime retries at once unless the user
+    asked for a delay, so ``local_minutes_between_retries`` is 0 unless set.
+    """
+    explicit = a.get("minutes_between_retries")
+    minutes = _number(
+        "minutes_between_retries", "retry", DEFAULT_MINUTES_BETWEEN_RETRIES if explicit is None else explicit
+    )
     return {
         "times": _number("times", "retry", a.get("times", 3), integer=True),
-        "minutes_between_retries": _number("minutes_between_retries", "retry", a.get("minutes_between_retries", 2)),
+        "minutes_between_retries": minutes,
+        "local_minutes_between_retries": 0 if explicit is None else minutes,
     }
 
 
@@ -178,7 +191,10 @@ batch = _make_step_decorator("batch")
 environment = _make_step_decorator("environment")
 foreach = _make_step_decorator("foreach")
 
-retry.__doc__ = "@retry(times=3, minutes_between_retries=2): re-run a failed step; the delay is honored locally and on Step Functions."
+retry.__doc__ = (
+    "@retry(times=3, minutes_between_retries=2): re-run a failed step; Step Functions waits the delay, "
+    "a local run waits only when minutes_between_retries is given (as Metaflow does)."
+)
 catch.__doc__ = "@catch(var=None): on the last failed attempt store the exception in `var` and let the flow go on."
 timeout.__doc__ = "@timeout(seconds=, minutes=, hours=): kill the step after this long; counts as a failure (retried if @retry)."
 resources.__doc__ = "@resources(cpu=, memory=MiB, gpu=): what the step needs; Batch vCPU/memory/GPU on AWS."

@@ -26,6 +26,18 @@ class ArtifactSource(Protocol):
     def load(self, name: str) -> Any: ...
 
 
+class ForeachFrame(Protocol):
+    """One enclosing foreach of a task: its item index, the split's item count, and the item (loaded on use)."""
+
+    index: int
+
+    @property
+    def num_splits(self) -> int: ...
+
+    @property
+    def value(self) -> Any: ...
+
+
 class Transition:
     """What a step's ``self.next(...)`` asked for, recorded for the runtime to check."""
 
@@ -72,7 +84,7 @@ class FlowSpec:
     def _sfn_reset(self) -> None:
         object.__setattr__(self, "_sfn_sources", [])  # list of (names set, source) searched in order
         object.__setattr__(self, "_sfn_transition", None)
-        object.__setattr__(self, "_sfn_foreach", ())  # tuple of (index, value-loader) outermost first
+        object.__setattr__(self, "_sfn_foreach", ())  # ForeachFrame per enclosing foreach, outermost first
         object.__setattr__(self, "_sfn_read_only", False)
         object.__setattr__(self, "_sfn_label", "")  # pathspec of the task, for messages
         object.__setattr__(self, "_sfn_loaded", {})  # inherited artifacts this task read: name -> value
@@ -139,16 +151,16 @@ class FlowSpec:
         """The item of the innermost foreach this task works on."""
         if not self._sfn_foreach:
             raise AttributeError("self.input exists only inside a foreach")
-        return self._sfn_foreach[-1][1]()
+        return self._sfn_foreach[-1].value
 
     @property
     def index(self) -> Optional[int]:
         """The index of the innermost foreach item this task works on (None outside a foreach)."""
-        return self._sfn_foreach[-1][0] if self._sfn_foreach else None
+        return self._sfn_foreach[-1].index if self._sfn_foreach else None
 
-    def foreach_stack(self) -> List[Tuple[int, Any]]:
-        """(index, item) for every enclosing foreach, outermost first."""
-        return [(i, load()) for i, load in self._sfn_foreach]
+    def foreach_stack(self) -> List[Tuple[int, int, Any]]:
+        """Metaflow's frames: (index, num_splits, item) for every enclosing foreach, outermost first."""
+        return [(frame.index, frame.num_splits, frame.value) for frame in self._sfn_foreach]
 
     def merge_artifacts(
         self,

@@ -28,7 +28,7 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..user import default_namespace, default_username
 from ..exceptions import ArtifactError, SfnCompileError
@@ -195,6 +195,7 @@ def run_task(
                     is_production=settings.production,
                     origin_run_id=run_info.get("origin_run_id"),
                     tags=tuple(run_info.get("tags") or ()),
+                    parameter_names=[p.attribute for p in graph.parameters],
                 )
                 func = getattr(flow_cls, step)
                 with environment(environment_vars(node)), alarm(timeout_seconds(node), step):
@@ -416,33 +417,53 @@ def _index(aio: ArtifactIO, run_id: str, ref: ParentRef) -> Dict[str, Dict[str, 
 
 def foreach_loaders(
     graph: FlowGraph, node: StepNode, values: Sequence[int], aio: ArtifactIO, run_id: str
-) -> Tuple[Tuple[int, Callable[[], Any]], ...]:
-    """(index, item loader) per enclosing foreach, outermost first; items load lazily from the split."""
+) -> Tuple["SplitFrame", ...]:
+    """A frame per enclosing foreach, outermost first; count and item load lazily from the split task."""
     out = []
     for frame, value in zip(node.scope, values):
         if frame.kind != FRAME_FOREACH:
             continue
         split = graph[frame.name]
         split_id, _ = split_task(graph, node, values, split.name)
-        out.append((value, _item_loader(aio, run_id, split, split_id, value)))
+        out.append(SplitFrame(aio, run_id, split, split_id, value))
     return tuple(out)
 
 
-def _item_loader(aio: ArtifactIO, run_id: str, split: StepNode, split_id: str, index: int) -> Callable[[], Any]:
-    cache: List[Any] = []
+class SplitFrame:
+    """One foreach frame of a task (``FlowSpec.foreach_stack()``): read from the split's committed attempt."""
 
-    def load() -> Any:
-        if not cache:
-            ref = aio_metadata_task(aio, run_id, split.name, split_id)
-            entries = _index(aio, run_id, ref)
-            var = split.foreach_var or ""
+    def __init__(self, aio: ArtifactIO, run_id: str, split: StepNode, split_id: str, index: int) -> None:
+        self.index = index
+        self._aio = aio
+        self._run_id = run_id
+        self._split = split
+        self._split_id = split_id
+        self._doc: Optional[Dict[str, Any]] = None
+        self._value: List[Any] = []
+
+    def _record(self) -> Dict[str, Any]:
+        if self._doc is None:
+            ref = aio_metadata_task(self._aio, self._run_id, self._split.name, self._split_id)
+            _index(self._aio, self._run_id, ref)  # InputError if the attempt was never committed
+            self._doc = self._aio.attempt(self._run_id, ref.step, ref.task_id, ref.attempt)
+        return self._doc  # type: ignore[return-value]
+
+    @property
+    def num_splits(self) -> int:
+        cardinality = self._record().get("cardinality")
+        if cardinality is None:
+            raise InputError(f"foreach split {self._split.name}/{self._split_id} recorded no cardinality")
+        return int(cardinality)
+
+    @property
+    def value(self) -> Any:
+        if not self._value:
+            entries = self._record().get("artifacts") or {}
+            var = self._split.foreach_var or ""
             if var not in entries:
-                raise InputError(f"foreach split {split.name}/{split_id} has no artifact '{var}'")
-            seq = aio.load(entries[var])
-            cache.append(item_at(seq, index))
-        return cache[0]
-
-    return load
+                raise InputError(f"foreach split {self._split.name}/{self._split_id} has no artifact '{var}'")
+            self._value.append(item_at(self._aio.load(entries[var]), self.index))
+        return self._value[0]
 
 
 def item_at(seq: Any, index: int) -> Any:

@@ -88,6 +88,7 @@ class FlowSpec:
         object.__setattr__(self, "_sfn_read_only", False)
         object.__setattr__(self, "_sfn_label", "")  # pathspec of the task, for messages
         object.__setattr__(self, "_sfn_loaded", {})  # inherited artifacts this task read: name -> value
+        object.__setattr__(self, "_sfn_inputs", None)  # a join's inputs, to point at them when self.x is missing
 
     @classmethod
     def _sfn_instance(cls) -> "FlowSpec":
@@ -109,14 +110,29 @@ class FlowSpec:
     def _sfn_load(self, name: str) -> Any:
         source, found = self._sfn_lookup(name)
         if not found:
-            raise AttributeError(
-                f"step has no artifact '{name}': no earlier step set self.{name} on this path"
-                + (" (in a join, call self.merge_artifacts(inputs) or read inputs)" if self._sfn_sources == [] else "")
-            )
+            where = f"{self._sfn_label}: " if self._sfn_label else ""
+            hint = self._sfn_join_hint(name)
+            if hint:
+                raise AttributeError(f"{where}self.{name} is not set in this join step; {hint}")
+            raise AttributeError(f"{where}no artifact '{name}': no earlier step set self.{name} on this path")
         value = source.load(name)  # type: ignore[union-attr]
         if not self._sfn_read_only:  # a join's input views are never stored again
             self._sfn_loaded[name] = value
         return value
+
+    def _sfn_join_hint(self, name: str) -> str:
+        """In a join, where ``name`` can be read from (its inputs set it), or "" if they did not."""
+        inputs = self._sfn_inputs
+        if inputs is None:
+            return ""
+        steps = [step for parent, step in zip(inputs, inputs._steps) if parent._sfn_lookup(name)[1]]
+        if not steps:
+            return ""
+        if len(set(inputs._steps)) == 1 and len(inputs) > 1:  # a foreach join: one input per item
+            read = f"`[inp.{name} for inp in inputs]`"
+        else:
+            read = f"`inputs.{steps[0]}.{name}`"
+        return f"in a join, read {read} or call `self.merge_artifacts(inputs)` first"
 
     def __getattr__(self, name: str) -> Any:
         # Only called when normal lookup fails: the artifact may live in a parent task.

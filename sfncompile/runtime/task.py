@@ -394,7 +394,9 @@ def _attach(
         object.__setattr__(view, "_sfn_label", f"{flow}/{run_id}/{ref.step}/{ref.task_id}")
         object.__setattr__(view, "_sfn_read_only", True)
         views.append(view)
-    return Inputs(views, [p.step for p in parents])
+    inputs = Inputs(views, [p.step for p in parents])
+    object.__setattr__(obj, "_sfn_inputs", inputs)
+    return inputs
 
 
 def aio_metadata_task(aio: ArtifactIO, run_id: str, step: str, task_id: str) -> ParentRef:

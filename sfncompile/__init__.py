@@ -16,6 +16,8 @@ from .flow import (
     current,
     environment,
     foreach,
+    kubernetes,
+    project,
     resources,
     retry,
     schedule,
@@ -42,6 +44,8 @@ __all__ = [
     "environment",
     "foreach",
     "schedule",
+    "kubernetes",
+    "project",
     "TimeoutException",
     *_CLIENT_NAMES,
 ]

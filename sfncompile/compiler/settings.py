@@ -6,7 +6,7 @@ output lives here, with a default that works for the stack `infra/` deploys.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Tuple
+from typing import Any, Mapping, Optional, Tuple
 
 FOREACH_MODES = ("auto", "inline", "distributed")
 
@@ -56,6 +56,8 @@ class DeploySettings:
     timeout_queue_margin_seconds: int = 3_600
     platform_attempts: int = 3
     throttle_retry: ThrottleRetry = ThrottleRetry()
+    # The stage's Batch compute (compute.Compute); when known, steps it cannot run are rejected.
+    compute: Optional[Any] = None
 
     def __post_init__(self) -> None:
         if self.default_foreach_mode not in FOREACH_MODES:

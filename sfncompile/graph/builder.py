@@ -61,6 +61,7 @@ def build_graph(flow_cls: type) -> FlowGraph:
                 )
             node = find_function(code.co_filename, klass.__name__, func.__name__, code.co_firstlineno)
             decorators = {k: dict(v) for k, v in getattr(func, STEP_DECORATORS_ATTR).items()}
+            _kubernetes_on_batch(decorators, code.co_filename, code.co_firstlineno, attr)
             parsed[attr] = parse_step(node, code.co_filename, decorators)
     # Source order (by file, then line) so output is stable and reads like the file.
     ordered = dict(sorted(parsed.items(), key=lambda kv: (kv[1].file != flow_file, kv[1].file, kv[1].line)))
@@ -196,6 +197,28 @@ def _parameters(
             )
         )
     return tuple(specs)
+
+
+def _kubernetes_on_batch(decorators: Dict[str, dict], file: str, line: int, step: str) -> None:
+    """@kubernetes sizes the step's Batch job: cpu/memory/gpu join @resources (the larger wins, as in
+    Metaflow) and its image becomes the @batch image; the compiler then needs nothing new."""
+    kube = decorators.get("kubernetes")
+    if not kube:
+        return
+    resources = dict(decorators.get("resources") or {})
+    for key in ("cpu", "memory", "gpu"):
+        if kube.get(key) is not None:
+            resources[key] = max(resources.get(key, kube[key]), kube[key])
+    if resources:
+        decorators["resources"] = resources
+    if kube.get("image"):
+        batch = decorators.setdefault("batch", {})
+        if batch.get("image") not in (None, kube["image"]):
+            raise FlowDefinitionError(
+                f"@kubernetes(image={kube['image']!r}) and @batch(image={batch['image']!r}) disagree",
+                file=file, line=line, step=step, fix="keep one image",
+            )
+        batch["image"] = kube["image"]
 
 
 def _check_assigned_names(parsed: Dict[str, ParsedStep]) -> None:

@@ -1,7 +1,7 @@
 """Authoring layer: what users import to write flows. No I/O, no AWS."""
 from .card import card
 from .current import current
-from .decorators import batch, catch, environment, foreach, resources, retry, schedule, timeout
+from .decorators import batch, catch, environment, foreach, kubernetes, project, resources, retry, schedule, timeout
 from .flowspec import FlowSpec, Inputs
 from .parameters import IncludeFile, JSONType, Parameter
 from .step import step
@@ -22,5 +22,7 @@ __all__ = [
     "environment",
     "foreach",
     "schedule",
+    "kubernetes",
+    "project",
     "card",
 ]

@@ -18,6 +18,7 @@ class Current:
         "is_production",
         "origin_run_id",
         "tags",
+        "parameter_names",  # the flow's parameters by attribute name, as Metaflow's current.parameter_names
         "card",  # the step's CardCollection (sfncompile.cards): current.card.append(...)
     )
 

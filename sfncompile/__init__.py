@@ -24,7 +24,10 @@ from .flow import (
 
 __version__ = "0.1.0"
 
-_CLIENT_NAMES = ("Flow", "Run", "Step", "Task", "DataArtifact", "namespace", "get_namespace", "default_namespace")
+_CLIENT_NAMES = (
+    "Metaflow", "Flow", "Run", "Step", "Task", "DataArtifact", "namespace", "get_namespace", "default_namespace",
+    "get_metadata",
+)
 
 __all__ = [
     "FlowSpec",

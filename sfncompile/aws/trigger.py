@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
 from ..exceptions import ParameterError
+from ..tags import SFN_RUNTIME, run_tags
 from ..user import default_namespace, default_username
 from . import config as cfg
 from .errors import aws_errors
@@ -113,7 +114,7 @@ def trigger(
         run_id,
         username=username,
         namespace=default_namespace(),
-        tags=list(tags or []),
+        tags=run_tags(tags or [], username, SFN_RUNTIME),
         parameters=parameters,
     )
     sfn = client("stepfunctions", config)

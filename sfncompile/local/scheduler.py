@@ -35,6 +35,7 @@ from ..runtime.caught import short_error
 from ..runtime.decorators import catch_settings, retry_policy, timeout_seconds
 from ..runtime.task import TaskResult, TaskSettings
 from ..storage.records import now_iso
+from ..tags import LOCAL_RUNTIME, run_tags
 from ..user import default_username
 from ..storage.interfaces import FAILED, RUNNING, SUCCEEDED
 from .output import Reporter
@@ -161,7 +162,7 @@ class LocalRunner:
             self.run_id,
             username=self.username,
             namespace=self.namespace,
-            tags=self.tags,
+            tags=run_tags(self.tags, self.username, LOCAL_RUNTIME),
             parameters=params,
             origin_run_id=self.origin_run_id,
             status=RUNNING,

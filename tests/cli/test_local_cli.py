@@ -74,7 +74,7 @@ def test_run_typed_parameters_and_errors(tmp_path):
     run = Run(f"ParametersFlow/{run_id}")
     assert run.data.summary["epochs"] == 5 and run.data.summary["verbose"] is True
     assert run.data.summary["grid"] == {"a": 1}
-    assert run.tags == ["t1", "t2"]
+    assert run.user_tags == {"t1", "t2"}
     bad = sfn("run", os.path.join(EXAMPLES, "parameters.py"), "--label", "x", "--epochs", "two", check=False)
     assert bad.returncode == 1
     assert "parameter error: parameter 'epochs': value 'two' is not a valid int" in bad.stderr

@@ -214,6 +214,11 @@ class Run(_StatusOfRecord):
         self._tasks: Optional[List[Dict[str, Any]]] = None
         if _record is None:
             _record = self._backend.metadata.get_run(self.flow_name, self.id)
+            for other in all_backends() if _record is None else ():
+                _record = other.metadata.get_run(self.flow_name, self.id)  # e.g. a `run --datastore s3`
+                if _record is not None:
+                    self._backend = other
+                    break
             if _record is None:
                 raise NotFoundError(f"run {self.pathspec} does not exist", fix=_run_fix(self.flow_name, self._backend, self.id))
             ns = get_namespace()

@@ -26,7 +26,7 @@ __version__ = "0.1.0"
 
 _CLIENT_NAMES = (
     "Metaflow", "Flow", "Run", "Step", "Task", "DataArtifact", "namespace", "get_namespace", "default_namespace",
-    "get_metadata",
+    "get_metadata", "Runner", "Deployer",
 )
 
 __all__ = [

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .exceptions import (
     ArtifactError,
+    CommandError,
     ConfigError,
     FlowDefinitionError,
     NamespaceMismatch,
@@ -27,7 +28,7 @@ MetaflowNamespaceMismatch = NamespaceMismatch
 MetaflowTaggingError = TaggingError
 MetaflowInvalidPathspec = NotFoundError
 MetaflowDataMissing = ArtifactError
-CommandException = ConfigError
+CommandException = CommandError
 ExternalCommandFailed = TaskFailed
 ParameterFieldFailed = ParameterError
 ParameterFieldTypeMismatch = ParameterError

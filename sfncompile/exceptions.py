@@ -120,3 +120,9 @@ class TaggingError(SfnCompileError):
     """A tag that cannot be added or removed (empty, too long, or a system tag)."""
 
     headline = "tag error"
+
+
+class CommandError(SfnCompileError):
+    """A command that a Runner started (``sfncompile run``/``resume``) failed before a run existed."""
+
+    headline = "command failed"

@@ -21,9 +21,16 @@ from .core import (
 )
 from .code import Code
 from .metadata import Metadata
+from .deployer import DeployedFlow, Deployer, TriggeredRun
+from .runner import ExecutingRun, Runner
 
 __all__ = [
     "Metaflow",
+    "Runner",
+    "ExecutingRun",
+    "Deployer",
+    "DeployedFlow",
+    "TriggeredRun",
     "Flow",
     "Run",
     "Step",

@@ -102,7 +102,7 @@ def test_failed_run_exit_code_traceback_once_and_resume(tmp_path):
     assert proc.returncode == 1
     run_id = run_id_of(proc.stdout, "ResumeFlow")
     assert proc.stdout.count("RuntimeError: injected failure") == 1
-    assert f"[ResumeFlow/{run_id}/train/0] task FAILED (attempt 1" in proc.stdout
+    assert f"[ResumeFlow/{run_id}/train/0] task FAILED (attempt 0" in proc.stdout
     assert f"[ResumeFlow/{run_id}/train/0] Traceback (most recent call last):" in proc.stdout
     assert "resume_flow.py\", line" in proc.stdout
     assert "sfncompile resume" in proc.stdout and f"--origin-run-id {run_id}" in proc.stdout

@@ -137,7 +137,8 @@ class Flow:
         self._records: Optional[List[Tuple[Backend, Dict[str, Any]]]] = None
         if not self._all_records():
             flows = sorted({f for b in all_backends() for f in _safe_flows(b)})
-            raise NotFoundError(f"flow {self.name!r} has no runs", fix=f"flows with runs: {_listing(flows)}")
+            raise NotFoundError(f"flow {self.name!r} has no runs in {stores_read()}",
+                                fix=f"flows with runs there: {_listing(flows)}")
 
     @property
     def pathspec(self) -> str:
@@ -194,6 +195,16 @@ class Flow:
 
     def __repr__(self) -> str:
         return f"Flow('{self.name}')"
+
+
+def stores_read() -> str:
+    """Which stores the client reads, for people: 'metadata in /p/.sfncompile/metadata.sqlite, ...'."""
+    return "; ".join(_describe(b) for b in all_backends())
+
+
+def _describe(backend: Backend) -> str:
+    describe = getattr(backend.stores, "describe", None)
+    return describe() if callable(describe) else backend.key
 
 
 def _safe_flows(backend: Backend) -> List[str]:

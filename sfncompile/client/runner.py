@@ -12,6 +12,7 @@ the caller, and a crash of the flow cannot take a notebook kernel down.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -20,6 +21,8 @@ import threading
 from typing import IO, Any, Dict, Iterable, List, Mapping, Optional, TextIO
 
 from ..exceptions import CommandError
+
+log = logging.getLogger(__name__)
 
 # Runner keyword arguments that are options of `sfncompile run` / `resume`, not flow parameters.
 _OPTIONS = {"max_workers": "--max-workers", "max_num_splits": "--max-num-splits", "datastore": "--datastore",
@@ -153,6 +156,7 @@ class Runner:
         if os.path.exists(id_file):
             os.unlink(id_file)
         argv = [sys.executable, "-m", "sfncompile", command, self.flow_file, "--run-id-file", id_file, *args]
+        log.info("running %s", " ".join(argv[2:]))
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 env=self._environment(), cwd=self.cwd)
         out: List[str] = []

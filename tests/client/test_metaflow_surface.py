@@ -112,3 +112,20 @@ def test_reading_creates_no_files_and_finds_the_store_upward(tmp_path, monkeypat
     backend.reset()
     assert Flow("HelloFlow").latest_run.id == outcome.run_id
     assert not (deep / ".sfncompile").exists()
+
+
+def test_library_logger_is_silent_by_default_and_reports_a_broken_aws_config(hello, caplog, tmp_path, monkeypatch):
+    import logging
+
+    from sfncompile.client import backend
+
+    root = logging.getLogger("sfncompile")
+    assert any(isinstance(h, logging.NullHandler) for h in root.handlers)
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    monkeypatch.setenv("SFNCOMPILE_CONFIG", str(broken))
+    backend.reset()
+    with caplog.at_level(logging.WARNING, logger="sfncompile"):
+        assert [r.id for r in Flow("HelloFlow")] == [hello.id]
+    assert any("Step Functions runs are not readable" in r.getMessage() and r.name == "sfncompile.client.backend"
+               for r in caplog.records)

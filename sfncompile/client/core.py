@@ -424,7 +424,25 @@ def _run_fix(flow: str, backend: Backend, run_id: str) -> str:
 
 
 # ----------------------------------------------------------------------------- Step
-class Step:
+class _RunTags:
+    """Steps and tasks carry their run's tags, as in Metaflow."""
+
+    run: Run
+
+    @property
+    def tags(self) -> FrozenSet[str]:
+        return self.run.tags
+
+    @property
+    def user_tags(self) -> FrozenSet[str]:
+        return self.run.user_tags
+
+    @property
+    def system_tags(self) -> FrozenSet[str]:
+        return self.run.system_tags
+
+
+class Step(_RunTags):
     """The tasks of one step in a run: ``run["train"].task``."""
 
     def __init__(self, pathspec: str, _run: Optional[Run] = None, _records: Optional[List[Dict[str, Any]]] = None) -> None:
@@ -449,19 +467,6 @@ class Step:
     def parent(self) -> Run:
         """The step's Run."""
         return self.run
-
-    @property
-    def tags(self) -> FrozenSet[str]:
-        """The run's tags (steps and tasks carry their run's tags, as in Metaflow)."""
-        return self.run.tags
-
-    @property
-    def user_tags(self) -> FrozenSet[str]:
-        return self.run.user_tags
-
-    @property
-    def system_tags(self) -> FrozenSet[str]:
-        return self.run.system_tags
 
     def tasks(self, *tags: str) -> List["Task"]:
         """The step's tasks, newest first (Metaflow's order; sort by ``t.index`` or ``t.id``
@@ -516,7 +521,7 @@ class Step:
 
 
 # ----------------------------------------------------------------------------- Task
-class Task(_StatusOfRecord):
+class Task(_RunTags, _StatusOfRecord):
     """One task: its artifacts (``task.data.x``, ``task["x"].data``), logs, status, lineage."""
 
     def __init__(self, pathspec: str, _run: Optional[Run] = None, _record: Optional[Dict[str, Any]] = None) -> None:
@@ -562,18 +567,6 @@ class Task(_StatusOfRecord):
     def parent(self) -> Step:
         """The task's Step."""
         return Step(f"{self.run.pathspec}/{self.step_name}", _run=self.run)
-
-    @property
-    def tags(self) -> FrozenSet[str]:
-        return self.run.tags
-
-    @property
-    def user_tags(self) -> FrozenSet[str]:
-        return self.run.user_tags
-
-    @property
-    def system_tags(self) -> FrozenSet[str]:
-        return self.run.system_tags
 
     # metadata ------------------------------------------------------------------------
     @property

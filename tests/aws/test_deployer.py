@@ -25,3 +25,12 @@ def test_deployer_deploy_trigger_wait_run(aws):  # noqa: F811
     assert code is not None and "class TrainFlow" in code.flowspec
     assert code.sha256 == task.metadata_dict["code_sha256"]
     assert Deployer(os.path.join(EXAMPLES, "train.py")).step_functions().create().changes == []
+
+
+def test_local_run_into_the_configured_aws_stores(aws):  # noqa: F811
+    out = aws.cli("run", os.path.join(EXAMPLES, "hello.py"), "--datastore", "s3", "--quiet")
+    pathspec, status = out.stdout.split()
+    assert status == "SUCCEEDED"
+    run = aws.run(*pathspec.split("/"))
+    assert run._backend.name == "aws" and run.data.message == "hello, world"
+    assert "runtime:local" in run.system_tags

@@ -123,10 +123,38 @@ def flow_group(flow_file: str, class_name: str) -> click.Group:
     )
 
 
+# Metaflow's top-level options that are options of `run`/`resume` here (moved after the command).
+HOISTED_WITH_VALUE = ("--with", "--datastore")
+HOISTED_FLAGS = ("--quiet",)
+IGNORED_FLAGS = ("--no-pylint", "--pylint")  # Metaflow lints flows with pylint; `check` is ours
+
+
+def hoist_top_level_options(args: List[str]) -> List[str]:
+    """``--with retry --quiet run --alpha 1`` → ``run --alpha 1 --with retry --quiet``."""
+    kept: List[str] = []
+    moved: List[str] = []
+    i = 0
+    while i < len(args) and args[i].startswith("-"):
+        arg = args[i]
+        if arg.split("=", 1)[0] in HOISTED_WITH_VALUE:
+            step = 1 if "=" in arg else 2
+            moved += args[i:i + step]
+            i += step
+            continue
+        if arg in HOISTED_FLAGS:
+            moved.append(arg)
+        elif arg not in IGNORED_FLAGS:
+            kept.append(arg)  # --debug, --help, --version: the group's own
+        i += 1
+    if i >= len(args):
+        return kept + moved  # no command: click shows help or says what is missing
+    return [*kept, args[i], *args[i + 1:], *moved]
+
+
 def main_for_flow_class(flow_cls: type, argv: Optional[List[str]] = None) -> None:
     import inspect
 
     flow_file = inspect.getfile(flow_cls)
-    args = sys.argv[1:] if argv is None else argv
+    args = hoist_top_level_options(sys.argv[1:] if argv is None else argv)
     group = flow_group(flow_file, flow_cls.__name__)
     group.main(args=args or ["--help"], prog_name=os.path.basename(flow_file), standalone_mode=True)

@@ -55,3 +55,14 @@ def test_step_functions_names_map_to_our_commands():
     assert "is `sfncompile runs` here" in runs.stderr
     unknown = flow_cmd("step-functions", "launch", check=False)
     assert unknown.returncode == 2 and "create, trigger, list-runs, terminate, delete" in unknown.stderr
+
+
+def test_metaflow_top_level_options_before_the_command(tmp_path):
+    from sfncompile.cli.flow_file import hoist_top_level_options
+
+    assert hoist_top_level_options(["--no-pylint", "--with", "retry", "--quiet", "run", "--alpha", "1"]) == \
+        ["run", "--alpha", "1", "--with", "retry", "--quiet"]
+    assert hoist_top_level_options(["--debug", "--datastore=local", "run"]) == ["--debug", "run", "--datastore=local"]
+    id_file = tmp_path / "id"
+    proc = flow_cmd("--no-pylint", "--quiet", "--with", "retry:times=1", "run", "--run-id-file", str(id_file))
+    assert proc.stdout.strip() == f"HelloFlow/{id_file.read_text()} SUCCEEDED"

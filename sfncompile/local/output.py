@@ -31,7 +31,7 @@ class Reporter:
         self.quiet = quiet
         if tty is None:
             try:
-                tty = self.out.isatty()
+                tty = self.out.isatty() and not plain_terminal()
             except Exception:
                 tty = False
         self.tty = bool(tty)
@@ -152,6 +152,12 @@ class Reporter:
         if stored_in:
             lines.append(f"  stored:   {stored_in}")
         self._write("\n".join(lines) + "\n")
+
+
+def plain_terminal() -> bool:
+    """NO_COLOR (https://no-color.org) or TERM=dumb: no escape sequences, so no redrawn
+    progress line either; output is plain lines as when piped to a file."""
+    return bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM") == "dumb"
 
 
 def stdout_is_tty() -> bool:

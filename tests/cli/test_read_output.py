@@ -65,3 +65,38 @@ def test_read_commands_say_which_store_and_create_nothing(tmp_path):
     missing = sfn("runs", "HelloFlow", env=env, cwd=str(empty), check=False)
     assert missing.returncode == 1 and f"has no runs in artifacts in {empty / '.sfncompile'}" in missing.stderr
     assert os.listdir(empty) == []
+
+
+def test_no_color_means_no_escape_sequences(monkeypatch):
+    import io
+
+    from sfncompile.local.output import Reporter
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    assert Reporter(Terminal()).tty
+    monkeypatch.setenv("NO_COLOR", "1")
+    out = Terminal()
+    reporter = Reporter(out)
+    reporter.expect_wide("fit", 3)
+    reporter.task_started("F/1/fit/0", "fit", 0)
+    reporter.draw_progress(force=True)
+    reporter.line("done")
+    assert not reporter.tty and "\x1b" not in out.getvalue()
+
+
+def test_metaflow_exception_names():
+    import sfncompile.exception as exception
+    from sfncompile.exceptions import NotFoundError, SfnCompileError
+
+    assert all(hasattr(exception, name) for name in exception.__all__)
+    assert exception.MetaflowException is exception.SfncompileException is SfnCompileError
+    assert issubclass(exception.MetaflowNamespaceMismatch, exception.MetaflowNotFound)
+    try:
+        raise NotFoundError("no such run")
+    except exception.MetaflowException as caught:
+        assert "no such run" in str(caught)

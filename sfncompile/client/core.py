@@ -369,14 +369,12 @@ class Run(_StatusOfRecord):
     @property
     def code(self) -> Optional["Code"]:
         """The code package the run's tasks ran from, or None for a run whose tasks ran from
-        local files (as in Metaflow, where only runs with remote steps have one)."""
-        from .code import Code
-
+        local files (as in Metaflow, where only runs with remote steps have one). One task per
+        step is asked: all tasks of a step run from the same package."""
         for step in self.steps():
-            for task in step.tasks():
-                code = task.code
-                if code is not None:
-                    return code
+            code = step.task.code
+            if code is not None:
+                return code
         return None
 
     def __iter__(self) -> Iterator["Step"]:

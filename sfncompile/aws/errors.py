@@ -30,10 +30,13 @@ _FIXES = {
 
 
 def describe(exc: Exception, action: str) -> AwsError:
-    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError, ProfileNotFound
 
     if isinstance(exc, NoCredentialsError):
         return AwsError(f"{action}: no AWS credentials found", fix=NO_CREDENTIALS)
+    if isinstance(exc, ProfileNotFound):
+        return AwsError(f"{action}: AWS profile {exc.kwargs.get('profile')!r} is not configured",
+                        fix="check the name in ~/.aws/config (`aws configure list-profiles`), or drop --profile")
     if isinstance(exc, NoRegionError):
         return AwsError(f"{action}: no AWS region", fix=NO_REGION)
     if _is_expired_login(exc):

@@ -179,7 +179,7 @@ def deployments_cmd(as_json: bool) -> None:
     if not rows:
         click.echo("no deployed flows: `sfncompile deploy flow.py`")
         return
-    click.echo(_table([[r["flow"], r["state_machine"], r["schedule"] or "-", str(r["created"] or "-")[:16].replace("T", " ")]
+    click.echo(_table([[r["flow"], r["state_machine"], r["schedule"] or "no schedule", str(r["created"] or "-")[:16].replace("T", " ")]
                        for r in rows], ["FLOW", "STATE MACHINE", "SCHEDULE", "CREATED"]))
 
 

@@ -40,5 +40,7 @@ def test_deployments_header_json_and_config_option(aws, tmp_path):  # noqa: F811
     assert listed[1].startswith("LinearFlow ")
     rows = json.loads(aws.cli("deployments", "--json").stdout)
     assert [r["flow"] for r in rows] == ["LinearFlow"] and rows[0]["state_machine"].endswith("LinearFlow")
+    profile = aws.cli("deployments", "--profile", "no-such-profile", check=False)
+    assert profile.returncode == 1 and "AWS profile 'no-such-profile' is not configured" in profile.stderr
     missing = aws.cli("deployments", "--config", str(tmp_path / "nope.json"), check=False)
     assert missing.returncode == 1 and f"no AWS configuration at {tmp_path / 'nope.json'}" in missing.stderr

@@ -6,6 +6,7 @@ storage backends, loads on first use so ``import sfncompile`` stays fast.
 import logging
 from typing import Any
 
+from .exceptions import TimeoutException
 from .flow import (
     FlowSpec,
     IncludeFile,
@@ -16,6 +17,8 @@ from .flow import (
     current,
     environment,
     foreach,
+    kubernetes,
+    project,
     resources,
     retry,
     schedule,
@@ -49,6 +52,9 @@ __all__ = [
     "environment",
     "foreach",
     "schedule",
+    "kubernetes",
+    "project",
+    "TimeoutException",
     *_CLIENT_NAMES,
 ]
 

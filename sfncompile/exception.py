@@ -17,6 +17,7 @@ from .exceptions import (
     SfnCompileError,
     TaggingError,
     TaskFailed,
+    TimeoutException,
 )
 from .flow.flowspec import MergeError
 
@@ -38,6 +39,7 @@ MissingInMergeArtifactsException = MergeError
 
 __all__ = [
     "SfncompileException",
+    "TimeoutException",
     "MetaflowException",
     "MetaflowNotFound",
     "MetaflowNamespaceMismatch",

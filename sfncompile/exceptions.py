@@ -126,3 +126,9 @@ class CommandError(SfnCompileError):
     """A command that a Runner started (``sfncompile run``/``resume``) failed before a run existed."""
 
     headline = "command failed"
+
+
+class TimeoutException(SfnCompileError):
+    """Raised inside a step that ran past its @timeout (Metaflow's name: ``except TimeoutException``)."""
+
+    headline = "@timeout"

@@ -53,19 +53,29 @@ def _default_text(spec) -> Optional[str]:
     return str(spec.default)
 
 
+def parameter_dest(name: str) -> str:
+    """The click destination of a parameter's option (an identifier, even for `test-size`)."""
+    return "param__" + name.replace("-", "_")
+
+
+def supplied_parameters(graph, params: Dict[str, Any]) -> Dict[str, Any]:
+    """Parameter values given on the command line, by parameter name."""
+    names = {parameter_dest(spec.name): spec.name for spec in graph.parameters}
+    return {names[k]: v for k, v in params.items() if k in names and v is not None}
+
+
 def parameter_options(graph) -> List[click.Option]:
     options = []
     for spec in graph.parameters:
-        if spec.name in RUN_OPTIONS or spec.name.replace("_", "-") in RUN_OPTIONS:
+        dashed = spec.name.replace("_", "-")
+        if spec.name in RUN_OPTIONS or dashed in RUN_OPTIONS:
             raise ParameterError(
-                f"parameter '{spec.name}' clashes with the run option --{spec.name}",
+                f"parameter '{spec.name}' clashes with the run option --{dashed}",
                 fix="rename the parameter",
             )
-        decls = [f"--{spec.name}"]
-        dashed = spec.name.replace("_", "-")
-        if dashed != spec.name:
-            decls.append(f"--{dashed}")
-        decls.append(f"param__{spec.name}")
+        # `--learning-rate` and `--learning_rate` both name parameter learning_rate (and test-size).
+        decls = list(dict.fromkeys([f"--{spec.name}", f"--{dashed}", f"--{spec.name.replace('-', '_')}"]))
+        decls.append(parameter_dest(spec.name))
         help_text = spec.help or ""
         extra = []
         if spec.required and spec.default is None:
@@ -150,9 +160,9 @@ def run(ctx: click.Context, flow_file: str, flow_name: Optional[str], **options:
     Parameters of the flow are options (see `sfncompile run flow.py --help`).
     Results: `sfncompile show Flow/run`, or `Run("Flow/run").data` in Python.
     """
-    supplied = {k[len("param__"):]: v for k, v in options.items() if k.startswith("param__") and v is not None}
-    common = {k: v for k, v in options.items() if not k.startswith("param__")}
     flow_cls, graph = _load(ctx, flow_file, flow_name)
+    supplied = supplied_parameters(graph, options)
+    common = {k: v for k, v in options.items() if not k.startswith("param__")}
     _execute(ctx, flow_cls, graph, parameters=supplied, **common)
 
 

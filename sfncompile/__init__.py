@@ -59,6 +59,11 @@ __all__ = [
 ]
 
 
+from .script_errors import install_for_flow_script as _install_for_flow_script
+
+_install_for_flow_script()  # `python flow.py ...`: a failing flow file gets one line, not a traceback
+
+
 def __getattr__(name: str) -> Any:
     if name in _CLIENT_NAMES:
         from . import client

@@ -66,3 +66,14 @@ def test_metaflow_top_level_options_before_the_command(tmp_path):
     id_file = tmp_path / "id"
     proc = flow_cmd("--no-pylint", "--quiet", "--with", "retry:times=1", "run", "--run-id-file", str(id_file))
     assert proc.stdout.strip() == f"HelloFlow/{id_file.read_text()} SUCCEEDED"
+
+
+def test_step_functions_argument_mapping():
+    from sfncompile.cli.flow_file import argv_for_flow
+
+    assert argv_for_flow("/f.py", "F", ["step-functions", "create", "--name", "x"]) == \
+        ["deploy", "/f.py", "--flow", "F", "--name", "x"]
+    assert argv_for_flow("/f.py", "F", ["step-functions", "trigger", "--alpha", "1"]) == ["trigger", "F", "--alpha", "1"]
+    assert argv_for_flow("/f.py", "F", ["step-functions", "terminate", "sfn-1"]) == ["terminate", "F/sfn-1"]
+    assert argv_for_flow("/f.py", "F", ["step-functions", "delete", "--yes"]) == ["delete", "F", "--yes"]
+    assert argv_for_flow("/f.py", "F", ["logs", "F/1/start/0"]) == ["logs", "F/1/start/0"]

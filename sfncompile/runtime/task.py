@@ -30,6 +30,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from ..tags import LOCAL_RUNTIME, SFN_RUNTIME, system_tags
 from ..user import default_namespace, default_username
 from ..exceptions import ArtifactError, SfnCompileError
 from ..flow.current import current
@@ -42,6 +43,7 @@ from .artifacts import ArtifactIO, IndexSource
 from .capture import Capture
 from .cards import new_collection, step_values, store_cards
 from .caught import CaughtException, short_error
+from .environment_info import attempt_info
 from .decorators import alarm, catch_settings, environment, environment_vars, retry_policy, timeout_seconds
 from .inputs import InputError, ParentRef, resolve_parents, split_task
 
@@ -167,7 +169,7 @@ def run_task(
     retry_count = attempt  # what @retry / @catch count (Step Functions: $$.State.RetryCount)
     attempt = _storage_attempt(metadata, flow, run_id, step, task_id, attempt)
     metadata.start_attempt(
-        flow, run_id, step, task_id, attempt, started_at=now_iso(), info=_attempt_info()
+        flow, run_id, step, task_id, attempt, started_at=now_iso(), info=attempt_info(settings.production)
     )
     result = TaskResult(flow, run_id, step, task_id, attempt, RUNNING, started, started)
     retries, _delay = retry_policy(node)
@@ -718,6 +720,7 @@ def _create_run_record(metadata, flow, run_id, settings, run_params, aio, flow_c
         run_id,
         username=settings.username,
         namespace=settings.namespace,
+        tags=system_tags(settings.username, SFN_RUNTIME if settings.production else LOCAL_RUNTIME),
         parameters=params,
         created_at=now_iso(),
     )
@@ -733,17 +736,3 @@ def record_graph(aio: ArtifactIO, graph: FlowGraph, run_id: str) -> None:
     except Exception as exc:  # noqa: BLE001 - a picture must not fail the run
         print(f"[{aio.flow}/{run_id}] could not store the run's graph: {type(exc).__name__}: {exc}", file=sys.stderr)
 
-
-def _attempt_info() -> Dict[str, Any]:
-    """Where the attempt ran; on Batch its job id, so readers can find the job's CloudWatch log stream."""
-    info: Dict[str, Any] = {"pid": os.getpid(), "host": _host()}
-    if os.environ.get("AWS_BATCH_JOB_ID"):
-        info["batch_job_id"] = os.environ["AWS_BATCH_JOB_ID"]
-    return info
-
-
-def _host() -> str:
-    try:
-        return os.uname().nodename
-    except Exception:
-        return ""

@@ -203,7 +203,7 @@ def task_view(flow: str, run_id: str, step: str, task_id: str) -> Dict[str, Any]
         info = a.get("info") or {}
         attempts.append({"attempt": a.get("attempt"), "status": a.get("status"), "started_at": a.get("started_at"),
                          "finished_at": a.get("finished_at"), "error": (a.get("error") or "").strip().splitlines()[-1:],
-                         "host": info.get("host", ""), "log_url": _log_url(run_id, info.get("batch_job_id"))})
+                         "host": info.get("host", ""), "log_url": _log_url(run_id, info.get("aws_batch_job_id"))})
     artifacts = [{"name": a.name, "type": a.type or "", "size": a.size} for a in task]
     exc = task.exception
     return {

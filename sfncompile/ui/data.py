@@ -63,7 +63,7 @@ def runs_page(flow: str, *, status: Optional[str] = None, tag: Optional[str] = N
         rows.append({
             "id": run.id, "status": run.status, "start": _iso(start),
             "start_text": start.strftime("%Y-%m-%d %H:%M:%S") if start else "",
-            "duration": duration_text(_seconds(start, end)), "tags": run.tags, "user": run.username or "",
+            "duration": duration_text(_seconds(start, end)), "tags": sorted(run.tags), "user": run.username or "",
             "parameters": run.parameters,
         })
     return {"flow": flow, "runs": rows, "total": total, "page": page, "pages": pages, "per_page": per_page,
@@ -136,7 +136,7 @@ def run_status(flow: str, run_id: str, *, with_execution: bool = True) -> Dict[s
         "start": _iso(run.created_at), "finished": finished,
         "elapsed": duration_text(_seconds(run.created_at, run.finished_at if finished else None)),
         "steps": summaries, "order": names, "failing": failing, "execution": execution,
-        "tags": run.tags, "user": run.username or "", "parameters": run.parameters,
+        "tags": sorted(run.tags), "user": run.username or "", "parameters": run.parameters,
         "has_graph": graph is not None, "now": time.time(),
     }
 

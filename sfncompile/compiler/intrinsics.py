@@ -10,7 +10,6 @@ from typing import Sequence
 
 BATCH_SUBMIT_SYNC = "arn:aws:states:::batch:submitJob.sync"
 DYNAMODB_GET_ITEM = "arn:aws:states:::dynamodb:getItem"
-DYNAMODB_UPDATE_ITEM = "arn:aws:states:::dynamodb:updateItem"
 S3_GET_OBJECT = "arn:aws:states:::s3:getObject"
 
 # Placeholders (docs/internals.md, "Definition substitutions").
@@ -26,8 +25,6 @@ PLACEHOLDERS = (JOB_QUEUE, JOB_DEFINITION, METADATA_TABLE, DATASTORE_BUCKET, DAT
 RUN = "$.run"
 CTX = "$.ctx"
 CTL = "$.ctl"
-FAILURE = "$.failure"
-FAILED_STEP = "$.failed_step"
 RETRY_COUNT = "$$.State.RetryCount"
 MAP_INDEX = "$$.Map.Item.Index"
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import ArnFormat, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
@@ -53,6 +54,22 @@ class Network(Construct):
             retention=retention(settings.log_retention_days),
             removal_policy=RemovalPolicy.DESTROY,
         )
+        # The delivery role, trusted only for this account's flow logs (confused deputy:
+        # https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html).
+        flow_logs = Stack.of(self).format_arn(
+            service="ec2", resource="vpc-flow-log", resource_name="*", arn_format=ArnFormat.SLASH_RESOURCE_NAME
+        )
+        delivery_role = iam.Role(
+            self,
+            "FlowLogsRole",
+            assumed_by=iam.ServicePrincipal(
+                "vpc-flow-logs.amazonaws.com",
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": settings.account},
+                    "ArnLike": {"aws:SourceArn": flow_logs},
+                },
+            ),
+        )
         return ec2.Vpc(
             self,
             "Vpc",
@@ -68,7 +85,7 @@ class Network(Construct):
             restrict_default_security_group=False,
             flow_logs={
                 "All": ec2.FlowLogOptions(
-                    destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_log_group),
+                    destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_log_group, delivery_role),
                     traffic_type=ec2.FlowLogTrafficType.ALL,
                 )
             },

@@ -71,7 +71,7 @@ TRUSTED_SOURCE = {
     "SchedulerRole": ("scheduler.amazonaws.com", ARN.format(service="scheduler") + "schedule-group/default"),
     "FlowLogsRole": ("vpc-flow-logs.amazonaws.com", ARN.format(service="ec2") + "vpc-flow-log/*"),
 }
-STAGES = ["dev", "prod", "gpu", "built", "ondemand"]
+STAGES = ["dev", "prod", "gpu", "built", "ondemand", "locked"]
 
 
 def _kind(logical_id: str) -> str:

@@ -11,6 +11,7 @@ under its class attribute name (files: the blob stored at run start, by referenc
 """
 from __future__ import annotations
 
+import os
 import re
 from typing import Any, Dict, Mapping, Optional, Tuple
 
@@ -115,13 +116,22 @@ def start_task_parameters(flow_cls: type, run_params: Optional[Mapping[str, Any]
                     fix="start runs with `sfncompile run` or `sfncompile trigger`, which store the file's content",
                 )
             elif typed.get(name) is not None:
-                # The flow's own default, shipped in its code package (deploy checks it is there).
-                by_attr[attr] = param.read(typed[name])  # type: ignore[attr-defined]
+                # The flow's own default, relative to the flow file's directory: deploy packs
+                # it there (aws/package.py), so a scheduled execution finds it on Batch too.
+                by_attr[attr] = param.read(_beside_flow(flow_cls, typed[name]))  # type: ignore[attr-defined]
             else:
                 by_attr[attr] = None
         else:
             by_attr[attr] = typed.get(name)
     return by_attr, entries
+
+
+def _beside_flow(flow_cls: type, path: str) -> str:
+    if os.path.isabs(os.path.expanduser(path)):
+        return path
+    import inspect
+
+    return os.path.join(os.path.dirname(os.path.abspath(inspect.getfile(flow_cls))), path)
 
 
 def parameters_from_json(text: Optional[str]) -> Optional[Dict[str, Any]]:

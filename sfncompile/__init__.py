@@ -5,6 +5,7 @@ storage backends, loads on first use so ``import sfncompile`` stays fast.
 """
 from typing import Any
 
+from .exceptions import TimeoutException
 from .flow import (
     FlowSpec,
     IncludeFile,
@@ -15,6 +16,8 @@ from .flow import (
     current,
     environment,
     foreach,
+    kubernetes,
+    project,
     resources,
     retry,
     schedule,
@@ -41,6 +44,9 @@ __all__ = [
     "environment",
     "foreach",
     "schedule",
+    "kubernetes",
+    "project",
+    "TimeoutException",
     *_CLIENT_NAMES,
 ]
 

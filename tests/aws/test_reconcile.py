@@ -15,11 +15,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 FLOW_FILE = os.path.join(ROOT, "tests", "aws", "flows", "sleepy.py")
 
 
-def test_a_running_record_of_an_ended_execution_reads_as_failed(aws_config_file, aws_environ, moto_aws):
-    from sfncompile.aws.session import reset_clients
-
-    reset_clients()
-    config = cfg.load_config()
+def test_a_running_record_of_an_ended_execution_reads_as_failed(aws_config, moto_aws):
+    config = aws_config
     result = deploy(FLOW_FILE, config=config)
     flow = result.name[len(config["state_machine_prefix"]):]
     stores = cfg.stores(config)

@@ -6,7 +6,6 @@ import os
 
 import pytest
 
-from sfncompile.aws import config as cfg
 from sfncompile.aws.deploy import deploy
 
 pytest_plugins = ["tests.support.fixtures"]
@@ -17,11 +16,8 @@ NAME = "sfncompile-test-ScheduledFlow"
 
 
 @pytest.fixture
-def deployed(aws_config_file, aws_environ, moto_aws):
-    from sfncompile.aws.session import reset_clients
-
-    reset_clients()
-    config = cfg.load_config()
+def deployed(aws_config):
+    config = aws_config
     first = deploy(SCHEDULED, config=config)
     assert deploy(SCHEDULED, config=config).changes == [], "a plain redeploy changes nothing"
     return config, first.state_machine_arn

@@ -27,11 +27,8 @@ FLOW = "ParametersFlow"
 
 
 @pytest.fixture
-def deployed(aws_config_file, aws_environ, moto_aws):
-    from sfncompile.aws.session import reset_clients
-
-    reset_clients()
-    config = cfg.load_config()
+def deployed(aws_config):
+    config = aws_config
     result = deploy(FLOW_FILE, config=config)
     stores = cfg.stores(config)
     return config, stores, result

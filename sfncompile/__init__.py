@@ -3,6 +3,7 @@
 The authoring API is imported eagerly (it is small); the client, which pulls in
 storage backends, loads on first use so ``import sfncompile`` stays fast.
 """
+import logging
 from typing import Any
 
 from .exceptions import TimeoutException
@@ -27,7 +28,14 @@ from .flow import (
 
 __version__ = "0.1.0"
 
-_CLIENT_NAMES = ("Flow", "Run", "Step", "Task", "DataArtifact", "namespace", "get_namespace", "default_namespace")
+# Library use: sfncompile logs to the "sfncompile" logger and prints nothing unless the
+# application configures logging (the stdlib convention for libraries).
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+_CLIENT_NAMES = (
+    "Metaflow", "Flow", "Run", "Step", "Task", "DataArtifact", "namespace", "get_namespace", "default_namespace",
+    "get_metadata", "Runner", "Deployer",
+)
 
 __all__ = [
     "FlowSpec",
@@ -49,6 +57,11 @@ __all__ = [
     "TimeoutException",
     *_CLIENT_NAMES,
 ]
+
+
+from .script_errors import install_for_flow_script as _install_for_flow_script
+
+_install_for_flow_script()  # `python flow.py ...`: a failing flow file gets one line, not a traceback
 
 
 def __getattr__(name: str) -> Any:

@@ -6,11 +6,12 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from ..exceptions import ParameterError
 from ..storage.interfaces import FAILED
 from ..storage.records import now_iso
+from ..tags import SFN_RUNTIME, run_tags
 from ..user import default_namespace, default_username
 from . import config as cfg
 from .errors import aws_errors
@@ -92,6 +93,7 @@ class Triggered:
     flow: str
     run_id: str
     execution_arn: str
+    steps: Tuple[str, ...] = ()  # the flow's steps in graph order (from the deploy manifest)
 
 
 def trigger(
@@ -119,7 +121,7 @@ def trigger(
         run_id,
         username=username,
         namespace=default_namespace(),
-        tags=list(tags or []),
+        tags=run_tags(tags or [], username, SFN_RUNTIME),
         parameters=parameters,
     )
     try:
@@ -135,7 +137,8 @@ def trigger(
             flow, run_id, status=FAILED, finished_at=now_iso(), error=f"never started: {exc}"
         )
         raise
-    return Triggered(flow=flow, run_id=run_id, execution_arn=response["executionArn"])
+    return Triggered(flow=flow, run_id=run_id, execution_arn=response["executionArn"],
+                     steps=tuple(manifest.get("steps") or ()))
 
 
 TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
@@ -149,7 +152,9 @@ def wait_for(
     timeout_seconds: Optional[float] = None,
     say: Callable[[str], None] = print,
 ) -> str:
-    """Follow an execution: print progress when it changes; return its final status."""
+    """Follow an execution: print progress (steps in graph order, done/failed/running counts,
+    elapsed time) when it changes; return its final status."""
+    from .progress import progress_line, progress_state
 
     config = dict(config or cfg.load_config())
     stores = cfg.stores(config)
@@ -160,17 +165,10 @@ def wait_for(
         with aws_errors("describe execution"):
             status = sfn.describe_execution(executionArn=triggered.execution_arn)["status"]
         tasks = stores.metadata.list_tasks(triggered.flow, triggered.run_id)
-        done: Dict[str, int] = {}
-        running: Dict[str, int] = {}
-        for task in tasks:
-            bucket = done if task.get("status") == "SUCCEEDED" else running
-            bucket[task["step"]] = bucket.get(task["step"], 0) + 1
-        line = f"{status.lower()}: " + (", ".join(f"{s} {n} done" for s, n in done.items()) or "starting")
-        if running:
-            line += "; running: " + ", ".join(f"{s} ({n})" for s, n in running.items())
-        if line != last:
-            say(line)
-            last = line
+        state = progress_state(status, triggered.steps, tasks)
+        if state != last:
+            say(progress_line(time.monotonic() - began, state))
+            last = state
         if status in TERMINAL:
             return status
         if timeout_seconds is not None and time.monotonic() - began > timeout_seconds:

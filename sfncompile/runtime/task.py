@@ -30,6 +30,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from ..tags import LOCAL_RUNTIME, SFN_RUNTIME, system_tags
 from ..user import default_namespace, default_username
 from ..exceptions import ArtifactError, SfnCompileError
 from ..flow.current import current
@@ -41,6 +42,7 @@ from ..storage.records import iso_of, now_iso
 from .artifacts import ArtifactIO, IndexSource
 from .capture import Capture
 from .caught import CaughtException, short_error
+from .environment_info import attempt_info
 from .decorators import alarm, catch_settings, environment, environment_vars, retry_policy, timeout_seconds
 from .inputs import InputError, ParentRef, resolve_parents, split_task
 
@@ -164,7 +166,7 @@ def run_task(
     retry_count = attempt  # what @retry / @catch count (Step Functions: $$.State.RetryCount)
     attempt = _storage_attempt(metadata, flow, run_id, step, task_id, attempt)
     metadata.start_attempt(
-        flow, run_id, step, task_id, attempt, started_at=now_iso(), info={"pid": os.getpid(), "host": _host()}
+        flow, run_id, step, task_id, attempt, started_at=now_iso(), info=attempt_info(settings.production)
     )
     result = TaskResult(flow, run_id, step, task_id, attempt, RUNNING, started, started)
     retries, _delay = retry_policy(node)
@@ -715,14 +717,9 @@ def _create_run_record(metadata, flow, run_id, settings, run_params, aio, flow_c
         run_id,
         username=settings.username,
         namespace=settings.namespace,
+        tags=system_tags(settings.username, SFN_RUNTIME if settings.production else LOCAL_RUNTIME),
         parameters=params,
         created_at=now_iso(),
     )
     return metadata.get_run(flow, run_id) or {"namespace": settings.namespace, "username": settings.username}
 
-
-def _host() -> str:
-    try:
-        return os.uname().nodename
-    except Exception:
-        return ""

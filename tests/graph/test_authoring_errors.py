@@ -226,3 +226,30 @@ def test_a_flow_file_whose_import_fails(tmp_path, source, extra, message, at, fi
     assert message in str(err) and fix in str(err), str(err)
     assert (err.file, err.line) == (str(where), line_of(str(where), at)), str(err)
     assert isinstance(err.__cause__, Exception)  # --debug shows the original traceback
+
+
+def test_a_flow_file_run_as_a_script_whose_import_fails(tmp_path):
+    """`python flow.py run`: module-level code runs before sfncompile's CLI; still one line, no traceback."""
+    import subprocess
+    import sys
+
+    flow = tmp_path / "script_flow.py"
+    flow.write_text(
+        "from sfncompile import FlowSpec, step\n"
+        "import sklearnx_not_installed\n\n\n"
+        "class ScriptFlow(FlowSpec):\n"
+        "    @step\n    def start(self):\n        self.next(self.end)\n\n"
+        "    @step\n    def end(self):\n        pass\n\n\n"
+        'if __name__ == "__main__":\n    ScriptFlow()\n'
+    )
+    proc = subprocess.run([sys.executable, str(flow), "run"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert f"{flow}:2: importing script_flow.py failed: no module named 'sklearnx_not_installed'" in proc.stderr
+    proc = subprocess.run([sys.executable, str(flow), "run", "--debug"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and "Traceback" in proc.stderr
+    # a plain script that imports sfncompile keeps Python's own traceback
+    plain = tmp_path / "plain.py"
+    plain.write_text("import sfncompile\nraise ValueError('plain script')\n")
+    proc = subprocess.run([sys.executable, str(plain)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and "Traceback" in proc.stderr and "ValueError: plain script" in proc.stderr

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 from sfncompile.aws import config as cfg
 from sfncompile.aws.client_backend import open_backend
@@ -26,6 +27,10 @@ def test_a_running_record_of_an_ended_execution_reads_as_failed(aws_config, moto
     stores.metadata.create_run(flow, "sfn-never", username="u", namespace="user:u", tags=[], parameters={})
     arn = sfn.start_execution(stateMachineArn=result.state_machine_arn, name="stopped",
                               input=json.dumps({"parameters": {"seconds": 30}}))["executionArn"]
+    deadline = time.monotonic() + 30
+    while not any(j.status == "RUNNING" for j in moto_aws.batch_jobs()):  # well under way first
+        assert time.monotonic() < deadline, "the execution never started a job"
+        time.sleep(0.05)
     sfn.stop_execution(executionArn=arn, error="Console.Stop", cause="stopped by an operator")
     moto_aws.wait_for_execution(arn)
 

@@ -108,3 +108,9 @@ class AwsError(SfnCompileError):
     """An AWS call failed; the message is one readable line with the fix."""
 
     headline = "aws error"
+
+
+class EnvironmentSpecError(SfnCompileError):
+    """A step's package environment cannot be resolved, built or bootstrapped."""
+
+    headline = "environment error"

@@ -1,6 +1,7 @@
 """Authoring layer: what users import to write flows. No I/O, no AWS."""
 from .current import current
 from .decorators import batch, catch, environment, foreach, resources, retry, schedule, timeout
+from .env_decorators import conda, conda_base, pypi, pypi_base
 from .flowspec import FlowSpec, Inputs
 from .parameters import IncludeFile, JSONType, Parameter
 from .step import step
@@ -21,4 +22,8 @@ __all__ = [
     "environment",
     "foreach",
     "schedule",
+    "pypi",
+    "pypi_base",
+    "conda",
+    "conda_base",
 ]

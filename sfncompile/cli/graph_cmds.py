@@ -18,14 +18,25 @@ def load_graph(path: str, flow_name: Optional[str]):
 @click.command("check")
 @click.argument("flow_file", type=click.Path(dir_okay=False))
 @flow_option
-def check(flow_file: str, flow_name: Optional[str]) -> None:
-    """Check a flow's graph and decorators; print a one-line summary or the first error."""
+@click.option("--environments", "show_locks", is_flag=True, help="Also print each environment's locks (local and image).")
+def check(flow_file: str, flow_name: Optional[str], show_locks: bool) -> None:
+    """Check a flow's graph, decorators and package environments; print a summary or the first error."""
     graph = load_graph(flow_file, flow_name)
     kinds = {}
     for node in graph:
         kinds[node.kind] = kinds.get(node.kind, 0) + 1
     summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+    environments = _environment_lines(graph, show_locks)
     click.echo(f"{graph.name}: OK ({len(graph)} steps: {summary}; {len(graph.parameters)} parameters)")
+    for line in environments:
+        click.echo(line)
+
+
+def _environment_lines(graph, show_locks: bool):
+    from ..aws.config import load_config
+    from ..environments.report import describe
+
+    return describe(graph, load_config(required=False), locks=show_locks)
 
 
 @click.command("show")

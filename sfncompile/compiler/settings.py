@@ -56,6 +56,8 @@ class DeploySettings:
     timeout_queue_margin_seconds: int = 3_600
     platform_attempts: int = 3
     throttle_retry: ThrottleRetry = ThrottleRetry()
+    # step -> package environment id (image target): its task command gets --environment ID.
+    environments: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.default_foreach_mode not in FOREACH_MODES:

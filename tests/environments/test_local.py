@@ -1,0 +1,155 @@
+"""@pypi / @pypi_base / @conda / requirements.txt on a laptop: resolved with uv, built once, used per step."""
+from __future__ import annotations
+
+import io
+import os
+import sys
+import textwrap
+
+import pytest
+from click.testing import CliRunner
+
+from sfncompile.cli.main import cli
+from sfncompile.client import backend as client_backend
+from sfncompile.graph import build_graph
+from sfncompile.graph.loader import load_flow_class
+from sfncompile.local.output import Reporter
+from sfncompile.local.scheduler import LocalRunner
+
+from .conftest import flow_file
+
+
+def _run(path: str):
+    client_backend.reset()
+    flow_cls = load_flow_class(path)
+    out = io.StringIO()
+    runner = LocalRunner(flow_cls, build_graph(flow_cls), max_workers=2, reporter=Reporter(out, tty=False))
+    runner.prepare()
+    outcome = runner.run()
+    assert outcome.ok, out.getvalue()
+    from sfncompile import Run, namespace
+
+    namespace(None)
+    return Run(f"{outcome.flow}/{outcome.run_id}"), out.getvalue()
+
+
+def _check(*args: str):
+    return CliRunner().invoke(cli, ["check", *args])
+
+
+def test_each_step_sees_its_own_versions_and_a_second_run_builds_nothing(env_cache):
+    run, printed = _run(flow_file("versions", "versions.py"))
+    seen = run["join"].task.data.by_step
+    assert seen["base"]["idna"] == "3.6"             # @pypi_base
+    assert seen["new"]["idna"] == "3.7"              # @pypi overrides the base
+    assert seen["conda_spelling"]["idna"] == "3.5"   # @conda, resolved from PyPI
+    assert run["start"].task.data.start_seen["idna"] == "3.6"
+    envs = os.path.join(env_cache, "envs")
+    for step in ("base", "new", "conda_spelling"):
+        assert seen[step]["prefix"].startswith(envs), seen[step]
+    assert len({seen[s]["prefix"] for s in ("base", "new", "conda_spelling")}) == 3
+    assert seen["plain"]["prefix"] == sys.prefix      # @pypi(disabled=True): the forked path
+    # The first build said so; once cached, nothing about environments is printed.
+    if "building environment" in printed:
+        assert "ready in" in printed
+    _, again = _run(flow_file("versions", "versions.py"))
+    assert "environment" not in again, again
+
+
+def test_requirements_txt_beside_the_flow_is_the_base_and_check_says_so():
+    result = _check(flow_file("requirements", "reqflow.py"))
+    assert result.exit_code == 0, result.output
+    assert "base environment: requirements.txt beside the flow" in result.output
+    run, _ = _run(flow_file("requirements", "reqflow.py"))
+    assert run["start"].task.data.base_version == "3.6"
+    assert run["end"].task.data.end_version == "3.7"
+
+
+def test_check_environments_prints_both_locks_with_hashes():
+    result = _check(flow_file("requirements", "reqflow.py"), "--environments")
+    assert result.exit_code == 0, result.output
+    assert "(local)" in result.output and "(image)" in result.output
+    assert "x86_64-manylinux_2_28" in result.output
+    assert "idna==3.6 \\" in result.output and "--hash=sha256:" in result.output
+
+
+def _write_flow(tmp_path, decorator: str) -> str:
+    path = tmp_path / "broken.py"
+    path.write_text(textwrap.dedent(f"""
+        from sfncompile import FlowSpec, conda, pypi, step
+
+
+        class BrokenFlow(FlowSpec):
+            @step
+            def start(self):
+                self.next(self.end)
+
+            {decorator}
+            @step
+            def end(self):
+                pass
+    """))
+    return str(path)
+
+
+@pytest.mark.parametrize("decorator, expected", [
+    ('@pypi(packages={"sfncompile-no-such-package-zz": "1.0"})',
+     "step 'end'): package 'sfncompile-no-such-package-zz' is not on PyPI"),
+    ('@conda(libraries={"sfncompile-conda-only-lib-zz": ""})',
+     "@conda library 'sfncompile-conda-only-lib-zz' is not on PyPI (sfncompile resolves @conda libraries from PyPI)"),
+    ('@pypi(packages={"docopt": "0.6.2"})',
+     "package 'docopt' publishes no binary wheel for x86_64-manylinux_2_28 / Python 3.11"),
+    ('@pypi(packages={"idna": "3.7"}, python="3.99")',
+     "python='3.99' but there is no python3.99 on PATH"),
+    ('@pypi(packages={"idna": "3.7"}, python="3.10")',
+     "python='3.10' but the runtime image runs Python 3.11, so it cannot run on Batch"),
+])
+def test_check_rejects_what_cannot_be_built_with_one_clear_message(tmp_path, decorator, expected):
+    if "3.10" in decorator and not __import__("shutil").which("python3.10"):
+        pytest.fail("python3.10 must be on PATH for this test (pyenv provides it)")
+    result = _check(_write_flow(tmp_path, decorator))
+    assert result.exit_code == 1
+    assert result.output.startswith("environment error: "), result.output
+    assert expected in result.output, result.output
+    assert "broken.py:" in result.output and "fix:" in result.output
+
+
+def test_conda_library_error_suggests_the_pypi_name(tmp_path):
+    from sfncompile.environments.lock import CONDA_TO_PYPI
+
+    assert CONDA_TO_PYPI["pytorch"] == "torch"
+    result = _check(_write_flow(tmp_path, '@conda(libraries={"sfncompile-conda-only-lib-zz": ""})'))
+    assert "use @pypi(packages=" in result.output
+
+
+def test_a_run_with_an_impossible_environment_stops_before_anything_runs(tmp_path):
+    path = _write_flow(tmp_path, '@pypi(packages={"sfncompile-no-such-package-zz": "1.0"})')
+    client_backend.reset()
+    flow_cls = load_flow_class(path)
+    runner = LocalRunner(flow_cls, build_graph(flow_cls), reporter=Reporter(io.StringIO(), tty=False))
+    from sfncompile.exceptions import EnvironmentSpecError
+
+    with pytest.raises(EnvironmentSpecError):
+        runner.prepare()
+    assert runner.stores.metadata.list_runs("BrokenFlow") == []
+
+
+def test_decorators_validate_their_arguments():
+    from sfncompile import pypi, pypi_base, step
+    from sfncompile.exceptions import FlowDefinitionError
+
+    def a_step():
+        @step
+        def end(self):
+            pass
+
+        return end
+
+    with pytest.raises(FlowDefinitionError, match="must be a 'major.minor' string"):
+        pypi(packages={"idna": "3.7"}, python=3.11)(a_step())
+    with pytest.raises(FlowDefinitionError, match="unknown argument"):
+        pypi(libraries={"idna": "3.7"})
+    with pytest.raises(FlowDefinitionError, match="is not a package name"):
+        pypi(packages={"idna; os.system('x')": "1"})(a_step())
+    with pytest.raises(FlowDefinitionError, match="flow decorator"):
+        pypi_base(packages={"idna": "3.7"})(a_step())

@@ -40,9 +40,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from . import aws_cmds, client_cmds, compile_cmds, graph_cmds, local_cmds, task_cmd
+    from . import aws_cmds, client_cmds, compile_cmds, graph_cmds, image_cmds, local_cmds, task_cmd
 
-    for module in (graph_cmds, local_cmds, client_cmds, compile_cmds, aws_cmds, task_cmd):
+    for module in (graph_cmds, local_cmds, client_cmds, compile_cmds, aws_cmds, image_cmds, task_cmd):
         for command in module.COMMANDS:
             cli.add_command(command)
 

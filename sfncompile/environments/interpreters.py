@@ -7,10 +7,11 @@ is the runtime image's Python, read from the Dockerfile shipped inside sfncompil
 from __future__ import annotations
 
 import functools
+import os
 import re
-import shutil
+import subprocess
 import sys
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Tuple
 
 from ..exceptions import EnvironmentSpecError
 
@@ -22,16 +23,40 @@ def host_python() -> str:
 
 
 def local_interpreter(version: Optional[str], where: str) -> str:
-    """Path of the interpreter for ``version`` on this machine (None: the one running sfncompile)."""
+    """Path of a working interpreter for ``version`` on this machine (None: the one running sfncompile)."""
     if version is None or version == host_python():
         return sys.executable
-    found = shutil.which(f"python{version}")
+    found, broken = _find_on_path(version, os.environ.get("PATH", ""))
     if found is None:
+        seen = f" ({broken[0]} is there but does not run: {broken[1]})" if broken else ""
         raise EnvironmentSpecError(
-            f"{where}: python={version!r} but there is no python{version} on PATH (this is Python {host_python()})",
-            fix=f"install Python {version} (e.g. `uv python install {version}` or pyenv) or drop python=",
+            f"{where}: python={version!r} but there is no working python{version} on PATH{seen}; "
+            f"this is Python {host_python()}",
+            fix=f"install or enable Python {version} (e.g. `uv python install {version}`, `pyenv global "
+                f"{host_python()} {version}`) or drop python=",
         )
     return found
+
+
+@functools.lru_cache(maxsize=None)
+def _find_on_path(version: str, path: str) -> Tuple[Optional[str], Optional[Tuple[str, str]]]:
+    """(first ``pythonX.Y`` on ``path`` that runs and is that version, the first one that did not run)."""
+    broken = None
+    for directory in path.split(os.pathsep):
+        candidate = os.path.join(directory, f"python{version}")
+        if not (os.path.isfile(candidate) and os.access(candidate, os.X_OK)):
+            continue
+        try:
+            out = subprocess.run([candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                                 capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            broken = broken or (candidate, str(exc))
+            continue
+        if out.returncode == 0 and out.stdout.strip() == version:
+            return candidate, None
+        reason = (out.stderr.strip().splitlines() or [f"exit code {out.returncode}"])[0]
+        broken = broken or (candidate, reason)
+    return None, broken
 
 
 @functools.lru_cache(maxsize=1)

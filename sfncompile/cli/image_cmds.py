@@ -1,7 +1,6 @@
 """image build / image push: the shared runtime image, built from the installed sfncompile."""
 from __future__ import annotations
 
-import tempfile
 from typing import Optional
 
 import click
@@ -25,6 +24,8 @@ def _tag(tag: Optional[str], config) -> str:
 def build_cmd(tag: Optional[str], architecture: Optional[str]) -> None:
     """Build the runtime image from this installation of sfncompile."""
     from ..aws.config import load_config
+    import tempfile
+
     from ..image.build import build_image
 
     config = load_config(required=False) or {}
@@ -42,6 +43,8 @@ def push_cmd(architecture: Optional[str]) -> None:
     from ..aws import config as cfg
     from ..aws.images import pin_image
     from ..aws.session import client
+    import tempfile
+
     from ..image.build import build_image, push_image
 
     config = cfg.load_config()

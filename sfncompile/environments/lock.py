@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
@@ -20,7 +19,7 @@ from ..exceptions import EnvironmentSpecError
 from . import interpreters, overlay
 from .paths import locks_dir, write_atomic
 from .spec import EnvSpec, canonical
-from .uvbin import run_uv, uv_reason, uv_version
+from .uvbin import run_uv, uv_reason
 
 LOCAL, IMAGE = "local", "image"
 _LOCK_FORMAT = 1
@@ -74,20 +73,20 @@ def _constraints(target: Target) -> List[str]:
         from ..image.context import runtime_requirements
 
         return runtime_requirements()
-    return overlay.pins() if target.overlay_deps else []
+    return overlay.installation()["pins"] if target.overlay_deps else []
 
 
 def _inputs(spec: EnvSpec, target: Target) -> Dict[str, Any]:
     requirements = list(spec.requirements)
     if not target.overlay_deps:
-        requirements += overlay.direct_requirements()
+        requirements += overlay.installation()["direct"]
     return {
         "format": _LOCK_FORMAT,
         "requirements": requirements,
         "constraints": _constraints(target),
         "python": target.python,
         "platform": target.platform,
-        "uv": uv_version(),
+        "uv": overlay.installation()["uv"],
     }
 
 
@@ -107,6 +106,8 @@ def resolve(spec: EnvSpec, target: Target, where: str) -> Lock:
 
 
 def _compile(spec: EnvSpec, target: Target, inputs: Mapping[str, Any], where: str) -> str:
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="sfncompile-lock-") as tmp:
         with open(os.path.join(tmp, "requirements.in"), "w", encoding="utf-8") as handle:
             handle.write("\n".join(inputs["requirements"]) + "\n")

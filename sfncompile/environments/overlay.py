@@ -9,58 +9,119 @@ versions installed here (``pins()``), so both agree. Nothing is downloaded for t
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import re
 import shutil
-from importlib import metadata
-from typing import Dict, List, Tuple
+import sys
+from typing import TYPE_CHECKING, Any, Dict, List, Tuple
 
-from .paths import cache_dir
+if TYPE_CHECKING:
+    from importlib import metadata
+
+from .paths import cache_dir, write_atomic
 
 PTH_NAME = "_sfncompile_overlay.pth"
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
 def _dist(name: str):
+    from importlib import metadata
+
     try:
         return metadata.distribution(name)
     except metadata.PackageNotFoundError:
         return None
 
 
-def closure() -> List[metadata.Distribution]:
-    """sfncompile's runtime dependencies, recursively, as installed here (extras skipped)."""
-    seen: Dict[str, metadata.Distribution] = {}
+def _headers(dist: "metadata.Distribution") -> Tuple[str, str, List[str]]:
+    """(Name, Version, Requires-Dist lines) read from the METADATA headers only.
+
+    ``dist.metadata`` parses the whole file with the email parser, which costs most of
+    a cached ``check``; the headers we need come before the first blank line.
+    """
+    name = version = ""
+    requires: List[str] = []
+    for line in (dist.read_text("METADATA") or dist.read_text("PKG-INFO") or "").splitlines():
+        if not line.strip():
+            break
+        key, _, value = line.partition(":")
+        if key == "Name":
+            name = value.strip()
+        elif key == "Version":
+            version = value.strip()
+        elif key == "Requires-Dist":
+            requires.append(value.strip())
+    return name, version, requires
+
+
+@functools.lru_cache(maxsize=1)
+def _closure() -> Tuple[Tuple[str, str, "metadata.Distribution"], ...]:
+    seen: Dict[str, Tuple[str, str, "metadata.Distribution"]] = {}
     todo = ["sfncompile"]
     while todo:
-        name = todo.pop()
-        dist = _dist(name)
+        dist = _dist(todo.pop())
         if dist is None:
             continue  # a marker excluded it here (e.g. a backport for older Pythons)
-        key = dist.metadata["Name"].lower().replace("_", "-")
+        name, version, requires = _headers(dist)
+        key = name.lower().replace("_", "-")
         if key in seen:
             continue
-        seen[key] = dist
-        for req in dist.requires or []:
-            if "extra ==" in req.replace("extra==", "extra =="):
-                continue
-            match = _NAME.match(req)
-            if match:
-                todo.append(match.group(1))
+        seen[key] = (name, version, dist)
+        todo.extend(m.group(1) for m in map(_NAME.match, requires) if m and "extra ==" not in
+                    m.string.replace("extra==", "extra =="))
     seen.pop("sfncompile", None)
-    return [seen[k] for k in sorted(seen)]
+    return tuple(seen[k] for k in sorted(seen))
+
+
+def closure() -> List["metadata.Distribution"]:
+    """sfncompile's runtime dependencies, recursively, as installed here (extras skipped)."""
+    return [dist for _, _, dist in _closure()]
 
 
 def pins() -> List[str]:
     """``name==version`` of every installed dependency of sfncompile (resolver constraints)."""
-    return [f"{d.metadata['Name']}=={d.version}" for d in closure()]
+    return [f"{name}=={version}" for name, version, _ in _closure()]
 
 
 def direct_requirements() -> List[str]:
     """sfncompile's declared runtime requirements (for an environment on another Python)."""
-    return sorted(r.split(";", 1)[0].strip() for r in (_dist("sfncompile").requires or []) if "extra" not in r)
+    dist = _dist("sfncompile")
+    requires = _headers(dist)[2] if dist is not None else []
+    return sorted(r.split(";", 1)[0].strip() for r in requires if "extra" not in r)
+
+
+def _fingerprint() -> str:
+    """Changes when packages are installed or removed here (site-packages directories change)."""
+    parts = [sys.executable, sys.version, _package_dir()]
+    for entry in sys.path:
+        if entry.endswith(("site-packages", "dist-packages")):
+            try:
+                parts.append(f"{entry}:{os.stat(entry).st_mtime_ns}")
+            except OSError:
+                continue
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:24]
+
+
+@functools.lru_cache(maxsize=1)
+def installation() -> Dict[str, Any]:
+    """What the resolver needs to know of this installation: {"pins", "direct", "uv"}.
+
+    Cached on disk per installation state, so a ``check`` whose locks are cached does
+    not read package metadata at all (that alone costs more than the whole check).
+    """
+    path = os.path.join(cache_dir(), "installations", _fingerprint() + ".json")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        pass
+    uv = next((version for name, version, _ in _closure() if name.lower() == "uv"), "")
+    facts = {"pins": pins(), "direct": direct_requirements(), "uv": uv}
+    write_atomic(path, json.dumps(facts))
+    return facts
 
 
 def _package_dir() -> str:
@@ -69,7 +130,7 @@ def _package_dir() -> str:
     return os.path.dirname(os.path.abspath(sfncompile.__file__))
 
 
-def _top_level(dist: metadata.Distribution) -> List[str]:
+def _top_level(dist: "metadata.Distribution") -> List[str]:
     """Absolute paths of what a distribution puts at the top of site-packages (packages, modules, dist-info)."""
     out = set()
     for file in dist.files or []:

@@ -20,12 +20,6 @@ def uv_binary() -> str:
     return find_uv_bin()
 
 
-def uv_version() -> str:
-    from importlib.metadata import version
-
-    return version("uv")
-
-
 def run_uv(args: Sequence[str], *, cwd: Optional[str] = None, env: Optional[Dict[str, str]] = None,
            timeout: float = 600) -> subprocess.CompletedProcess:
     """Run ``uv ARGS``; the caller turns a failure into a message for people."""

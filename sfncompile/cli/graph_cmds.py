@@ -33,9 +33,14 @@ def check(flow_file: str, flow_name: Optional[str], show_locks: bool) -> None:
 
 
 def _environment_lines(graph, show_locks: bool):
+    from ..environments.local import has_environments
+
+    if not has_environments(graph):
+        return []
     from ..aws.config import load_config
     from ..environments.report import describe
 
+    # The stage's config (when there is one) says which image platform and Python to resolve for.
     return describe(graph, load_config(required=False), locks=show_locks)
 
 

@@ -199,3 +199,35 @@ def test_decorators_validate_their_arguments():
         pypi(packages={"idna; os.system('x')": "1"})(a_step())
     with pytest.raises(FlowDefinitionError, match="flow decorator"):
         pypi_base(packages={"idna": "3.7"})(a_step())
+
+
+def test_sfncompile_is_importable_in_an_environment_without_being_installed_there():
+    run, _ = _run(flow_file("requirements", "reqflow.py"))
+    from sfncompile.environments.lock import LOCAL, resolve_flow
+    from sfncompile.environments.overlay import site_packages
+    from sfncompile.environments.venv import env_path, env_python
+
+    lock = resolve_flow(build_graph(load_flow_class(flow_file("requirements", "reqflow.py"))))["start"][LOCAL]
+    env = env_path(lock.env_id)
+    installed = {name.split("-")[0].lower() for name in os.listdir(site_packages(env)) if name.endswith(".dist-info")}
+    assert installed == {"idna"}  # the lock's packages only: nothing of sfncompile's was downloaded or installed
+    import subprocess
+
+    import sfncompile
+
+    out = subprocess.run([env_python(env), "-c", "import sfncompile, boto3, idna; print(sfncompile.__file__, idna.__version__)"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    where, version = out.stdout.split()
+    assert os.path.realpath(where) == os.path.realpath(sfncompile.__file__) and version == "3.6"
+
+
+def test_a_task_whose_environment_was_never_deployed_says_to_deploy(tmp_path):
+    from sfncompile.environments import bootstrap
+    from sfncompile.exceptions import EnvironmentSpecError
+    from sfncompile.storage.factory import open_object_store
+
+    objects = open_object_store(f"local:{tmp_path}")
+    with pytest.raises(EnvironmentSpecError, match=r"environment 0123456789ab is not in the datastore") as caught:
+        bootstrap.prepare(objects, "0123456789ab" * 5 + "0123", lambda m: None)
+    assert "sfncompile deploy" in caught.value.render()

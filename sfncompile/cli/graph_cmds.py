@@ -18,10 +18,16 @@ def load_graph(path: str, flow_name: Optional[str]):
 @click.command("check")
 @click.argument("flow_file", type=click.Path(dir_okay=False))
 @flow_option
+@click.option("--compute", type=click.Choice(["fargate", "ec2", "ec2-gpu"]), default=None,
+              help="Also reject step sizes (@resources) that this kind of Batch compute cannot run.")
 @click.option("--environments", "show_locks", is_flag=True, help="Also print each environment's locks (local and image).")
-def check(flow_file: str, flow_name: Optional[str], show_locks: bool) -> None:
+def check(flow_file: str, flow_name: Optional[str], compute: Optional[str], show_locks: bool) -> None:
     """Check a flow's graph, decorators and package environments; print a summary or the first error."""
+    from ..compiler.compute import Compute, check_compute, compute_notes, kubernetes_warnings
+
     graph = load_graph(flow_file, flow_name)
+    if compute:
+        check_compute(graph, Compute(compute))
     kinds = {}
     for node in graph:
         kinds[node.kind] = kinds.get(node.kind, 0) + 1
@@ -30,6 +36,11 @@ def check(flow_file: str, flow_name: Optional[str], show_locks: bool) -> None:
     click.echo(f"{graph.name}: OK ({len(graph)} steps: {summary}; {len(graph.parameters)} parameters)")
     for line in environments:
         click.echo(line)
+    for warning in kubernetes_warnings(graph):
+        click.echo(f"note: {warning}", err=True)
+    if not compute:
+        for note in compute_notes(graph):
+            click.echo(note, err=True)
 
 
 def _environment_lines(graph, show_locks: bool):

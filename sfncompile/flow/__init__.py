@@ -1,6 +1,6 @@
 """Authoring layer: what users import to write flows. No I/O, no AWS."""
 from .current import current
-from .decorators import batch, catch, environment, foreach, resources, retry, schedule, timeout
+from .decorators import batch, catch, environment, foreach, kubernetes, project, resources, retry, schedule, timeout
 from .env_decorators import conda, conda_base, pypi, pypi_base
 from .flowspec import FlowSpec, Inputs
 from .parameters import IncludeFile, JSONType, Parameter
@@ -26,4 +26,6 @@ __all__ = [
     "pypi_base",
     "conda",
     "conda_base",
+    "kubernetes",
+    "project",
 ]

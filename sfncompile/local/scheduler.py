@@ -134,6 +134,7 @@ class LocalRunner:
         self._finished = False
         self._failed: Optional[TaskResult] = None
         self._failed_text: Optional[str] = None
+        self._end_caught: Optional[TaskResult] = None  # the end step failed and @catch caught it: not successful
         self._origin_tasks: Dict[Tuple[str, str], Dict[str, Any]] = {}
         self.environments: Dict[str, str] = {}  # step -> interpreter of its environment
 
@@ -214,8 +215,11 @@ class LocalRunner:
                     pass
         duration = time.time() - started
         status = SUCCEEDED if self._finished and not self._failed and not interrupted else FAILED
-        failed_pathspec = self._failed.pathspec if self._failed else None
-        if status == FAILED:
+        failed = self._failed or self._end_caught
+        failed_pathspec = failed.pathspec if failed else None
+        if self._end_caught is not None and not self._failed:
+            status = FAILED  # the end task recorded the run as FAILED itself
+        elif status == FAILED:
             fields: Dict[str, Any] = {"status": FAILED, "finished_at": now_iso()}
             if self._failed is not None:
                 fields["failed_step"] = self._failed.step
@@ -235,7 +239,7 @@ class LocalRunner:
             duration,
             self._tasks_done,
             failed_pathspec,
-            self._failed.error if self._failed else self._failed_text,
+            failed.error if failed else self._failed_text,
             interrupted,
         )
 
@@ -338,6 +342,8 @@ class LocalRunner:
             note = "exception caught by @catch" if result.caught else ""
             self.reporter.task_finished(result.pathspec, pending.step, result.duration, note)
             self._advance(node, pending.values, result.cardinality, result.choice, cloned=False)
+            if node.transition == END and result.caught:
+                self._end_caught = result
             return
         self._attempt_failed(pending, result)
 
@@ -486,6 +492,11 @@ class LocalRunner:
                 self._origin_tasks[(t["step"], str(t["task_id"]))] = t
             else:
                 failed_steps.add(t["step"])
+        origin = metadata.get_run(self.flow, self.origin_run_id) or {}
+        if origin.get("status") == FAILED and origin.get("failed_step") == "end":
+            # The end task failed and @catch caught it: it is recorded successful, but resume runs it again.
+            self._origin_tasks = {k: v for k, v in self._origin_tasks.items() if k[0] != "end"}
+            failed_steps.add("end")
         if self.resume_step is not None:
             if self.resume_step not in self.graph:
                 raise SfnCompileError(
@@ -493,7 +504,6 @@ class LocalRunner:
                     fix=f"steps are: {', '.join(self.graph.steps)}",
                 )
         else:
-            origin = metadata.get_run(self.flow, self.origin_run_id) or {}
             if origin.get("status") == SUCCEEDED and not failed_steps:
                 raise SfnCompileError(
                     f"run {self.flow}/{self.origin_run_id} succeeded: nothing to resume",

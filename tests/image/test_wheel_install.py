@@ -1,7 +1,7 @@
 """The wheel installs the way the Dockerfile installs it, and real tasks run from it.
 
 Without a Docker engine this is the closest check of the image: build the project
-wheel, make a fresh virtual environment, install ``runtime_image/requirements.txt``
+wheel, make a fresh virtual environment, install ``sfncompile/image/requirements.txt``
 then the wheel with ``--no-deps`` (the Dockerfile's two steps), and run
 ``sfncompile task --help`` directly and through the image's entrypoint script. Then
 run a real flow's tasks (start, end) with that venv's ``sfncompile`` against the
@@ -28,8 +28,8 @@ from typing import Dict, List, Optional
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-REQUIREMENTS = REPO_ROOT / "runtime_image" / "requirements.txt"
-ENTRYPOINT = REPO_ROOT / "runtime_image" / "entrypoint.sh"
+REQUIREMENTS = REPO_ROOT / "sfncompile" / "image" / "requirements.txt"
+ENTRYPOINT = REPO_ROOT / "sfncompile" / "image" / "entrypoint.sh"
 
 # What the wheel is built from; copied so the build leaves nothing in the repository.
 PROJECT_FILES = ("pyproject.toml", "README.md", "LICENSE", "setup.cfg", "MANIFEST.in")

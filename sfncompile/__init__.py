@@ -22,11 +22,12 @@ from .flow import (
     timeout,
 )
 
+# The one version source: packaging reads it (pyproject's dynamic version), so does `--version`.
 __version__ = "0.1.0"
 
-_CLIENT_NAMES = ("Flow", "Run", "Step", "Task", "DataArtifact", "namespace", "get_namespace", "default_namespace")
-
+# Literal, so that type checkers and IDEs see the public names without running code.
 __all__ = [
+    "__version__",
     "FlowSpec",
     "step",
     "Parameter",
@@ -41,8 +42,18 @@ __all__ = [
     "environment",
     "foreach",
     "schedule",
-    *_CLIENT_NAMES,
+    "Flow",
+    "Run",
+    "Step",
+    "Task",
+    "DataArtifact",
+    "namespace",
+    "get_namespace",
+    "default_namespace",
 ]
+
+# The client pulls in storage backends: loaded on first use (``__getattr__`` below).
+_CLIENT_NAMES = frozenset({"Flow", "Run", "Step", "Task", "DataArtifact", "namespace", "get_namespace", "default_namespace"})
 
 
 def __getattr__(name: str) -> Any:

@@ -3,8 +3,10 @@
 The authoring API is imported eagerly (it is small); the client, which pulls in
 storage backends, loads on first use so ``import sfncompile`` stays fast.
 """
+import logging
 from typing import Any
 
+from .exceptions import TimeoutException
 from .flow import (
     FlowSpec,
     IncludeFile,
@@ -15,6 +17,8 @@ from .flow import (
     current,
     environment,
     foreach,
+    kubernetes,
+    project,
     resources,
     retry,
     schedule,
@@ -24,6 +28,10 @@ from .flow import (
 
 # The one version source: packaging reads it (pyproject's dynamic version), so does `--version`.
 __version__ = "0.1.0"
+
+# Library use: sfncompile logs to the "sfncompile" logger and prints nothing unless the
+# application configures logging (the stdlib convention for libraries).
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 # Literal, so that type checkers and IDEs see the public names without running code.
 __all__ = [
@@ -42,6 +50,10 @@ __all__ = [
     "environment",
     "foreach",
     "schedule",
+    "kubernetes",
+    "project",
+    "TimeoutException",
+    "Metaflow",
     "Flow",
     "Run",
     "Step",
@@ -50,10 +62,21 @@ __all__ = [
     "namespace",
     "get_namespace",
     "default_namespace",
+    "get_metadata",
+    "Runner",
+    "Deployer",
 ]
 
 # The client pulls in storage backends: loaded on first use (``__getattr__`` below).
-_CLIENT_NAMES = frozenset({"Flow", "Run", "Step", "Task", "DataArtifact", "namespace", "get_namespace", "default_namespace"})
+_CLIENT_NAMES = frozenset({
+    "Metaflow", "Flow", "Run", "Step", "Task", "DataArtifact", "namespace", "get_namespace", "default_namespace",
+    "get_metadata", "Runner", "Deployer",
+})
+
+
+from .script_errors import install_for_flow_script as _install_for_flow_script
+
+_install_for_flow_script()  # `python flow.py ...`: a failing flow file gets one line, not a traceback
 
 
 def __getattr__(name: str) -> Any:

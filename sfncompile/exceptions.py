@@ -108,3 +108,27 @@ class AwsError(SfnCompileError):
     """An AWS call failed; the message is one readable line with the fix."""
 
     headline = "aws error"
+
+
+class NamespaceMismatch(NotFoundError):
+    """The object exists, but not in the current namespace (``namespace(None)`` shows it)."""
+
+    headline = "not in namespace"
+
+
+class TaggingError(SfnCompileError):
+    """A tag that cannot be added or removed (empty, too long, or a system tag)."""
+
+    headline = "tag error"
+
+
+class CommandError(SfnCompileError):
+    """A command that a Runner started (``sfncompile run``/``resume``) failed before a run existed."""
+
+    headline = "command failed"
+
+
+class TimeoutException(SfnCompileError):
+    """Raised inside a step that ran past its @timeout (Metaflow's name: ``except TimeoutException``)."""
+
+    headline = "@timeout"

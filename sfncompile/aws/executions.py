@@ -61,6 +61,10 @@ def describe_for_show(flow: str, run_id: str, recorded_status: str) -> Optional[
         line += f": {execution['error']}"
     if execution.get("redriveCount"):
         line += f", redriven {execution['redriveCount']} time(s)"
+    if execution.get("executionArn"):
+        from .progress import console_url
+
+        line += f"\n  console:   {console_url(execution['executionArn'])}"
     return line
 
 

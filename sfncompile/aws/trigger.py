@@ -6,9 +6,10 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from ..exceptions import ParameterError
+from ..tags import SFN_RUNTIME, run_tags
 from ..user import default_namespace, default_username
 from . import config as cfg
 from .errors import aws_errors
@@ -37,14 +38,14 @@ def parse_parameter_args(args: List[str]) -> Dict[str, str]:
 
 def typed_parameters(manifest: Mapping[str, Any], raw: Mapping[str, Any]) -> Dict[str, Any]:
     """Coerce CLI strings by the declared types, then check against the flow's JSON Schema."""
-    from ..flow.parameters import coerce_value
+    from ..flow.parameters import coerce_value, match_parameter_name
     from ..graph.schema import validate_parameters
 
     declared = {p["name"]: p for p in manifest["parameters"]}
     typed: Dict[str, Any] = {}
     for key, value in raw.items():
-        # `--learning-rate` names parameter learning_rate, as on `sfncompile run`.
-        name = key if key in declared or key.replace("-", "_") not in declared else key.replace("-", "_")
+        # `--learning-rate` names parameter learning_rate and `--test_size` test-size, as on `sfncompile run`.
+        name = match_parameter_name(key, declared) or key
         spec = declared.get(name)
         if spec is None:
             typed[name] = value  # the schema rejects it with the list of known parameters
@@ -89,6 +90,7 @@ class Triggered:
     flow: str
     run_id: str
     execution_arn: str
+    steps: Tuple[str, ...] = ()  # the flow's steps in graph order (from the deploy manifest)
 
 
 def trigger(
@@ -113,7 +115,7 @@ def trigger(
         run_id,
         username=username,
         namespace=default_namespace(),
-        tags=list(tags or []),
+        tags=run_tags(tags or [], username, SFN_RUNTIME),
         parameters=parameters,
     )
     sfn = client("stepfunctions", config)
@@ -123,7 +125,8 @@ def trigger(
             name=execution,
             input=json.dumps({"parameters": parameters}),
         )
-    return Triggered(flow=flow, run_id=run_id, execution_arn=response["executionArn"])
+    return Triggered(flow=flow, run_id=run_id, execution_arn=response["executionArn"],
+                     steps=tuple(manifest.get("steps") or ()))
 
 
 TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
@@ -137,7 +140,9 @@ def wait_for(
     timeout_seconds: Optional[float] = None,
     say: Callable[[str], None] = print,
 ) -> str:
-    """Follow an execution: print progress when it changes; return its final status."""
+    """Follow an execution: print progress (steps in graph order, done/failed/running counts,
+    elapsed time) when it changes; return its final status."""
+    from .progress import progress_line, progress_state
 
     config = dict(config or cfg.load_config())
     stores = cfg.stores(config)
@@ -148,17 +153,10 @@ def wait_for(
         with aws_errors("describe execution"):
             status = sfn.describe_execution(executionArn=triggered.execution_arn)["status"]
         tasks = stores.metadata.list_tasks(triggered.flow, triggered.run_id)
-        done: Dict[str, int] = {}
-        running: Dict[str, int] = {}
-        for task in tasks:
-            bucket = done if task.get("status") == "SUCCEEDED" else running
-            bucket[task["step"]] = bucket.get(task["step"], 0) + 1
-        line = f"{status.lower()}: " + (", ".join(f"{s} {n} done" for s, n in done.items()) or "starting")
-        if running:
-            line += "; running: " + ", ".join(f"{s} ({n})" for s, n in running.items())
-        if line != last:
-            say(line)
-            last = line
+        state = progress_state(status, triggered.steps, tasks)
+        if state != last:
+            say(progress_line(time.monotonic() - began, state))
+            last = state
         if status in TERMINAL:
             return status
         if timeout_seconds is not None and time.monotonic() - began > timeout_seconds:

@@ -6,6 +6,8 @@ from typing import Optional
 
 import click
 
+from .output import emit_json, json_option
+
 flow_option = click.option("--flow", "flow_name", default=None, help="Class name, when the file defines several flows.")
 
 
@@ -18,20 +20,36 @@ def load_graph(path: str, flow_name: Optional[str]):
 @click.command("check")
 @click.argument("flow_file", type=click.Path(dir_okay=False))
 @flow_option
-def check(flow_file: str, flow_name: Optional[str]) -> None:
+@click.option("--compute", type=click.Choice(["fargate", "ec2", "ec2-gpu"]), default=None,
+              help="Also reject step sizes (@resources) that this kind of Batch compute cannot run.")
+@json_option
+def check(flow_file: str, flow_name: Optional[str], compute: Optional[str], as_json: bool) -> None:
     """Check a flow's graph and decorators; print a one-line summary or the first error."""
+    from ..compiler.compute import Compute, check_compute, compute_notes, kubernetes_warnings
+
     graph = load_graph(flow_file, flow_name)
+    if compute:
+        check_compute(graph, Compute(compute))
+    if as_json:
+        emit_json({"ok": True, **graph_document(graph)})
+        return
     kinds = {}
     for node in graph:
         kinds[node.kind] = kinds.get(node.kind, 0) + 1
     summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
     click.echo(f"{graph.name}: OK ({len(graph)} steps: {summary}; {len(graph.parameters)} parameters)")
+    for warning in kubernetes_warnings(graph):
+        click.echo(f"note: {warning}", err=True)
+    if not compute:
+        for note in compute_notes(graph):
+            click.echo(note, err=True)
 
 
 @click.command("show")
 @click.argument("target")
 @flow_option
-def show(target: str, flow_name: Optional[str]) -> None:
+@json_option
+def show(target: str, flow_name: Optional[str], as_json: bool) -> None:
     """Show a flow file's graph as text, or a run's status per step (Flow/run).
 
     \b
@@ -41,11 +59,28 @@ def show(target: str, flow_name: Optional[str]) -> None:
     if target.endswith(".py") or os.path.isfile(target):
         from ..graph.render import render_text
 
-        click.echo(render_text(load_graph(target, flow_name)))
+        graph = load_graph(target, flow_name)
+        if as_json:
+            emit_json(graph_document(graph))
+            return
+        click.echo(render_text(graph))
         return
     from .client_cmds import show_run
 
-    show_run(target)
+    show_run(target, as_json=as_json)
+
+
+def graph_document(graph) -> dict:
+    """The static graph as JSON (``show flow.py --json``)."""
+    from ..graph.ir import thaw
+
+    return {
+        "flow": graph.name, "file": graph.file,
+        "parameters": [{"name": p.name, "type": p.type, "default": p.default, "required": p.required}
+                       for p in graph.parameters],
+        "steps": [{"name": n.name, "kind": n.kind, "transition": n.transition, "successors": list(n.successors),
+                   "join": n.is_join, "decorators": thaw(n.decorators), "line": n.line} for n in graph],
+    }
 
 
 @click.command("graph")

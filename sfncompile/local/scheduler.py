@@ -35,6 +35,7 @@ from ..runtime.caught import short_error
 from ..runtime.decorators import catch_settings, retry_policy, timeout_seconds
 from ..runtime.task import TaskResult, TaskSettings
 from ..storage.records import now_iso
+from ..tags import LOCAL_RUNTIME, run_tags
 from ..user import default_username
 from ..storage.interfaces import FAILED, RUNNING, SUCCEEDED
 from .output import Reporter
@@ -95,8 +96,10 @@ class LocalRunner:
         resume: bool = False,
         resume_step: Optional[str] = None,
         run_id: Optional[str] = None,
+        max_num_splits: Optional[int] = None,
     ) -> None:
         self.flow_cls = flow_cls
+        self.max_num_splits = max_num_splits
         self.graph = graph
         self.flow = graph.name
         self.supplied = dict(parameters or {})
@@ -134,6 +137,7 @@ class LocalRunner:
         self._finished = False
         self._failed: Optional[TaskResult] = None
         self._failed_text: Optional[str] = None
+        self._end_caught: Optional[TaskResult] = None  # the end step failed and @catch caught it: not successful
         self._origin_tasks: Dict[Tuple[str, str], Dict[str, Any]] = {}
 
     # ------------------------------------------------------------------ public
@@ -161,7 +165,7 @@ class LocalRunner:
             self.run_id,
             username=self.username,
             namespace=self.namespace,
-            tags=self.tags,
+            tags=run_tags(self.tags, self.username, LOCAL_RUNTIME),
             parameters=params,
             origin_run_id=self.origin_run_id,
             status=RUNNING,
@@ -206,8 +210,11 @@ class LocalRunner:
                     pass
         duration = time.time() - started
         status = SUCCEEDED if self._finished and not self._failed and not interrupted else FAILED
-        failed_pathspec = self._failed.pathspec if self._failed else None
-        if status == FAILED:
+        failed = self._failed or self._end_caught
+        failed_pathspec = failed.pathspec if failed else None
+        if self._end_caught is not None and not self._failed:
+            status = FAILED  # the end task recorded the run as FAILED itself
+        elif status == FAILED:
             fields: Dict[str, Any] = {"status": FAILED, "finished_at": now_iso()}
             if self._failed is not None:
                 fields["failed_step"] = self._failed.step
@@ -227,7 +234,7 @@ class LocalRunner:
             duration,
             self._tasks_done,
             failed_pathspec,
-            self._failed.error if self._failed else self._failed_text,
+            failed.error if failed else self._failed_text,
             interrupted,
         )
 
@@ -334,13 +341,29 @@ class LocalRunner:
                                                     status=FAILED, finished_at=now_iso(), error=result.error)
             except Exception:
                 pass
+        if result.ok and self._too_many_splits(node, result):
+            result = self._split_limit_failure(result)
         if result.ok:
             self._tasks_done += 1
             note = "exception caught by @catch" if result.caught else ""
             self.reporter.task_finished(result.pathspec, pending.step, result.duration, note)
             self._advance(node, pending.values, result.cardinality, result.choice, cloned=False)
+            if node.transition == END and result.caught:
+                self._end_caught = result
             return
         self._attempt_failed(pending, result)
+
+    def _too_many_splits(self, node: StepNode, result: TaskResult) -> bool:
+        return bool(self.max_num_splits) and node.transition == FOREACH and (result.cardinality or 0) > self.max_num_splits
+
+    def _split_limit_failure(self, result: TaskResult) -> TaskResult:
+        """A foreach that fanned out wider than --max-num-splits fails its split task (as in Metaflow)."""
+        text = (f"foreach in step '{result.step}' made {result.cardinality} splits, more than --max-num-splits "
+                f"{self.max_num_splits}: raise --max-num-splits if that many is intended\n")
+        self.stores.metadata.finish_attempt(self.flow, self.run_id, result.step, result.task_id, result.attempt,
+                                            status=FAILED, finished_at=now_iso(), error=text)
+        return TaskResult(self.flow, self.run_id, result.step, result.task_id, result.attempt, FAILED,
+                          result.started, result.finished, error=text, error_type="MaxNumSplits", retryable=False)
 
     def _attempt_failed(self, pending: _Pending, result: TaskResult) -> None:
         node = self.graph[pending.step]
@@ -487,6 +510,11 @@ class LocalRunner:
                 self._origin_tasks[(t["step"], str(t["task_id"]))] = t
             else:
                 failed_steps.add(t["step"])
+        origin = metadata.get_run(self.flow, self.origin_run_id) or {}
+        if origin.get("status") == FAILED and origin.get("failed_step") == "end":
+            # The end task failed and @catch caught it: it is recorded successful, but resume runs it again.
+            self._origin_tasks = {k: v for k, v in self._origin_tasks.items() if k[0] != "end"}
+            failed_steps.add("end")
         if self.resume_step is not None:
             if self.resume_step not in self.graph:
                 raise SfnCompileError(
@@ -494,7 +522,6 @@ class LocalRunner:
                     fix=f"steps are: {', '.join(self.graph.steps)}",
                 )
         else:
-            origin = metadata.get_run(self.flow, self.origin_run_id) or {}
             if origin.get("status") == SUCCEEDED and not failed_steps:
                 raise SfnCompileError(
                     f"run {self.flow}/{self.origin_run_id} succeeded: nothing to resume",

@@ -147,6 +147,8 @@ class SqliteMetadataStore(MetadataStore):
 
     def _read(self, sql: str, args: Sequence[Any] = ()) -> List[Sequence[Any]]:
         with self._lock:
+            if (self._conn is None or self._pid != os.getpid()) and not os.path.exists(self.path):
+                return []  # nothing recorded yet: reading must not create the store
             try:
                 return self._connect().execute(sql, args).fetchall()
             except sqlite3.Error as exc:

@@ -67,11 +67,9 @@ __all__ = [
     "Deployer",
 ]
 
-# The client pulls in storage backends: loaded on first use (``__getattr__`` below).
-_CLIENT_NAMES = frozenset({
-    "Metaflow", "Flow", "Run", "Step", "Task", "DataArtifact", "namespace", "get_namespace", "default_namespace",
-    "get_metadata", "Runner", "Deployer",
-})
+# The client pulls in storage backends: its names (the tail of __all__, from "Metaflow")
+# load on first use (``__getattr__`` below).
+_CLIENT_NAMES = frozenset(__all__[__all__.index("Metaflow"):])
 
 
 from .script_errors import install_for_flow_script as _install_for_flow_script

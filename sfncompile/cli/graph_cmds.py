@@ -83,15 +83,34 @@ def graph_document(graph) -> dict:
     }
 
 
+GRAPH_FORMATS = ("mermaid", "dot", "text", "html", "svg")
+
+
+def graph_renderers() -> dict:
+    """Every picture of a flow's graph by format name; html and svg are what the UI draws."""
+    from ..cards.graph_svg import render_html, render_svg
+    from ..graph.render import RENDERERS
+
+    return {**RENDERERS, "html": render_html, "svg": render_svg}
+
+
 @click.command("graph")
 @click.argument("flow_file", type=click.Path(dir_okay=False))
 @flow_option
-@click.option("--format", "fmt", type=click.Choice(["text", "mermaid", "dot"]), default="mermaid", show_default=True)
-def graph_cmd(flow_file: str, flow_name: Optional[str], fmt: str) -> None:
-    """Print the flow's graph as Mermaid, Graphviz dot or text."""
-    from ..graph.render import RENDERERS
-
-    click.echo(RENDERERS[fmt](load_graph(flow_file, flow_name)), nl=False if fmt != "text" else True)
+@click.option("--format", "fmt", type=click.Choice(GRAPH_FORMATS), default="mermaid", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write to this file instead of stdout.")
+def graph_cmd(flow_file: str, flow_name: Optional[str], fmt: str, output: Optional[str]) -> None:
+    """Print the flow's graph as Mermaid, Graphviz dot, text, a standalone HTML page or SVG."""
+    text = graph_renderers()[fmt](load_graph(flow_file, flow_name))
+    if not text.endswith("\n"):
+        text += "\n"
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        click.echo(f"wrote {fmt} graph to {output}", err=True)
+    else:
+        click.echo(text, nl=False)
 
 
 COMMANDS = [check, show, graph_cmd]

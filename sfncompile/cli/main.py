@@ -56,6 +56,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     Inspect: sfncompile show flow.py | sfncompile graph flow.py --format mermaid
     AWS:     sfncompile compile flow.py -o sm.json | deploy flow.py | trigger Flow
     Results: sfncompile runs Flow | show Flow/run | logs Flow/run/step/task | dump ...
+    Look:    sfncompile ui --open | card view Flow/run/step/task
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
@@ -70,10 +71,10 @@ def version() -> None:
 
 
 def _register() -> None:
-    from . import aws_cmds, client_cmds, compile_cmds, graph_cmds, local_cmds, tag_cmds, task_cmd
+    from . import aws_cmds, client_cmds, compile_cmds, graph_cmds, local_cmds, tag_cmds, task_cmd, ui_cmds
 
     cli.add_command(version)
-    for module in (graph_cmds, local_cmds, client_cmds, tag_cmds, compile_cmds, aws_cmds, task_cmd):
+    for module in (graph_cmds, local_cmds, client_cmds, tag_cmds, compile_cmds, aws_cmds, task_cmd, ui_cmds):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -136,9 +136,7 @@ class Flow:
             raise NotFoundError(f"{name!r} is not a flow name", fix="pass just the flow's class name, e.g. Flow('TrainFlow')")
         self._records: Optional[List[Tuple[Backend, Dict[str, Any]]]] = None
         if not self._all_records():
-            flows = sorted({f for b in all_backends() for f in _safe_flows(b)})
-            raise NotFoundError(f"flow {self.name!r} has no runs in {stores_read()}",
-                                fix=f"flows with runs there: {_listing(flows)}")
+            raise missing_flow(self.name)
 
     @property
     def pathspec(self) -> str:
@@ -205,6 +203,36 @@ def stores_read() -> str:
 def _describe(backend: Backend) -> str:
     describe = getattr(backend.stores, "describe", None)
     return describe() if callable(describe) else backend.key
+
+
+def missing_flow(name: str) -> NotFoundError:
+    flows = sorted({f for b in all_backends() for f in _safe_flows(b)})
+    return NotFoundError(f"flow {name!r} has no runs in {stores_read()}", fix=f"flows with runs there: {_listing(flows)}")
+
+
+def list_runs(flow: str, *, status: Optional[str] = None, tag: Optional[str] = None,
+              limit: int = 50, offset: int = 0) -> Tuple[List["Run"], int]:
+    """One page of a flow's runs in the current namespace, newest first, and how many match in all.
+
+    Each store filters and pages in its own query, so a page costs the same with 10 runs
+    or 10,000 (``Flow(...).runs()`` reads them all)."""
+    ns = get_namespace()
+    backends = all_backends()
+    merged: List[Tuple[Backend, Dict[str, Any]]] = []
+    total = 0
+    for backend in backends:
+        # One store pages itself; several are merged, so each returns its first offset+limit runs.
+        skip = offset if len(backends) == 1 else 0
+        rows, count = backend.metadata.list_runs_page(flow, status=status, tag=tag, namespace=ns,
+                                                      limit=limit + offset - skip, offset=skip)
+        total += count
+        merged += [(backend, r) for r in rows]
+    if len(backends) > 1:
+        merged.sort(key=lambda br: (str(br[1].get("created_at") or ""), str(br[1].get("run_id"))), reverse=True)
+        merged = merged[offset: offset + limit]
+    if total == 0 and status is None and tag is None and flow not in {f for b in backends for f in _safe_flows(b)}:
+        raise missing_flow(flow)
+    return [Run._from_record(flow, r, b) for b, r in merged], total
 
 
 def _safe_flows(backend: Backend) -> List[str]:
@@ -341,6 +369,14 @@ class Run(_StatusOfRecord):
 
             params = json.loads(params) if params else {}
         return {k: v for k, v in params.items() if not k.startswith("__")}
+
+    @property
+    def graph(self) -> Any:
+        """The run's graph IR (a FlowGraph, as stored by its start task), or None for a run that has none."""
+        from ..graph.document import graph_from_document
+
+        doc = self._backend.artifacts.get_graph(self.flow_name, self.id)
+        return graph_from_document(doc) if doc else None
 
     # tasks ----------------------------------------------------------------------
     def _task_records(self, step: Optional[str] = None) -> List[Dict[str, Any]]:
@@ -649,6 +685,13 @@ class Task(_RunTags, _StatusOfRecord):
         if not self.successful:
             return f"task {self.pathspec} has not succeeded (status {self.status}), so it has no artifacts"
         return f"task {self.pathspec} has no artifact {name!r}"
+
+    @property
+    def cards(self) -> List[Any]:
+        """The task's cards (``Card``: ``.id``, ``.html``, ``.path``), of its successful attempt or else its latest."""
+        from .cards import task_cards
+
+        return task_cards(self)
 
     # lineage -------------------------------------------------------------------------
     @property

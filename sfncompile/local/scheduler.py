@@ -33,7 +33,7 @@ from ..graph.taskid import render_task_id
 from ..graph.transitions import next_values
 from ..runtime.caught import short_error
 from ..runtime.decorators import catch_settings, retry_policy, timeout_seconds
-from ..runtime.task import TaskResult, TaskSettings
+from ..runtime.task import TaskResult, TaskSettings, record_graph
 from ..storage.records import now_iso
 from ..tags import LOCAL_RUNTIME, run_tags
 from ..user import default_username
@@ -171,6 +171,7 @@ class LocalRunner:
             status=RUNNING,
             created_at=now_iso(),
         )
+        record_graph(aio, self.graph, self.run_id)  # a resumed run may reuse its start task: store it here too
         self.run_info = metadata.get_run(self.flow, self.run_id) or {
             "namespace": self.namespace,
             "username": self.username,

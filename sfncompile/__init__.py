@@ -31,18 +31,16 @@ from .flow import (
     timeout,
 )
 
+# The one version source: packaging reads it (pyproject's dynamic version), so does `--version`.
 __version__ = "0.1.0"
 
 # Library use: sfncompile logs to the "sfncompile" logger and prints nothing unless the
 # application configures logging (the stdlib convention for libraries).
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-_CLIENT_NAMES = (
-    "Metaflow", "Flow", "Run", "Step", "Task", "DataArtifact", "namespace", "get_namespace", "default_namespace",
-    "get_metadata", "Runner", "Deployer",
-)
-
+# Literal, so that type checkers and IDEs see the public names without running code.
 __all__ = [
+    "__version__",
     "FlowSpec",
     "step",
     "Parameter",
@@ -65,8 +63,23 @@ __all__ = [
     "project",
     "TimeoutException",
     "card",
-    *_CLIENT_NAMES,
+    "Metaflow",
+    "Flow",
+    "Run",
+    "Step",
+    "Task",
+    "DataArtifact",
+    "namespace",
+    "get_namespace",
+    "default_namespace",
+    "get_metadata",
+    "Runner",
+    "Deployer",
 ]
+
+# The client pulls in storage backends: its names (the tail of __all__, from "Metaflow")
+# load on first use (``__getattr__`` below).
+_CLIENT_NAMES = frozenset(__all__[__all__.index("Metaflow"):])
 
 
 from .script_errors import install_for_flow_script as _install_for_flow_script

@@ -6,6 +6,7 @@ from typing import Any, List, Optional
 
 import click
 
+from .. import __version__
 from ..exceptions import SfnCompileError
 
 
@@ -45,7 +46,7 @@ class Group(click.Group):
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--debug", is_flag=True, help="Show full stack traces for errors.")
-@click.version_option(package_name="sfncompile", prog_name="sfncompile")
+@click.version_option(version=__version__, prog_name="sfncompile")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
     """Write flows the Metaflow way; run them locally or on AWS Step Functions + Batch.

@@ -182,6 +182,7 @@ def _execute(ctx: click.Context, flow_cls, graph, *, max_workers, tags, quiet, p
     if quiet:
         runner.reporter.quiet = True
         runner.settings.echo = False
+    runner.restore_signals = False  # the command ends with the run
     runner.prepare()
     outcome = runner.run()
     if quiet:

@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from typing import Any, Dict, Mapping, Optional
 
 from ..storage.interfaces import FAILED, RUNNING
+from ..storage.tempfiles import process_alive
 
 HEARTBEAT_SECONDS = 10.0
 STALE_SECONDS = 120.0
@@ -37,22 +38,6 @@ def this_host() -> str:
 def scheduler_fields(heartbeat_at: str) -> Dict[str, Any]:
     """What a scheduler records on its run when it starts (and ``heartbeat_at`` alone afterwards)."""
     return {"scheduler_pid": os.getpid(), "scheduler_host": this_host(), "heartbeat_at": heartbeat_at}
-
-
-def process_alive(pid: int) -> bool:
-    """True if ``pid`` runs on this host (a zombie, killed but not yet reaped, is not alive)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            state = fh.read().rsplit(b")", 1)[1].split()[0]
-        return state not in (b"Z", b"X")
-    except (OSError, IndexError):
-        return True
 
 
 def _parse(value: Any) -> Optional[datetime]:

@@ -137,6 +137,10 @@ class LocalRunner:
         self.origin_run_id = origin_run_id
         self.resume_step = resume_step
         self.run_id = run_id or new_run_id()
+        # A command that exits right after the run ignores further signals (the rest of a burst of Ctrl-C
+        # must not kill it while it exits: SIG_IGN survives interpreter shutdown, a Python handler does
+        # not); a library caller gets its handlers back.
+        self.restore_signals = True
         self.username = default_username()
         self.namespace = os.environ.get("SFNCOMPILE_NAMESPACE") or f"user:{self.username}"
         self.settings = TaskSettings(
@@ -236,7 +240,8 @@ class LocalRunner:
                 sweep()
             except OSError:
                 pass
-        self._restore_signal_handlers(previous)
+        self._restore_signal_handlers(
+            previous if self.restore_signals else {signum: signal.SIG_IGN for signum in previous})
         duration = time.time() - started
         failed_pathspec = self._failed.pathspec if self._failed else None
         if self._signal is not None:

@@ -43,19 +43,29 @@ def spool_dir() -> str:
     return os.path.join(tempfile.gettempdir(), "sfncompile-spool")
 
 
+def process_alive(pid: int) -> bool:
+    """True if ``pid`` runs on this host (a zombie, killed but not yet reaped, is not alive)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            state = fh.read().rsplit(b")", 1)[1].split()[0]
+        return state not in (b"Z", b"X")
+    except (OSError, IndexError):
+        return True
+
+
 def _writer_gone(name: str) -> bool:
     pid, _, rest = name.partition(".")
     _, _, rest = rest.partition(".")
     host, _, _ = rest.partition(".")
     if not pid.isdigit() or host != _host():
         return False  # not ours to judge (another host's writer, or not a staging file)
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+    return not process_alive(int(pid))
 
 
 def sweep(directory: str) -> int:

@@ -9,6 +9,12 @@ interpreter start and no import. With ``spawn`` (the macOS default, or
 ``SFNCOMPILE_START_METHOD=spawn``) each task is a fresh interpreter that loads the
 flow itself: slower, clean by construction.
 
+Why it stays cheap: processes are started ahead of need. A few *spare* processes
+(``SPARES``) are forked while tasks run, each one prepares itself (opens its store
+connections) and then waits; a task is handed to a spare over a pipe, and a new
+spare is started in its place. A spare runs exactly one task and then ends, so the
+cost of a fork is off the task's path, and no process ever runs two tasks.
+
 Why a process group per task: a step's subprocesses (``subprocess.Popen``,
 ``os.system("... &")``) must never outlive it. The task's process leads its own
 group; when the task ends (result received, timeout, Ctrl-C, failure) the whole
@@ -48,17 +54,20 @@ def start_method() -> str:
     return method
 
 
+SPARES = 2  # processes kept ready (forked, stores opened) for the next tasks
+
+
 class TaskProcess:
-    """One running task: its process, the pipe its result arrives on, its deadline."""
+    """One process: a spare waiting for its task, then that task running; its pipe and deadline."""
 
     __slots__ = ("process", "conn", "task", "started", "deadline")
 
-    def __init__(self, process: Any, conn: Connection, task: Any, started: float, deadline: Optional[float]) -> None:
+    def __init__(self, process: Any, conn: Connection) -> None:
         self.process = process
         self.conn = conn
-        self.task = task  # what the scheduler dispatched (opaque here)
-        self.started = started
-        self.deadline = deadline  # kill after this (timeout + grace)
+        self.task: Any = None  # what the scheduler dispatched (opaque here)
+        self.started = 0.0
+        self.deadline: Optional[float] = None  # kill after this (timeout + grace)
 
     @property
     def pid(self) -> int:
@@ -66,7 +75,9 @@ class TaskProcess:
 
 
 class Pool:
-    """Up to ``size`` task processes at a time; ``handler(message)`` runs in each, its return value comes back.
+    """Up to ``size`` tasks at a time, each in its own single-use process; ``handler(message)`` runs
+    in it and its return value comes back. ``handler.warm()``, if defined, runs in a spare before
+    its task arrives (load the flow, open stores).
 
     ``handler`` must be picklable for the spawn method (a module-level function or an
     instance of a module-level class).
@@ -78,32 +89,49 @@ class Pool:
         self.method = method or start_method()
         self._context = multiprocessing.get_context(self.method)
         self.running: List[TaskProcess] = []
+        self._spares: List[TaskProcess] = []
+        self._ended: List[Any] = []  # killed processes not reaped yet
 
     def has_capacity(self) -> bool:
         return len(self.running) < self.size
 
-    def start(self, task: Any, message: Any, timeout: Optional[float] = None, grace: float = 0.0) -> TaskProcess:
-        """Start a process for ``message``; ``task`` is handed back with its result."""
-        receive, send = self._context.Pipe(duplex=False)
+    def _spawn(self) -> TaskProcess:
+        parent_end, child_end = self._context.Pipe(duplex=True)
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
             except Exception:
                 pass
-        process = self._context.Process(target=_task_main, args=(send, self.handler, message), daemon=False)
+        process = self._context.Process(target=_task_main, args=(child_end, self.handler), daemon=False)
         process.start()
-        send.close()
+        child_end.close()
         try:
             os.setpgid(process.pid, process.pid)  # also done by the child; whichever runs first wins
         except OSError:
             pass
-        started = time.time()
-        proc = TaskProcess(process, receive, task, started, started + timeout + grace if timeout else None)
+        return TaskProcess(process, parent_end)
+
+    def _refill(self) -> None:
+        while len(self._spares) < min(SPARES, self.size):
+            self._spares.append(self._spawn())
+
+    def start(self, task: Any, message: Any, timeout: Optional[float] = None, grace: float = 0.0) -> TaskProcess:
+        """Hand ``message`` to a spare process; ``task`` is handed back with its result."""
+        proc = self._spares.pop(0) if self._spares else self._spawn()
+        proc.task = task
+        proc.started = time.time()
+        proc.deadline = proc.started + timeout + grace if timeout else None
         self.running.append(proc)
+        try:
+            proc.conn.send(message)
+        except (OSError, EOFError):
+            pass  # the spare died; poll() reports it
+        self._refill()
         return proc
 
     def poll(self, timeout: Optional[float]) -> List[Tuple[TaskProcess, Any, Optional[str]]]:
         """Wait for results: [(proc, (task, result), None)] or [(proc, None, how it died)]."""
+        self._reap()
         if not self.running:
             if timeout:
                 time.sleep(timeout)
@@ -116,7 +144,7 @@ class Pool:
             try:
                 result = proc.conn.recv()
             except (EOFError, OSError):
-                out.append((proc, None, self._end(proc)))
+                out.append((proc, None, self._end(proc, wait_for_exit=True)))
                 continue
             self._end(proc)
             out.append((proc, (proc.task, result), None))
@@ -124,23 +152,35 @@ class Pool:
 
     def kill(self, proc: TaskProcess) -> str:
         """Kill a task's whole process group now; describe how it ended."""
-        return self._end(proc)
+        return self._end(proc, wait_for_exit=True)
 
     def shutdown(self) -> None:
-        for proc in list(self.running):
-            self._end(proc)
+        for proc in list(self.running) + self._spares:
+            self._end(proc, wait_for_exit=True)
+        self._spares = []
+        for process in self._ended:
+            process.join(5)
+        self._ended = []
 
-    def _end(self, proc: TaskProcess) -> str:
+    def _end(self, proc: TaskProcess, wait_for_exit: bool = False) -> str:
         # Kill the group before reaping its leader: the group id cannot be reused meanwhile.
         kill_group(proc.pid)
-        proc.process.join(5)
         try:
             proc.conn.close()
         except Exception:
             pass
         if proc in self.running:
             self.running.remove(proc)
+        if proc in self._spares:
+            self._spares.remove(proc)
+        if not wait_for_exit:
+            self._ended.append(proc.process)  # reaped later, off the task's path
+            return ""
+        proc.process.join(5)
         return describe_exit(proc.process.exitcode)
+
+    def _reap(self) -> None:
+        self._ended = [p for p in self._ended if p.exitcode is None]
 
 
 def kill_group(pgid: int) -> None:
@@ -165,9 +205,21 @@ def describe_exit(code: Optional[int]) -> str:
     return f"the task process exited with code {code}"
 
 
-def _task_main(conn: Connection, handler: Callable[[Any], Any], message: Any) -> None:
-    """Entry point of a task process: own process group, signals reset, run, send the result."""
+def _task_main(conn: Connection, handler: Callable[[Any], Any]) -> None:
+    """Entry point of a task process: own process group, signals reset, get ready, run one task."""
     _child_setup()
+    warm = getattr(handler, "warm", None)
+    if warm is not None:
+        try:
+            warm()
+        except Exception:  # the task itself will meet (and report) the same problem
+            pass
+    try:
+        message = conn.recv()
+    except (EOFError, OSError):
+        return
+    if message is None:
+        return
     try:
         result = handler(message)
     except BaseException:  # an error of sfncompile itself (storage...), not of the step
@@ -203,7 +255,8 @@ def _child_setup() -> None:
         libc = ctypes.CDLL(None, use_errno=True)
         PR_SET_PDEATHSIG = 1
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-        if os.getppid() == 1:  # the scheduler died before the line above
+        parent = multiprocessing.parent_process()
+        if parent is not None and os.getppid() != parent.pid:  # the scheduler died before the line above
             _kill_own_group(signal.SIGTERM, None)
     except Exception:  # pragma: no cover - not Linux
         pass

@@ -23,6 +23,7 @@ to the failure or to ``--step``; everything after runs again.
 """
 from __future__ import annotations
 
+import gc
 import heapq
 import itertools
 import os
@@ -332,6 +333,16 @@ class LocalRunner:
     def _task_handler(self) -> "TaskHandler":
         """What each task process runs; a fork inherits the loaded flow, a spawned interpreter loads it."""
         _TEMPLATES[(self.graph.file, self.graph.name)] = (self.flow_cls, self.graph, self.stores)
+        # Import here, once, what every task uses: a forked task then starts with it loaded.
+        import cloudpickle  # noqa: F401
+
+        from ..runtime import task  # noqa: F401
+        from ..runtime.artifacts import pickle_flow_module_by_value
+
+        pickle_flow_module_by_value(self.flow_cls)
+        # Objects that exist now are never collected by a task's GC pass: fewer copy-on-write page
+        # faults in every forked task (the cost of a fork is mostly those faults).
+        gc.freeze()
         return TaskHandler(
             flow_file=self.graph.file,
             flow_name=self.graph.name,
@@ -674,6 +685,7 @@ def _display_path(path: str) -> str:
 
 # (flow file, flow name) -> (flow class, graph, stores) of the scheduler; a forked task process inherits it.
 _TEMPLATES: Dict[Tuple[str, str], Tuple[type, FlowGraph, Any]] = {}
+_LOADED: Dict[int, Tuple[type, FlowGraph, Any]] = {}  # in a task process: what its handler loaded
 
 
 @dataclass
@@ -690,12 +702,15 @@ class TaskHandler:
     params: Any
     run_info: Dict[str, Any]
 
+    def warm(self) -> None:
+        """In a spare process, before its task: load the flow (spawn), open the stores."""
+        flow_cls, graph, stores = self._loaded()
+        stores.metadata.get_run(graph.name, self.run_id)
+
     def __call__(self, message: Tuple[str, str, int, Optional[str]]) -> TaskResult:
-        from ..runtime.artifacts import pickle_flow_module_by_value
         from ..runtime.task import run_task
 
-        flow_cls, graph, stores = self._template()
-        pickle_flow_module_by_value(flow_cls)
+        flow_cls, graph, stores = self._loaded()
         step, task_id, attempt, forced = message
         return run_task(
             flow_cls,
@@ -710,6 +725,15 @@ class TaskHandler:
             run_info=self.run_info,
             forced_failure=forced,
         )
+
+    def _loaded(self) -> Tuple[type, FlowGraph, Any]:
+        loaded = _LOADED.get(id(self))
+        if loaded is None:
+            from ..runtime.artifacts import pickle_flow_module_by_value
+
+            loaded = _LOADED[id(self)] = self._template()
+            pickle_flow_module_by_value(loaded[0])
+        return loaded
 
     def _template(self) -> Tuple[type, FlowGraph, Any]:
         found = _TEMPLATES.get((self.flow_file, self.flow_name))

@@ -14,9 +14,3 @@ def gate(tmp_path):
     env = dict(os.environ, RELIABILITY_GATE=str(path), RELIABILITY_FAIL=str(tmp_path / "fail"))
     return path, env
 
-
-@pytest.fixture(params=["fork", "spawn"])
-def start_method(request, monkeypatch):
-    """Run the test with each task start method (fork: the Linux default; spawn: the macOS default)."""
-    monkeypatch.setenv("SFNCOMPILE_START_METHOD", request.param)
-    return request.param

@@ -1,11 +1,11 @@
-"""The local scheduler: walks the graph IR and runs tasks in a pool of forked workers.
+"""The local scheduler: walks the graph IR and runs each task in a fresh process of its own.
 
 Successors follow the identity rule (``graph.transitions.next_values``): a split's
 recorded cardinality fans out, a switch's recorded choice routes, a join becomes
 ready when all its inputs arrived (one per item, or one per branch). Branches and
 foreach items run in parallel, up to ``max_workers`` at a time.
 
-Failures: an attempt that fails (the step raised, timed out, or its worker died)
+Failures: an attempt that fails (the step raised, timed out, or its process died)
 is retried per @retry after its delay; a task out of attempts fails the run
 (running tasks are stopped, the run is marked FAILED, artifacts of finished tasks
 stay readable). Ctrl-C, SIGTERM or SIGHUP stop every task (their process groups
@@ -58,7 +58,7 @@ SIGNAL_NAMES = {
 FINAL_WRITE_TRIES = 5  # the run's final status is retried (e.g. a disk that was full for a moment)
 
 DEFAULT_MAX_WORKERS = os.cpu_count() or 2  # one worker per CPU, as the run --help says
-TIMEOUT_GRACE = 2.0  # seconds after @timeout before the worker is killed (the in-task alarm fires first)
+TIMEOUT_GRACE = 2.0  # seconds after @timeout before the task process group is killed (the in-task alarm fires first)
 
 
 def new_run_id() -> str:
@@ -103,7 +103,7 @@ class _Pending:
     step: str
     values: Tuple[int, ...]
     attempt: int = 0
-    forced: Optional[str] = None  # run only the failure path (worker killed/timed out, @catch applies)
+    forced: Optional[str] = None  # run only the failure path (process killed/timed out, @catch applies)
 
 
 class LocalRunner:

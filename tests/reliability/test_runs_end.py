@@ -11,6 +11,8 @@ import multiprocessing
 import os
 import resource
 import signal
+import subprocess
+import sys
 
 import pytest
 
@@ -28,17 +30,18 @@ from .helpers import (cli, flow_file, fresh_reads, only_run_id, pids_in, runs_of
 GATED = "GatedFlow"
 
 
-def _resume_and_check_gated(origin: str, env: dict) -> None:
-    """Resume the origin: it must succeed, reuse `start`, and every artifact must read back."""
+def _resume_and_check_gated(origin: str, env: dict, reuses_start: bool = True) -> None:
+    """Resume the origin: it must succeed, reuse `start` (when it had finished), and every artifact must read back."""
     done = cli("resume", flow_file("gated_flow"), "--origin-run-id", origin, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     new = [r["run_id"] for r in runs_of(GATED) if r["run_id"] != origin]
     assert len(new) == 1
     fresh_reads()
     run = Run(f"{GATED}/{new[0]}")
-    assert run.status == "SUCCEEDED" and run.data.result == 90
-    assert run["start"].task.origin_pathspec == f"{GATED}/{origin}/start/0"
-    assert Run(f"{GATED}/{origin}")["start"].task.data.data == list(range(10))  # the origin's artifacts stay
+    assert run.status == "SUCCEEDED" and run.data.result == 90 and run["start"].task.data.data == list(range(10))
+    if reuses_start:
+        assert run["start"].task.origin_pathspec == f"{GATED}/{origin}/start/0"
+        assert Run(f"{GATED}/{origin}")["start"].task.data.data == list(range(10))  # the origin's artifacts stay
     assert staging_files(local_root()) == []
 
 
@@ -161,29 +164,24 @@ def test_storage_error_that_lasts_leaves_a_run_readers_see_failed(gate, monkeypa
 
 
 def _limit_file_size() -> None:
-    resource.setrlimit(resource.RLIMIT_FSIZE, (2 * 2**20, 2 * 2**20))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 2**10, 64 * 2**10))
 
 
-def test_disk_full_at_the_end_commit(gate, tmp_path):
-    """RLIMIT_FSIZE makes every write past 2 MiB fail (EFBIG) like a full disk: the spool's big artifact."""
+def test_full_disk_during_the_run(gate):
+    """RLIMIT_FSIZE makes every write that grows a file past 64 KiB fail (EFBIG), as a full disk does:
+    the metadata store's log soon cannot grow, so the run's last writes fail."""
     path, env = gate
     path.unlink()
-    import subprocess
-    import sys
-
-    proc = subprocess.run([sys.executable, "-m", "sfncompile", "run", flow_file("spool_flow")], env=env,
-                          capture_output=True, text=True, timeout=120, preexec_fn=_limit_file_size)
+    proc = subprocess.run([sys.executable, "-m", "sfncompile", "run", flow_file("gated_flow")], env=env,
+                          capture_output=True, text=True, timeout=150, preexec_fn=_limit_file_size)
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    run_id = only_run_id("SpoolFlow")
-    record = stored_run("SpoolFlow", run_id)
-    assert record["status"] == "FAILED" and record["failed_step"] == "start"
-    assert "File too large" in proc.stdout + proc.stderr
-    assert staging_files(local_root()) == []
-    done = cli("resume", flow_file("spool_flow"), "--origin-run-id", run_id, env=env)
-    assert done.returncode == 0, done.stdout + done.stderr
+    run_id = only_run_id(GATED)
     fresh_reads()
-    new = [r for r in runs_of("SpoolFlow") if r["run_id"] != run_id][0]
-    assert Run(f"SpoolFlow/{new['run_id']}").data.size == 9 * 2**20
+    run = Run(f"{GATED}/{run_id}")
+    assert run.status == "FAILED" and run.finished
+    assert staging_files(local_root()) == []
+    # Which write hit the limit first varies; whatever finished before it is reused.
+    _resume_and_check_gated(run_id, env, reuses_start=False)
 
 
 def test_temporary_files_of_a_killed_run_are_cleaned_up(gate, tmp_path):

@@ -27,12 +27,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from contextlib import contextmanager
 import signal
 import sys
 import time
 import traceback
 from multiprocessing.connection import Connection, wait
-from typing import Any, Callable, List, Optional, Tuple
+from typing import Any, Callable, Iterator, List, Optional, Tuple
 
 START_METHODS = ("fork", "spawn")
 START_METHOD_ENV = "SFNCOMPILE_START_METHOD"
@@ -55,6 +56,22 @@ def start_method() -> str:
 
 
 SPARES = 2  # processes kept ready (forked, stores opened) for the next tasks
+# Signals that stop a run: held while the pool's bookkeeping changes, so a Ctrl-C can never leave a
+# process started but unrecorded (it would wait for a task for ever, and keep the interpreter alive).
+HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    try:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, HELD_SIGNALS)
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - no pthread_sigmask
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 class TaskProcess:
@@ -102,7 +119,9 @@ class Pool:
                 stream.flush()
             except Exception:
                 pass
-        process = self._context.Process(target=_task_main, args=(child_end, self.handler), daemon=False)
+        # daemon: an interpreter exiting terminates a stray process instead of waiting for it for ever
+        # (the process itself clears the flag, so a step may still start processes of its own).
+        process = self._context.Process(target=_task_main, args=(child_end, self.handler), daemon=True)
         process.start()
         child_end.close()
         try:
@@ -117,6 +136,10 @@ class Pool:
 
     def start(self, task: Any, message: Any, timeout: Optional[float] = None, grace: float = 0.0) -> TaskProcess:
         """Hand ``message`` to a spare process; ``task`` is handed back with its result."""
+        with signals_held():
+            return self._start(task, message, timeout, grace)
+
+    def _start(self, task: Any, message: Any, timeout: Optional[float], grace: float) -> TaskProcess:
         proc = self._spares.pop(0) if self._spares else self._spawn()
         proc.task = task
         proc.started = time.time()
@@ -137,6 +160,10 @@ class Pool:
                 time.sleep(timeout)
             return []
         ready = wait([p.conn for p in self.running], timeout)
+        with signals_held():
+            return self._collect(ready)
+
+    def _collect(self, ready: List[Any]) -> List[Tuple[TaskProcess, Any, Optional[str]]]:
         out = []
         for proc in list(self.running):
             if proc.conn not in ready:
@@ -163,6 +190,10 @@ class Pool:
         self._ended = []
 
     def _end(self, proc: TaskProcess, wait_for_exit: bool = False) -> str:
+        with signals_held():
+            return self._end_held(proc, wait_for_exit)
+
+    def _end_held(self, proc: TaskProcess, wait_for_exit: bool) -> str:
         # Kill the group before reaping its leader: the group id cannot be reused meanwhile.
         kill_group(proc.pid)
         try:
@@ -244,11 +275,16 @@ def _child_setup() -> None:
         os.setpgid(0, 0)
     except OSError:
         pass
+    multiprocessing.current_process().daemon = False  # steps may use multiprocessing themselves
     # The scheduler decides what Ctrl-C and a closed terminal mean.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     # SIGTERM (and the scheduler's death) take the task's subprocesses down with it.
     signal.signal(signal.SIGTERM, _kill_own_group)
+    try:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)  # held by the scheduler while it forked us
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - no pthread_sigmask
+        pass
     try:
         import ctypes
 

@@ -703,9 +703,12 @@ class TaskHandler:
     run_info: Dict[str, Any]
 
     def warm(self) -> None:
-        """In a spare process, before its task: load the flow (spawn), open the stores."""
+        """In a spare process, before its task: load the flow (spawn), open the stores, ready the capture."""
+        from ..runtime.capture import prepare_capture
+
         flow_cls, graph, stores = self._loaded()
         stores.metadata.get_run(graph.name, self.run_id)
+        prepare_capture()
 
     def __call__(self, message: Tuple[str, str, int, Optional[str]]) -> TaskResult:
         from ..runtime.task import run_task

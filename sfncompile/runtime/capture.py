@@ -15,7 +15,7 @@ import os
 import select
 import sys
 import threading
-from typing import Any, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 POLL_SECONDS = 0.1  # the reader wakes this often to notice the task ended (and then drains what is left)
 
@@ -108,21 +108,30 @@ class TeeStream(io.TextIOBase):
 class _FdCapture:
     """One descriptor (1 or 2) redirected into a pipe; a thread feeds what arrives to a TeeStream."""
 
-    def __init__(self, fd: int, tee: "TeeStream") -> None:
+    def __init__(self, fd: int) -> None:
         self.fd = fd
-        self.tee = tee
+        self.tee: Optional["TeeStream"] = None
         self._saved: Optional[int] = None
         self._read: Optional[int] = None
+        self._write: Optional[int] = None
         self._done = threading.Event()
         self._thread: Optional[threading.Thread] = None
 
-    def start(self) -> None:
-        self._saved = os.dup(self.fd)
-        self._read, write = os.pipe()
-        os.dup2(write, self.fd)
-        os.close(write)
+    def prepare(self) -> "_FdCapture":
+        """The pipe and its reader thread, before anything is redirected (nothing arrives yet)."""
+        self._read, self._write = os.pipe()
         self._thread = threading.Thread(target=self._pump, name=f"sfncompile-capture-{self.fd}", daemon=True)
         self._thread.start()
+        return self
+
+    def start(self, tee: "TeeStream") -> None:
+        if self._thread is None:
+            self.prepare()
+        self.tee = tee
+        self._saved = os.dup(self.fd)
+        os.dup2(self._write, self.fd)  # type: ignore[arg-type]
+        os.close(self._write)  # type: ignore[arg-type]
+        self._write = None
 
     def _pump(self) -> None:
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
@@ -139,10 +148,10 @@ class _FdCapture:
             if not data:
                 break
             text = decoder.decode(data)
-            if text:
+            if text and self.tee is not None:
                 self.tee.write(text)
         tail = decoder.decode(b"", final=True)
-        if tail:
+        if tail and self.tee is not None:
             self.tee.write(tail)
 
     def stop(self) -> None:
@@ -157,6 +166,17 @@ class _FdCapture:
         if self._read is not None:
             os.close(self._read)
             self._read = None
+
+
+_PREPARED: Dict[int, _FdCapture] = {}  # descriptor -> capture made ready ahead of the task
+
+
+def prepare_capture() -> None:
+    """Get the next task's capture ready (pipes, reader threads) ahead of it: a process that
+    waits for its task calls this, so starting threads is off the task's path."""
+    for fd in (1, 2):
+        if fd not in _PREPARED:
+            _PREPARED[fd] = _FdCapture(fd).prepare()
 
 
 class Capture:
@@ -176,9 +196,9 @@ class Capture:
         if self._echo:
             # Echo to where the descriptors pointed before: a copy made now, closed on exit.
             self.stdout._fd, self.stderr._fd = os.dup(1), os.dup(2)
-        self._fds = [_FdCapture(1, self.stdout), _FdCapture(2, self.stderr)]
-        for capture in self._fds:
-            capture.start()
+        self._fds = [_PREPARED.pop(1, None) or _FdCapture(1), _PREPARED.pop(2, None) or _FdCapture(2)]
+        for capture, tee in zip(self._fds, (self.stdout, self.stderr)):
+            capture.start(tee)
         self._saved = (sys.stdout, sys.stderr)
         # Python-level writes go straight to the descriptors, line by line, whatever sys.stdout was.
         sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)

@@ -9,6 +9,7 @@ when a run starts and when it ends.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import re
@@ -20,6 +21,7 @@ _counter = itertools.count()  # next() is atomic under the GIL: unique names acr
 _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 
 
+@functools.lru_cache(maxsize=1)
 def _host() -> str:
     try:
         return re.sub(r"[^A-Za-z0-9-]", "_", os.uname().nodename) or "_"

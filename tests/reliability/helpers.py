@@ -29,8 +29,25 @@ def start_cli(*args: str, env: Dict[str, str], log_dir: str) -> subprocess.Popen
     """The CLI in a session of its own (signals sent to it reach only it), output to files."""
     out = open(os.path.join(log_dir, "cli.out"), "w")
     err = open(os.path.join(log_dir, "cli.err"), "w")
-    return subprocess.Popen([sys.executable, "-m", "sfncompile", *args], stdout=out, stderr=err, env=env,
+    env = dict(env, PYTHONFAULTHANDLER="1")  # a SIGABRT prints every thread's stack (see finish)
+    proc = subprocess.Popen([sys.executable, "-m", "sfncompile", *args], stdout=out, stderr=err, env=env,
                             start_new_session=True)
+    proc.log_dir = log_dir  # type: ignore[attr-defined]
+    return proc
+
+
+def finish(proc: subprocess.Popen, timeout: float = 60) -> int:
+    """The exit code; a run still alive after ``timeout`` fails the test with its stacks and output."""
+    try:
+        return proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        tree = subprocess.run(["ps", "-o", "pid,ppid,pgid,stat,wchan:24,args", "--ppid", str(proc.pid)],
+                              capture_output=True, text=True).stdout
+        os.kill(proc.pid, signal.SIGABRT)
+        proc.wait(10)
+        with open(os.path.join(proc.log_dir, "cli.out")) as out, open(os.path.join(proc.log_dir, "cli.err")) as err:  # type: ignore[attr-defined]
+            raise AssertionError(f"the run did not end in {timeout} s\nchildren:\n{tree}\nstdout:\n{out.read()}"
+                                 f"\nstderr:\n{err.read()}") from None
 
 
 def wait_for(path: str, proc: Optional[subprocess.Popen] = None, timeout: float = 90) -> None:

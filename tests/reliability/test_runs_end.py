@@ -24,7 +24,7 @@ from sfncompile.local.output import Reporter
 from sfncompile.local.scheduler import LocalRunner
 from sfncompile.storage.factory import local_root, open_stores
 
-from .helpers import (cli, flow_file, fresh_reads, only_run_id, pids_in, runs_of, signal_repeatedly, staging_files,
+from .helpers import (cli, finish, flow_file, fresh_reads, only_run_id, pids_in, runs_of, signal_repeatedly, staging_files,
                       start_cli, stored_run, wait_dead, wait_for)
 
 GATED = "GatedFlow"
@@ -84,8 +84,7 @@ def test_signals_stop_the_run_and_say_what_happened(gate, tmp_path, signum, time
     proc = start_cli("run", flow_file("gated_flow"), env=env, log_dir=str(tmp_path))
     wait_for(f"{path}.reached", proc)
     signal_repeatedly(proc, signum, times, gap)
-    proc.wait(60)
-    assert proc.returncode == code
+    assert finish(proc) == code
     run_id = only_run_id(GATED)
     record = stored_run(GATED, run_id)
     assert record["status"] == "FAILED" and says in record["error"]

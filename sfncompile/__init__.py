@@ -5,6 +5,7 @@ storage backends, loads on first use so ``import sfncompile`` stays fast.
 """
 from typing import Any
 
+from .exceptions import TimeoutException
 from .flow import (
     FlowSpec,
     IncludeFile,
@@ -15,6 +16,8 @@ from .flow import (
     current,
     environment,
     foreach,
+    kubernetes,
+    project,
     resources,
     retry,
     schedule,
@@ -41,8 +44,16 @@ __all__ = [
     "environment",
     "foreach",
     "schedule",
+    "kubernetes",
+    "project",
+    "TimeoutException",
     *_CLIENT_NAMES,
 ]
+
+
+from .script_errors import install_for_flow_script as _install_for_flow_script
+
+_install_for_flow_script()  # `python flow.py ...`: a failing flow file gets one line, not a traceback
 
 
 def __getattr__(name: str) -> Any:

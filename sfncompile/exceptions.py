@@ -114,3 +114,9 @@ class AwsError(SfnCompileError):
     """An AWS call failed; the message is one readable line with the fix."""
 
     headline = "aws error"
+
+
+class TimeoutException(SfnCompileError):
+    """Raised inside a step that ran past its @timeout (Metaflow's name: ``except TimeoutException``)."""
+
+    headline = "@timeout"

@@ -53,12 +53,14 @@ def deploy(
     from ..compiler import DeploySettings, check_definition_size, compile_flow, substitute, values_from_config
     from ..graph import build_graph_from_file
     from ..graph.schema import parameters_schema
+    from .compute import stage_compute
 
     config = dict(config or cfg.load_config())
     graph = build_graph_from_file(flow_file, flow_name)
     sm_name = statemachine.deployment_name(config, graph.name, name)
     result = DeployResult(name=sm_name, dry_run=dry_run)
-    compiled = compile_flow(graph, DeploySettings(state_machine_name=sm_name))
+    compute = stage_compute(client("batch", config), config["job_queue"]) if config.get("job_queue") else None
+    compiled = compile_flow(graph, DeploySettings(state_machine_name=sm_name, compute=compute))
     result.warnings = [str(w) for w in compiled.warnings]
     package = build_package(flow_file)
     stores = cfg.stores(config)

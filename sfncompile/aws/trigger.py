@@ -37,14 +37,14 @@ def parse_parameter_args(args: List[str]) -> Dict[str, str]:
 
 def typed_parameters(manifest: Mapping[str, Any], raw: Mapping[str, Any]) -> Dict[str, Any]:
     """Coerce CLI strings by the declared types, then check against the flow's JSON Schema."""
-    from ..flow.parameters import coerce_value
+    from ..flow.parameters import coerce_value, match_parameter_name
     from ..graph.schema import validate_parameters
 
     declared = {p["name"]: p for p in manifest["parameters"]}
     typed: Dict[str, Any] = {}
     for key, value in raw.items():
-        # `--learning-rate` names parameter learning_rate, as on `sfncompile run`.
-        name = key if key in declared or key.replace("-", "_") not in declared else key.replace("-", "_")
+        # `--learning-rate` names parameter learning_rate and `--test_size` test-size, as on `sfncompile run`.
+        name = match_parameter_name(key, declared) or key
         spec = declared.get(name)
         if spec is None:
             typed[name] = value  # the schema rejects it with the list of known parameters

@@ -18,14 +18,25 @@ def load_graph(path: str, flow_name: Optional[str]):
 @click.command("check")
 @click.argument("flow_file", type=click.Path(dir_okay=False))
 @flow_option
-def check(flow_file: str, flow_name: Optional[str]) -> None:
+@click.option("--compute", type=click.Choice(["fargate", "ec2", "ec2-gpu"]), default=None,
+              help="Also reject step sizes (@resources) that this kind of Batch compute cannot run.")
+def check(flow_file: str, flow_name: Optional[str], compute: Optional[str]) -> None:
     """Check a flow's graph and decorators; print a one-line summary or the first error."""
+    from ..compiler.compute import Compute, check_compute, compute_notes, kubernetes_warnings
+
     graph = load_graph(flow_file, flow_name)
+    if compute:
+        check_compute(graph, Compute(compute))
     kinds = {}
     for node in graph:
         kinds[node.kind] = kinds.get(node.kind, 0) + 1
     summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
     click.echo(f"{graph.name}: OK ({len(graph)} steps: {summary}; {len(graph.parameters)} parameters)")
+    for warning in kubernetes_warnings(graph):
+        click.echo(f"note: {warning}", err=True)
+    if not compute:
+        for note in compute_notes(graph):
+            click.echo(note, err=True)
 
 
 @click.command("show")

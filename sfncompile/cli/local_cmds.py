@@ -52,19 +52,29 @@ def _default_text(spec) -> Optional[str]:
     return str(spec.default)
 
 
+def parameter_dest(name: str) -> str:
+    """The click destination of a parameter's option (an identifier, even for `test-size`)."""
+    return "param__" + name.replace("-", "_")
+
+
+def supplied_parameters(graph, params: Dict[str, Any]) -> Dict[str, Any]:
+    """Parameter values given on the command line, by parameter name."""
+    names = {parameter_dest(spec.name): spec.name for spec in graph.parameters}
+    return {names[k]: v for k, v in params.items() if k in names and v is not None}
+
+
 def parameter_options(graph) -> List[click.Option]:
     options = []
     for spec in graph.parameters:
-        if spec.name in RUN_OPTIONS or spec.name.replace("_", "-") in RUN_OPTIONS:
+        dashed = spec.name.replace("_", "-")
+        if spec.name in RUN_OPTIONS or dashed in RUN_OPTIONS:
             raise ParameterError(
-                f"parameter '{spec.name}' clashes with the run option --{spec.name}",
+                f"parameter '{spec.name}' clashes with the run option --{dashed}",
                 fix="rename the parameter",
             )
-        decls = [f"--{spec.name}"]
-        dashed = spec.name.replace("_", "-")
-        if dashed != spec.name:
-            decls.append(f"--{dashed}")
-        decls.append(f"param__{spec.name}")
+        # `--learning-rate` and `--learning_rate` both name parameter learning_rate (and test-size).
+        decls = list(dict.fromkeys([f"--{spec.name}", f"--{dashed}", f"--{spec.name.replace('-', '_')}"]))
+        decls.append(parameter_dest(spec.name))
         help_text = spec.help or ""
         extra = []
         if spec.required and spec.default is None:
@@ -141,7 +151,7 @@ def run(ctx: click.Context, flow_file: str, flow_name: Optional[str], max_worker
     Results: `sfncompile show Flow/run`, or `Run("Flow/run").data` in Python.
     """
     flow_cls, graph = _load(ctx, flow_file, flow_name)
-    supplied = {k[len("param__"):]: v for k, v in params.items() if k.startswith("param__") and v is not None}
+    supplied = supplied_parameters(graph, params)
     _execute(ctx, flow_cls, graph, max_workers=max_workers, tags=tags, quiet=quiet, parameters=supplied)
 
 

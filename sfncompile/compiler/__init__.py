@@ -14,6 +14,7 @@ from typing import Any, Mapping, Optional
 
 from ..graph.ir import FlowGraph
 from .builder import Builder
+from .compute import Compute, check_compute, kubernetes_warnings
 from .limits import check_size, verify_definition
 from .names import check_state_machine_name
 from .result import CompileResult, CompileWarning
@@ -33,6 +34,8 @@ def compile_flow(graph: FlowGraph, settings: Optional[DeploySettings] = None) ->
     settings = settings or DeploySettings()
     name = settings.state_machine_name or graph.name
     check_state_machine_name(name)
+    if settings.compute is not None:
+        check_compute(graph, settings.compute)
     builder = Builder(graph, settings)
     definition = builder.build()
     verify_definition(definition)
@@ -42,13 +45,14 @@ def compile_flow(graph: FlowGraph, settings: Optional[DeploySettings] = None) ->
     return CompileResult(
         name=name,
         definition=definition,
-        warnings=tuple(dict.fromkeys(builder.warnings)),  # a body compiled twice warns once
+        warnings=tuple(dict.fromkeys([*builder.warnings, *kubernetes_warnings(graph)])),  # a body compiled twice warns once
         job_definitions=dict(sorted(builder.job_definitions.items())),
     )
 
 
 __all__ = [
     "CompileResult",
+    "Compute",
     "CompileWarning",
     "DeploySettings",
     "ThrottleRetry",

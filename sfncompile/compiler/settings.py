@@ -6,7 +6,10 @@ output lives here, with a default that works for the stack `infra/` deploys.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Mapping, Optional, Tuple
+
+if TYPE_CHECKING:  # compute.py imports the graph IR; settings stay import-free
+    from .compute import Compute
 
 FOREACH_MODES = ("auto", "inline", "distributed")
 
@@ -56,6 +59,8 @@ class DeploySettings:
     timeout_queue_margin_seconds: int = 3_600
     platform_attempts: int = 3
     throttle_retry: ThrottleRetry = ThrottleRetry()
+    # The stage's Batch compute; when known, steps it cannot run are rejected (compute.py).
+    compute: Optional["Compute"] = None
 
     def __post_init__(self) -> None:
         if self.default_foreach_mode not in FOREACH_MODES:

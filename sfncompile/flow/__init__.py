@@ -1,6 +1,6 @@
 """Authoring layer: what users import to write flows. No I/O, no AWS."""
 from .current import current
-from .decorators import batch, catch, environment, foreach, resources, retry, schedule, timeout
+from .decorators import batch, catch, environment, foreach, kubernetes, project, resources, retry, schedule, timeout
 from .flowspec import FlowSpec, Inputs
 from .parameters import IncludeFile, JSONType, Parameter
 from .step import step
@@ -21,4 +21,6 @@ __all__ = [
     "environment",
     "foreach",
     "schedule",
+    "kubernetes",
+    "project",
 ]

@@ -18,6 +18,7 @@ class Current:
         "is_production",
         "origin_run_id",
         "tags",
+        "parameter_names",  # the flow's parameters by attribute name, as Metaflow's current.parameter_names
     )
 
     def __init__(self) -> None:

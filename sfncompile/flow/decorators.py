@@ -9,7 +9,7 @@ naming the file and line.
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ..exceptions import FlowDefinitionError
 
@@ -37,10 +37,23 @@ def _number(name: str, deco: str, value: Any, *, minimum: float = 0, integer: bo
     return value
 
 
+DEFAULT_MINUTES_BETWEEN_RETRIES = 2
+
+
 def _validate_retry(a: Dict[str, Any]) -> Dict[str, Any]:
+    """Step Functions waits ``minutes_between_retries`` (default 2); a local run waits only when it was given.
+
+    That is Metaflow's behaviour: its local runtime retries at once unless the user
+    asked for a delay, so ``local_minutes_between_retries`` is 0 unless set.
+    """
+    explicit = a.get("minutes_between_retries")
+    minutes = _number(
+        "minutes_between_retries", "retry", DEFAULT_MINUTES_BETWEEN_RETRIES if explicit is None else explicit
+    )
     return {
         "times": _number("times", "retry", a.get("times", 3), integer=True),
-        "minutes_between_retries": _number("minutes_between_retries", "retry", a.get("minutes_between_retries", 2)),
+        "minutes_between_retries": minutes,
+        "local_minutes_between_retries": 0 if explicit is None else minutes,
     }
 
 
@@ -82,6 +95,29 @@ def _validate_batch(a: Dict[str, Any]) -> Dict[str, Any]:
     return out
 
 
+# Arguments of Metaflow's @kubernetes that describe a Kubernetes pod: accepted so Metaflow flows
+# run unchanged, but a step runs as an AWS Batch job here, where they mean nothing.
+KUBERNETES_ONLY = (
+    "annotations", "compute_pool", "disk", "gpu_vendor", "hostname_resolution_timeout", "image_pull_policy",
+    "image_pull_secrets", "labels", "namespace", "node_selector", "persistent_volume_claims", "port", "qos",
+    "secrets", "security_context", "service_account", "shared_memory", "tmpfs_path", "tmpfs_size",
+    "tmpfs_tempfs", "tolerations", "use_tmpfs",
+)
+
+
+def _validate_kubernetes(a: Dict[str, Any]) -> Dict[str, Any]:
+    """@kubernetes: cpu/memory/gpu size the Batch job (as @resources), image picks its image (as @batch)."""
+    out = _resources("kubernetes", a)
+    if a.get("image") is not None:
+        if not isinstance(a["image"], str) or not a["image"]:
+            raise ValueError(f"@kubernetes(image=...) must be a non-empty string, got {a['image']!r}")
+        out["image"] = a["image"]
+    ignored = sorted(k for k in KUBERNETES_ONLY if a.get(k) is not None)
+    if ignored:
+        out["no_effect_on_batch"] = tuple(ignored)
+    return out
+
+
 def _validate_environment(a: Dict[str, Any]) -> Dict[str, Any]:
     env = a.get("vars", {})
     if not isinstance(env, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in env.items()):
@@ -109,6 +145,7 @@ STEP_DECORATOR_SPECS: Dict[str, Tuple[Tuple[str, ...], Callable[[Dict[str, Any]]
     "timeout": (("seconds", "minutes", "hours"), _validate_timeout),
     "resources": (("cpu", "memory", "gpu"), _validate_resources),
     "batch": (("image", "queue", "cpu", "memory", "gpu"), _validate_batch),
+    "kubernetes": (("cpu", "memory", "gpu", "image") + KUBERNETES_ONLY, _validate_kubernetes),
     "environment": (("vars",), _validate_environment),
     "foreach": (("mode", "max_concurrency"), _validate_foreach),
 }
@@ -176,14 +213,22 @@ timeout = _make_step_decorator("timeout")
 resources = _make_step_decorator("resources")
 batch = _make_step_decorator("batch")
 environment = _make_step_decorator("environment")
+kubernetes = _make_step_decorator("kubernetes")
 foreach = _make_step_decorator("foreach")
 
-retry.__doc__ = "@retry(times=3, minutes_between_retries=2): re-run a failed step; the delay is honored locally and on Step Functions."
+retry.__doc__ = (
+    "@retry(times=3, minutes_between_retries=2): re-run a failed step; Step Functions waits the delay, "
+    "a local run waits only when minutes_between_retries is given (as Metaflow does)."
+)
 catch.__doc__ = "@catch(var=None): on the last failed attempt store the exception in `var` and let the flow go on."
 timeout.__doc__ = "@timeout(seconds=, minutes=, hours=): kill the step after this long; counts as a failure (retried if @retry)."
 resources.__doc__ = "@resources(cpu=, memory=MiB, gpu=): what the step needs; Batch vCPU/memory/GPU on AWS."
 batch.__doc__ = "@batch(image=, queue=, cpu=, memory=, gpu=): AWS Batch settings for the step."
 environment.__doc__ = "@environment(vars={...}): environment variables set while the step runs."
+kubernetes.__doc__ = (
+    "@kubernetes(cpu=, memory=MiB, gpu=, image=): Metaflow's decorator, accepted as is: the step runs as an "
+    "AWS Batch job sized like @resources (and with @batch's image); pod-only arguments have no effect."
+)
 foreach.__doc__ = (
     "@foreach(mode='auto'|'inline'|'distributed', max_concurrency=0): how a foreach split runs on Step Functions "
     "(inline Map or Distributed Map); 0 means no limit."
@@ -201,7 +246,40 @@ def _validate_cron(expr: str) -> str:
         )
     if fields[2] != "?" and fields[4] != "?":
         raise ValueError(f"cron {expr!r}: one of day-of-month or day-of-week must be '?' (EventBridge rule)")
+    for field_text, (label, low, high, names) in zip(fields, CRON_FIELDS):
+        for value in _cron_numbers(field_text, names):
+            if not low <= value <= high:
+                allowed = f"{low}-{high}" + (f" or {names[0]}-{names[-1]}" if names else "")
+                raise ValueError(f"cron {expr!r}: {label} {value} is out of range; allowed: {allowed}")
     return expr
+
+
+# EventBridge cron fields: (name, lowest, highest, names), per the EventBridge Scheduler
+# "Cron expressions" reference (docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html).
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_DAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+CRON_FIELDS = (
+    ("minutes", 0, 59, ()),
+    ("hours", 0, 23, ()),
+    ("day-of-month", 1, 31, ()),
+    ("month", 1, 12, _MONTHS),
+    ("day-of-week", 1, 7, _DAYS),
+    ("year", 1970, 2199, ()),
+)
+
+
+def _cron_numbers(text: str, names: Tuple[str, ...]) -> List[int]:
+    """The numbers a cron field names (``*``, ``?``, ``L``, ``W``, ``#`` forms contribute what they hold)."""
+    out: List[int] = []
+    for part in text.split(","):
+        base = part.partition("/")[0]
+        for token in base.replace("#", "-").split("-"):
+            token = token.strip().upper().rstrip("LW")
+            if token.isdigit():
+                out.append(int(token))
+            elif token in names:
+                out.append(names.index(token) + 1)
+    return out
 
 
 def schedule(
@@ -248,6 +326,18 @@ def schedule(
         return flow_cls
 
     return apply(cls) if cls is not None else apply
+
+
+def project(cls: Any = None, **_arguments: Any) -> Any:
+    """Metaflow's @project: not available in sfncompile yet; using it is a clear error, never an ImportError."""
+    file, line = _caller()
+    raise FlowDefinitionError(
+        "@project is not available in sfncompile yet",
+        file=file,
+        line=line,
+        fix="remove @project; to keep variants of a flow apart, deploy each under its own name "
+        "(`sfncompile deploy flow.py --name NAME`)",
+    )
 
 
 def _check_timezone(name: str) -> None:

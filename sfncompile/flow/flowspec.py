@@ -3,6 +3,12 @@
 At run time the runtime attaches *artifact sources* (objects with ``names()``,
 ``sha(name)`` and ``load(name)``) so that reading an artifact a parent set loads
 it lazily, and ``merge_artifacts`` copies references (sha256), never data.
+
+Every inherited artifact a step loads is remembered (``_sfn_loaded``): the step may
+change it in place (``self.df["x"] = 0``, ``self.items.append(...)``), so the runtime
+stores it again at the end of the task, as Metaflow does. Content addressing makes
+that free for an unchanged value (same bytes, same sha, no new blob); artifacts the
+step never read stay references and are never loaded.
 """
 from __future__ import annotations
 
@@ -18,6 +24,18 @@ class ArtifactSource(Protocol):
     def sha(self, name: str) -> str: ...
 
     def load(self, name: str) -> Any: ...
+
+
+class ForeachFrame(Protocol):
+    """One enclosing foreach of a task: its item index, the split's item count, and the item (loaded on use)."""
+
+    index: int
+
+    @property
+    def num_splits(self) -> int: ...
+
+    @property
+    def value(self) -> Any: ...
 
 
 class Transition:
@@ -66,9 +84,11 @@ class FlowSpec:
     def _sfn_reset(self) -> None:
         object.__setattr__(self, "_sfn_sources", [])  # list of (names set, source) searched in order
         object.__setattr__(self, "_sfn_transition", None)
-        object.__setattr__(self, "_sfn_foreach", ())  # tuple of (index, value-loader) outermost first
+        object.__setattr__(self, "_sfn_foreach", ())  # ForeachFrame per enclosing foreach, outermost first
         object.__setattr__(self, "_sfn_read_only", False)
         object.__setattr__(self, "_sfn_label", "")  # pathspec of the task, for messages
+        object.__setattr__(self, "_sfn_loaded", {})  # inherited artifacts this task read: name -> value
+        object.__setattr__(self, "_sfn_inputs", None)  # a join's inputs, to point at them when self.x is missing
 
     @classmethod
     def _sfn_instance(cls) -> "FlowSpec":
@@ -90,12 +110,29 @@ class FlowSpec:
     def _sfn_load(self, name: str) -> Any:
         source, found = self._sfn_lookup(name)
         if not found:
-            raise AttributeError(
-                f"step has no artifact '{name}': no earlier step set self.{name} on this path"
-                + (" (in a join, call self.merge_artifacts(inputs) or read inputs)" if self._sfn_sources == [] else "")
-            )
+            where = f"{self._sfn_label}: " if self._sfn_label else ""
+            hint = self._sfn_join_hint(name)
+            if hint:
+                raise AttributeError(f"{where}self.{name} is not set in this join step; {hint}")
+            raise AttributeError(f"{where}no artifact '{name}': no earlier step set self.{name} on this path")
         value = source.load(name)  # type: ignore[union-attr]
+        if not self._sfn_read_only:  # a join's input views are never stored again
+            self._sfn_loaded[name] = value
         return value
+
+    def _sfn_join_hint(self, name: str) -> str:
+        """In a join, where ``name`` can be read from (its inputs set it), or "" if they did not."""
+        inputs = self._sfn_inputs
+        if inputs is None:
+            return ""
+        steps = [step for parent, step in zip(inputs, inputs._steps) if parent._sfn_lookup(name)[1]]
+        if not steps:
+            return ""
+        if len(set(inputs._steps)) == 1 and len(inputs) > 1:  # a foreach join: one input per item
+            read = f"`[inp.{name} for inp in inputs]`"
+        else:
+            read = f"`inputs.{steps[0]}.{name}`"
+        return f"in a join, read {read} or call `self.merge_artifacts(inputs)` first"
 
     def __getattr__(self, name: str) -> Any:
         # Only called when normal lookup fails: the artifact may live in a parent task.
@@ -130,16 +167,16 @@ class FlowSpec:
         """The item of the innermost foreach this task works on."""
         if not self._sfn_foreach:
             raise AttributeError("self.input exists only inside a foreach")
-        return self._sfn_foreach[-1][1]()
+        return self._sfn_foreach[-1].value
 
     @property
     def index(self) -> Optional[int]:
         """The index of the innermost foreach item this task works on (None outside a foreach)."""
-        return self._sfn_foreach[-1][0] if self._sfn_foreach else None
+        return self._sfn_foreach[-1].index if self._sfn_foreach else None
 
-    def foreach_stack(self) -> List[Tuple[int, Any]]:
-        """(index, item) for every enclosing foreach, outermost first."""
-        return [(i, load()) for i, load in self._sfn_foreach]
+    def foreach_stack(self) -> List[Tuple[int, int, Any]]:
+        """Metaflow's frames: (index, num_splits, item) for every enclosing foreach, outermost first."""
+        return [(frame.index, frame.num_splits, frame.value) for frame in self._sfn_foreach]
 
     def merge_artifacts(
         self,

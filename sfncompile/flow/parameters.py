@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from typing import Any, Dict, Mapping, Optional
 
-from ..exceptions import ParameterError
+from ..exceptions import FlowDefinitionError, ParameterError
+from .decorators import _caller
 
 
 class _JSONType:
@@ -24,10 +26,16 @@ class _JSONType:
 JSONType = _JSONType()
 
 _TYPE_NAMES = {str: "str", int: "int", float: "float", bool: "bool"}
-# Attribute names FlowSpec itself uses: no artifact or parameter may take them.
+# Attribute names FlowSpec itself uses: no artifact or parameter attribute may take them.
+# A parameter's command-line name is free (``user = Parameter("name")`` is fine).
 RESERVED_ATTRIBUTES = frozenset({"next", "input", "index", "foreach_stack", "merge_artifacts", "name", "inputs"})
-# Parameters also may not shadow what a run records about itself.
-_RESERVED_NAMES = RESERVED_ATTRIBUTES | {"run_id", "tags", "namespace"}
+# What a parameter's name may look like: it becomes `--<name>` and a JSON Schema property.
+_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
+_TYPE_FIXES = {
+    list: "for a list use type=JSONType (--x '[1, 2]') or separator=',' (--x a,b)",
+    tuple: "for a list use type=JSONType (--x '[1, 2]') or separator=',' (--x a,b)",
+    dict: "for a dict use type=JSONType (--x '{\"k\": 1}')",
+}
 
 
 class Parameter:
@@ -35,6 +43,8 @@ class Parameter:
 
     ``type`` is str, int, float, bool or JSONType; when omitted it follows the
     default (str if there is none). ``required=True`` means a value must be given.
+    ``separator=","`` (str parameters) splits the value: the steps see a list of str,
+    as in Metaflow. Mistakes are FlowDefinitionErrors naming the file:line.
     """
 
     is_file = False
@@ -46,26 +56,56 @@ class Parameter:
         type: Any = None,
         help: Optional[str] = None,
         required: bool = False,
+        separator: Optional[str] = None,
         **unknown: Any,
     ) -> None:
+        file, line = _caller()
+
+        def bad(message: str, fix: Optional[str] = None) -> FlowDefinitionError:
+            return FlowDefinitionError(message, file=file, line=line, fix=fix)
+
         if unknown:
-            raise TypeError(
-                f"Parameter({name!r}) got unknown argument(s) {', '.join(sorted(unknown))}; "
-                "it accepts name, default, type, help, required"
+            raise bad(
+                f"Parameter({name!r}) got unknown argument(s) {', '.join(sorted(unknown))}",
+                fix="Parameter accepts name, default, type, help, required, separator",
             )
-        if not isinstance(name, str) or not name:
-            raise TypeError("Parameter needs a name: Parameter('alpha', default=0.1)")
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise bad(
+                f"Parameter name {name!r} is not usable as a --option",
+                fix="use letters, digits, '_' and '-': Parameter('alpha', default=0.1)",
+            )
         self.name = name
         self.attribute = name  # replaced by the class attribute name (__set_name__)
         self.help = help
         self.required = bool(required)
-        if type is None:
-            type = _infer_type(default)
+        try:
+            if type is None:
+                type = _infer_type(default)
+        except TypeError as exc:
+            raise bad(f"Parameter({name!r}): {exc}", fix="pass type=str, int, float, bool or JSONType") from None
         if type is not JSONType and type not in _TYPE_NAMES:
-            raise TypeError(f"Parameter({name!r}): type must be str, int, float, bool or JSONType, got {type!r}")
+            raise bad(
+                f"Parameter({name!r}): type={getattr(type, '__name__', type)!s} is not a parameter type",
+                fix=_TYPE_FIXES.get(type, "use type=str, int, float, bool or JSONType"),
+            )
         self.type = type
         self.type_name = "json" if type is JSONType else _TYPE_NAMES[type]
-        self.default = None if default is None else self.coerce(default, source="default")
+        if separator is not None and (not isinstance(separator, str) or not separator or type is not str):
+            raise bad(
+                f"Parameter({name!r}): separator= needs a non-empty string and a str parameter",
+                fix="Parameter('items', default='a,b', separator=',') gives the steps ['a', 'b']",
+            )
+        self.separator = separator
+        try:
+            self.default = None if default is None else self.coerce(default, source="default")
+        except ParameterError as exc:
+            raise bad(exc.message, fix=f"make the default a {self.type_name}") from None
+
+    def step_value(self, value: Any) -> Any:
+        """What steps see for a run value: a str split on ``separator`` (a list), else the value itself."""
+        if self.separator is not None and isinstance(value, str):
+            return value.split(self.separator)
+        return value
 
     # A data descriptor: inside a step, ``self.alpha`` is the run's value (an artifact of
     # the start step, inherited everywhere); assigning to it is a mistake we report.
@@ -125,9 +165,12 @@ class IncludeFile(Parameter):
         **unknown: Any,
     ) -> None:
         if unknown:
-            raise TypeError(
-                f"IncludeFile({name!r}) got unknown argument(s) {', '.join(sorted(unknown))}; "
-                "it accepts name, default, help, required, is_text, encoding"
+            file, line = _caller()
+            raise FlowDefinitionError(
+                f"IncludeFile({name!r}) got unknown argument(s) {', '.join(sorted(unknown))}",
+                file=file,
+                line=line,
+                fix="IncludeFile accepts name, default, help, required, is_text, encoding",
             )
         self.is_text = is_text
         self.encoding = encoding
@@ -235,5 +278,17 @@ def resolve_parameters(declared: Mapping[str, Parameter], supplied: Mapping[str,
     return values
 
 
+def match_parameter_name(key: str, names: Any) -> Optional[str]:
+    """The declared parameter a command-line key names: `--test-size`, `--test_size` and `--learning-rate` all work."""
+    if key in names:
+        return key
+    wanted = key.replace("_", "-")
+    for name in names:
+        if name.replace("_", "-") == wanted:
+            return name
+    return None
+
+
 def reserved_parameter_names() -> frozenset:
-    return _RESERVED_NAMES
+    """Attribute names no parameter may be bound to (its command-line name is free)."""
+    return RESERVED_ATTRIBUTES

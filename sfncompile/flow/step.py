@@ -5,15 +5,18 @@ import inspect
 from typing import Any, Callable
 
 from ..exceptions import FlowDefinitionError
-from .decorators import IS_STEP_ATTR, STEP_DECORATORS_ATTR
+from .decorators import IS_STEP_ATTR, STEP_DECORATORS_ATTR, _caller
 
 
 def step(func: Callable[..., Any]) -> Callable[..., Any]:
     """Declare a step. Put it directly above ``def``, under any other step decorator."""
     if not inspect.isfunction(func):
+        file, line = _caller()
         raise FlowDefinitionError(
-            f"@step must decorate a method, got {func!r}",
-            fix="write @step directly above `def name(self):`",
+            f"@step must decorate a `def`, got {type(func).__name__} {func!r}",
+            file=file,
+            line=line,
+            fix="write @step directly above `def name(self):` (and under any other step decorator)",
         )
     if getattr(func, IS_STEP_ATTR, False):
         return func

@@ -50,8 +50,18 @@ def build_graph(flow_cls: type) -> FlowGraph:
             if not is_step(func):
                 continue
             code = func.__code__
+            if func.__name__ != attr:  # a lambda, or a function bound under another name
+                kind = "a lambda" if func.__name__ == "<lambda>" else f"function '{func.__name__}' bound to '{attr}'"
+                raise FlowDefinitionError(
+                    f"step '{attr}' is not a `def` of the flow class: it is {kind}",
+                    file=code.co_filename,
+                    line=code.co_firstlineno,
+                    step=attr,
+                    fix=f"write `@step` directly above `def {attr}(self):` inside the class",
+                )
             node = find_function(code.co_filename, klass.__name__, func.__name__, code.co_firstlineno)
             decorators = {k: dict(v) for k, v in getattr(func, STEP_DECORATORS_ATTR).items()}
+            _kubernetes_on_batch(decorators, code.co_filename, code.co_firstlineno, attr)
             parsed[attr] = parse_step(node, code.co_filename, decorators)
     # Source order (by file, then line) so output is stable and reads like the file.
     ordered = dict(sorted(parsed.items(), key=lambda kv: (kv[1].file != flow_file, kv[1].file, kv[1].line)))
@@ -59,6 +69,7 @@ def build_graph(flow_cls: type) -> FlowGraph:
     if class_node is not None:
         flow_line = class_node.lineno
         _check_shadowed_names(class_node, flow_file)
+    _check_assigned_names(ordered)
     nodes = analyze(ordered, flow_file, flow_line)
     params = _parameters(flow_cls, ordered, flow_file, class_node)
     _check_decorator_combinations(ordered)
@@ -132,33 +143,44 @@ def _parameters(
     reserved = reserved_parameter_names()
     declared_at = _assignment_lines(class_node)
     class_line = class_node.lineno if class_node is not None else 0
+    options: Dict[str, str] = {}  # --option spelling -> parameter name (dashes and underscores are one)
     for pname, (attr, param) in parameters_of(flow_cls).items():
         line = declared_at.get(attr, class_line)
-        for clash in (pname, attr):
-            if clash in parsed:
-                raise FlowDefinitionError(
-                    f"parameter '{pname}' has the same name as step '{clash}'",
-                    file=flow_file,
-                    line=line,
-                    fix="rename the parameter or the step",
-                )
-            if clash in reserved:
-                raise FlowDefinitionError(
-                    f"parameter name '{clash}' is reserved by sfncompile",
-                    file=flow_file,
-                    line=line,
-                    fix=f"choose another name; reserved: {', '.join(sorted(reserved))}",
-                )
-            if clash in artifacts:
-                step = artifacts[clash]
-                line_set = dict(step.assigned)[clash]
-                raise FlowDefinitionError(
-                    f"step '{step.name}' assigns self.{clash}, which is parameter '{pname}'",
-                    file=step.file,
-                    line=line_set,
-                    step=step.name,
-                    fix="parameters are read-only: store the new value under another name",
-                )
+        option = pname.replace("_", "-")
+        if option in options:
+            raise FlowDefinitionError(
+                f"parameters '{options[option]}' and '{pname}' are both --{option} on the command line",
+                file=flow_file,
+                line=line,
+                fix="rename one of them",
+            )
+        options[option] = pname
+        # Only the attribute is bound on the flow; the command-line name may be anything.
+        if attr in parsed:
+            raise FlowDefinitionError(
+                f"parameter '{pname}' has the same name as step '{attr}'",
+                file=flow_file,
+                line=line,
+                fix="rename the parameter or the step",
+            )
+        if attr in reserved:
+            raise FlowDefinitionError(
+                f"parameter attribute '{attr}' is reserved by sfncompile",
+                file=flow_file,
+                line=line,
+                fix=f"bind it to another attribute (e.g. my_{attr} = Parameter({pname!r}, ...)); "
+                f"reserved: {', '.join(sorted(reserved))}",
+            )
+        if attr in artifacts:
+            step = artifacts[attr]
+            line_set = dict(step.assigned)[attr]
+            raise FlowDefinitionError(
+                f"step '{step.name}' assigns self.{attr}, which is parameter '{pname}'",
+                file=step.file,
+                line=line_set,
+                step=step.name,
+                fix="parameters are read-only: store the new value under another name",
+            )
         specs.append(
             ParameterSpec(
                 name=pname,
@@ -171,9 +193,52 @@ def _parameters(
                 is_text=getattr(param, "is_text", True),
                 encoding=getattr(param, "encoding", "utf-8"),
                 line=line,
+                separator=param.separator,
             )
         )
     return tuple(specs)
+
+
+def _kubernetes_on_batch(decorators: Dict[str, dict], file: str, line: int, step: str) -> None:
+    """@kubernetes sizes the step's Batch job: cpu/memory/gpu join @resources (the larger wins, as in
+    Metaflow) and its image becomes the @batch image; the compiler then needs nothing new."""
+    kube = decorators.get("kubernetes")
+    if not kube:
+        return
+    resources = dict(decorators.get("resources") or {})
+    for key in ("cpu", "memory", "gpu"):
+        if kube.get(key) is not None:
+            resources[key] = max(resources.get(key, kube[key]), kube[key])
+    if resources:
+        decorators["resources"] = resources
+    if kube.get("image"):
+        batch = decorators.setdefault("batch", {})
+        if batch.get("image") not in (None, kube["image"]):
+            raise FlowDefinitionError(
+                f"@kubernetes(image={kube['image']!r}) and @batch(image={batch['image']!r}) disagree",
+                file=file, line=line, step=step, fix="keep one image",
+            )
+        batch["image"] = kube["image"]
+
+
+def _check_assigned_names(parsed: Dict[str, ParsedStep]) -> None:
+    """``self.next = ...``, ``self.input = ...``, ``self.train = ...`` (a step) fail at run time: say so at check."""
+    reserved = reserved_parameter_names()
+    for p in parsed.values():
+        for name, line in p.assigned:
+            if name in reserved:
+                what = f"self.{name}, which sfncompile reserves"
+            elif name in parsed:
+                what = f"self.{name}, which is step '{name}'"
+            else:
+                continue
+            raise FlowDefinitionError(
+                f"step '{p.name}' assigns {what}",
+                file=p.file,
+                line=line,
+                step=p.name,
+                fix=f"store the value under another artifact name (reserved: {', '.join(sorted(reserved))})",
+            )
 
 
 def _check_decorator_combinations(parsed: Dict[str, ParsedStep]) -> None:

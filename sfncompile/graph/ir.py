@@ -119,6 +119,7 @@ class ParameterSpec:
     is_text: bool = True
     encoding: str = "utf-8"
     line: int = 0
+    separator: Optional[str] = None  # a str value is split on it: the step sees a list of str
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
-from typing import Optional, Type
+from typing import Optional, Tuple, Type
 
 from ..exceptions import FlowDefinitionError
 
@@ -32,11 +32,54 @@ def import_flow_module(path: str, module_name: Optional[str] = None):
         raise
     except SyntaxError as exc:
         sys.modules.pop(name, None)
-        raise FlowDefinitionError(f"syntax error: {exc.msg}", file=exc.filename, line=exc.lineno) from None
-    except Exception:
+        raise FlowDefinitionError(
+            f"syntax error: {exc.msg}", file=exc.filename, line=exc.lineno,
+            fix="correct the line shown (`--debug` prints the traceback)",
+        ) from exc
+    except Exception as exc:
         sys.modules.pop(name, None)
-        raise
+        raise import_error(exc, path) from exc
     return module
+
+
+def import_error(exc: BaseException, path: str) -> FlowDefinitionError:
+    """One line for a flow file whose import raised: where (file:line in the user's code), what, and the fix."""
+    file, line = _user_frame(exc, os.path.dirname(path))
+    flow = os.path.basename(path)
+    debug = " (`--debug` prints the traceback)"
+    if isinstance(exc, ModuleNotFoundError) and exc.name:
+        top = exc.name.split(".")[0]
+        return FlowDefinitionError(
+            f"importing {flow} failed: no module named '{exc.name}'", file=file, line=line,
+            fix=f"install the package that provides '{top}' in this Python environment "
+            f"({os.path.basename(sys.executable)} -m pip install {top}), or correct the name" + debug,
+        )
+    if isinstance(exc, NameError):
+        missing = getattr(exc, "name", None) or str(exc)
+        return FlowDefinitionError(
+            f"importing {flow} failed: {exc}", file=file, line=line,
+            fix=f"define or import '{missing}' before this line" + debug,
+        )
+    return FlowDefinitionError(
+        f"importing {flow} failed: {type(exc).__name__}: {exc}", file=file, line=line,
+        fix="fix the code at this line; it runs when the flow file is imported" + debug,
+    )
+
+
+def _user_frame(exc: BaseException, user_dir: str) -> Tuple[Optional[str], Optional[int]]:
+    """The innermost traceback frame in the flow's directory (else the innermost real file)."""
+    best: Tuple[Optional[str], Optional[int]] = (None, None)
+    mine: Tuple[Optional[str], Optional[int]] = (None, None)
+    tb = exc.__traceback__
+    user_dir = os.path.abspath(user_dir) + os.sep
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if not filename.startswith("<"):
+            best = (filename, tb.tb_lineno)
+            if os.path.abspath(filename).startswith(user_dir):
+                mine = best
+        tb = tb.tb_next
+    return mine if mine[0] else best
 
 
 def find_flow_class(module, class_name: Optional[str] = None, *, path: str = "") -> Type:

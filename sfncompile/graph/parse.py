@@ -28,7 +28,7 @@ class ParsedStep:
     cases: Tuple[Tuple[str, str], ...] = ()  # (case value, target) in written order
     next_line: int = 0
     has_next: bool = False
-    assigned: Tuple[Tuple[str, int], ...] = ()  # artifacts set with self.X = ... (name, line)
+    assigned: Tuple[Tuple[str, int], ...] = ()  # self.X = ... (name, line), outside a try catching AttributeError
     decorators: Dict[str, dict] = field(default_factory=dict)
 
 
@@ -85,7 +85,11 @@ def find_function(path: str, class_name: str, func_name: str, first_line: int) -
             best = item
     if best is None:
         raise FlowDefinitionError(
-            f"cannot find the source of step '{func_name}'", file=path, line=first_line, step=func_name
+            f"step '{func_name}' is not a `def` in the body of flow class {class_name}",
+            file=path,
+            line=first_line,
+            step=func_name,
+            fix=f"write `@step` directly above `def {func_name}(self):` inside the class",
         )
     return best
 
@@ -102,6 +106,14 @@ def _is_self_next(node: ast.AST) -> bool:
 
 def parse_step(func: ast.FunctionDef, path: str, decorators: Dict[str, dict]) -> ParsedStep:
     name = func.name
+    if isinstance(func, ast.AsyncFunctionDef):
+        raise FlowDefinitionError(
+            f"step '{name}' is an `async def`",
+            file=path,
+            line=func.lineno,
+            step=name,
+            fix="steps are plain functions: `def name(self):` (run async code inside with asyncio.run(...))",
+        )
     args = func.args
     positional = args.posonlyargs + args.args
     takes_inputs = len(positional) >= 2
@@ -121,23 +133,8 @@ def parse_step(func: ast.FunctionDef, path: str, decorators: Dict[str, dict]) ->
         takes_inputs=takes_inputs,
         decorators=decorators,
     )
-    assigned: Dict[str, int] = {}
-    next_calls: List[ast.Call] = []
-    for node in ast.walk(func):
-        if node is not func and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            continue
-        if _is_self_next(node):
-            next_calls.append(node)  # type: ignore[arg-type]
-        targets: List[ast.AST] = []
-        if isinstance(node, ast.Assign):
-            targets = list(node.targets)
-        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
-            targets = [node.target]
-        for target in targets:
-            for t in ast.walk(target):
-                if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self":
-                    assigned.setdefault(t.attr, t.lineno)
-    step.assigned = tuple(sorted(assigned.items(), key=lambda kv: kv[1]))
+    next_calls: List[ast.Call] = [node for node in ast.walk(func) if _is_self_next(node)]  # type: ignore[misc]
+    step.assigned = tuple(sorted(_self_assignments(func).items(), key=lambda kv: kv[1]))
     if not next_calls:
         return step
     next_calls.sort(key=lambda c: (c.lineno, c.col_offset))
@@ -173,6 +170,59 @@ def parse_step(func: ast.FunctionDef, path: str, decorators: Dict[str, dict]) ->
         )
     _parse_next_call(step, call, path)
     return step
+
+
+_CATCHES_ATTRIBUTE_ERROR = {"AttributeError", "Exception", "BaseException"}
+
+
+def _catches_attribute_error(handler: ast.ExceptHandler) -> bool:
+    if handler.type is None:
+        return True
+    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    for t in types:
+        name = t.id if isinstance(t, ast.Name) else t.attr if isinstance(t, ast.Attribute) else None
+        if name in _CATCHES_ATTRIBUTE_ERROR:
+            return True
+    return False
+
+
+def _assignment_targets(node: ast.AST) -> List[ast.AST]:
+    if isinstance(node, ast.Assign):
+        return list(node.targets)
+    if isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor)):
+        return [node.target]
+    if isinstance(node, (ast.With, ast.AsyncWith)):
+        return [item.optional_vars for item in node.items if item.optional_vars is not None]
+    return []
+
+
+def _self_assignments(func: ast.FunctionDef) -> Dict[str, int]:
+    """First line of each ``self.X = ...`` in a step, except inside a ``try`` that catches AttributeError.
+
+    Assigning a read-only name raises AttributeError at run time; code that tries it
+    on purpose and catches the error (Metaflow's own tests do) is ordinary code.
+    """
+    found: Dict[str, int] = {}
+
+    def visit(node: ast.AST, guarded: bool) -> None:
+        if not guarded:
+            for target in _assignment_targets(node):
+                for t in ast.walk(target):
+                    attr = _self_attr(t)
+                    if attr is not None:
+                        found.setdefault(attr, t.lineno)
+        if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            body_guarded = guarded or any(_catches_attribute_error(h) for h in node.handlers)  # type: ignore[attr-defined]
+            for child in node.body:  # type: ignore[attr-defined]
+                visit(child, body_guarded)
+            for child in [*node.handlers, *node.orelse, *node.finalbody]:  # type: ignore[attr-defined]
+                visit(child, guarded)
+            return
+        for child in ast.iter_child_nodes(node):
+            visit(child, guarded)
+
+    visit(func, False)
+    return found
 
 
 def _self_attr(node: ast.AST) -> Optional[str]:

@@ -15,7 +15,8 @@ How a local run works
   routes, a join waits for one input per item (or per branch). Task ids are the
   same as on Step Functions.
 - @retry: a failed attempt (exception, @timeout, or a task process killed by the OS)
-  is retried after ``minutes_between_retries``; each attempt has its own storage.
+  is retried at once, or after ``minutes_between_retries`` when the user set it
+  (Metaflow's local behaviour); each attempt has its own storage.
   @timeout: an in-task alarm raises in the step at the limit; the task's process
   group is killed 2 s later if the step does not return.
 - A task out of attempts fails the run: running tasks are stopped, the run is

@@ -164,6 +164,7 @@ class LocalRunner:
         self._finished = False
         self._failed: Optional[TaskResult] = None
         self._failed_text: Optional[str] = None
+        self._end_caught: Optional[TaskResult] = None  # the end step failed and @catch caught it: not successful
         self._origin_tasks: Dict[Tuple[str, str], Dict[str, Any]] = {}
 
     # ------------------------------------------------------------------ public
@@ -234,7 +235,12 @@ class LocalRunner:
             self._cleaning = True  # from here on a signal is noted, never raised: the cleanup must finish
             self.pool.shutdown()
         status = SUCCEEDED if self._finished and not self._failed and self._failed_text is None else FAILED
-        recorded = self._record_final_status(status)
+        failed = self._failed or self._end_caught
+        if self._end_caught is not None and status == SUCCEEDED:
+            status = FAILED  # the end task recorded the run as FAILED itself (its error was caught)
+            recorded = True
+        else:
+            recorded = self._record_final_status(status)
         sweep = getattr(self.stores.artifacts, "sweep_temp", None)
         if sweep is not None:
             try:
@@ -244,7 +250,7 @@ class LocalRunner:
         self._restore_signal_handlers(
             previous if self.restore_signals else {signum: signal.SIG_IGN for signum in previous})
         duration = time.time() - started
-        failed_pathspec = self._failed.pathspec if self._failed else None
+        failed_pathspec = failed.pathspec if failed else None
         if self._signal is not None:
             self.reporter.line(f"{Reporter.stamp()} {SIGNAL_NAMES.get(self._signal, 'stopped')}: "
                                f"stopped every task; run {self.flow}/{self.run_id} FAILED")
@@ -260,7 +266,7 @@ class LocalRunner:
             duration,
             self._tasks_done,
             failed_pathspec,
-            self._failed.error if self._failed else self._failed_text,
+            failed.error if failed else self._failed_text,
             self._signal is not None,
             self._signal,
         )
@@ -433,6 +439,8 @@ class LocalRunner:
             note = "exception caught by @catch" if result.caught else ""
             self.reporter.task_finished(result.pathspec, pending.step, result.duration, note)
             self._advance(node, pending.values, result.cardinality, result.choice, cloned=False)
+            if node.transition == END and result.caught:
+                self._end_caught = result
             return
         self._attempt_failed(pending, result)
 
@@ -591,6 +599,11 @@ class LocalRunner:
                 self._origin_tasks[(t["step"], str(t["task_id"]))] = t
             else:
                 failed_steps.add(t["step"])
+        origin = metadata.get_run(self.flow, self.origin_run_id) or {}
+        if origin.get("status") == FAILED and origin.get("failed_step") == "end":
+            # The end task failed and @catch caught it: it is recorded successful, but resume runs it again.
+            self._origin_tasks = {k: v for k, v in self._origin_tasks.items() if k[0] != "end"}
+            failed_steps.add("end")
         if self.resume_step is not None:
             if self.resume_step not in self.graph:
                 raise SfnCompileError(
@@ -598,7 +611,6 @@ class LocalRunner:
                     fix=f"steps are: {', '.join(self.graph.steps)}",
                 )
         else:
-            origin = metadata.get_run(self.flow, self.origin_run_id) or {}
             if origin.get("status") == SUCCEEDED and not failed_steps:
                 raise SfnCompileError(
                     f"run {self.flow}/{self.origin_run_id} succeeded: nothing to resume",

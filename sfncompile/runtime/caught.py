@@ -51,10 +51,6 @@ class CaughtException:
     __hash__ = None  # type: ignore[assignment]
 
 
-class StepTimeout(Exception):
-    """Raised inside a step that ran past its @timeout."""
-
-
 def short_error(text: Optional[str]) -> str:
     """The last non-empty line of a traceback text (``ValueError: boom``)."""
     if not text:

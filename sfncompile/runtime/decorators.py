@@ -10,15 +10,20 @@ import signal
 import threading
 from typing import Any, Dict, Iterator, Mapping, Optional, Tuple
 
-from .caught import StepTimeout
+from ..exceptions import TimeoutException
 
 
 def retry_policy(node: Any) -> Tuple[int, float]:
-    """(times, seconds between retries) of a step; no @retry means (0, 0)."""
+    """(times, seconds between retries in a local run) of a step; no @retry means (0, 0).
+
+    A local run waits only when the user set ``minutes_between_retries`` (Metaflow's
+    local behaviour); the compiled Step Functions Retry keeps its interval.
+    """
     settings = node.decorator("retry") if node is not None else None
     if not settings:
         return 0, 0.0
-    return int(settings["times"]), float(settings["minutes_between_retries"]) * 60.0
+    minutes = settings.get("local_minutes_between_retries", settings["minutes_between_retries"])
+    return int(settings["times"]), float(minutes) * 60.0
 
 
 def catch_settings(node: Any) -> Optional[Mapping[str, Any]]:
@@ -55,7 +60,7 @@ def environment(vars: Mapping[str, str]) -> Iterator[None]:
 
 @contextlib.contextmanager
 def alarm(seconds: Optional[float], step: str) -> Iterator[None]:
-    """Raise StepTimeout in the step's code after ``seconds`` (main thread only).
+    """Raise TimeoutException in the step's code after ``seconds`` (main thread only).
 
     The local scheduler also kills the worker a little later in case the code
     never returns to the interpreter (a C call holding the thread).
@@ -65,7 +70,7 @@ def alarm(seconds: Optional[float], step: str) -> Iterator[None]:
         return
 
     def _raise(signum, frame):  # pragma: no cover - timing dependent
-        raise StepTimeout(f"step '{step}' ran longer than its @timeout of {_fmt(seconds)}")
+        raise TimeoutException(f"step '{step}' ran longer than its @timeout of {_fmt(seconds)}")
 
     previous = signal.signal(signal.SIGALRM, _raise)
     signal.setitimer(signal.ITIMER_REAL, seconds)

@@ -1,7 +1,8 @@
 """Parameters at run start and in the start task.
 
 At run start (the local ``run`` command, or ``trigger`` on AWS) the supplied values
-are typed and checked (``resolve_parameters``) and every IncludeFile is read and
+(locally, a parameter not given comes from ``SFNCOMPILE_RUN_<NAME>`` or Metaflow's
+``METAFLOW_RUN_<NAME>`` when set, before its default) are typed and checked (``resolve_parameters``) and every IncludeFile is read and
 stored as a blob; the run record then holds::
 
     {"alpha": 0.3, "notes": "notes.txt", "__files__": {"notes": {"sha": ..., "size": ..., "type": ...}}}
@@ -11,6 +12,7 @@ under its class attribute name (files: the blob stored at run start, by referenc
 """
 from __future__ import annotations
 
+import os
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 from ..exceptions import ParameterError
@@ -44,7 +46,7 @@ def prepare_run_parameters(flow_cls: type, supplied: Mapping[str, Any], save_val
     ({"sha", "size", "type"}). Raises ParameterError for any bad value.
     """
     params = declared(flow_cls)
-    values = resolve_parameters(params, {k: v for k, v in supplied.items() if v is not None})
+    values = resolve_parameters(params, with_env_defaults(flow_cls, supplied))
     files: Dict[str, Dict[str, Any]] = {}
     for name, param in params.items():
         if param.is_file and values.get(name) is not None:
@@ -78,8 +80,32 @@ def start_task_parameters(flow_cls: type, run_params: Optional[Mapping[str, Any]
             else:
                 by_attr[attr] = None
         else:
-            by_attr[attr] = typed.get(name)
+            by_attr[attr] = param.step_value(typed.get(name))
     return by_attr, entries
+
+
+ENV_PREFIXES = ("SFNCOMPILE_RUN_", "METAFLOW_RUN_")  # ours first; Metaflow's so its flows' habits work
+
+
+def env_var_names(name: str) -> Tuple[str, ...]:
+    """Environment variables that give a parameter's value at run start: ``SFNCOMPILE_RUN_TEST_SIZE``, ..."""
+    suffix = name.upper().replace("-", "_")
+    return tuple(prefix + suffix for prefix in ENV_PREFIXES)
+
+
+def with_env_defaults(flow_cls: type, supplied: Mapping[str, Any], environ: Optional[Mapping[str, str]] = None
+                      ) -> Dict[str, Any]:
+    """``supplied`` plus, for each parameter not given, its value from the environment (CLI > env > default)."""
+    environ = os.environ if environ is None else environ
+    out = {k: v for k, v in supplied.items() if v is not None}
+    for name in declared(flow_cls):
+        if name in out:
+            continue
+        for var in env_var_names(name):
+            if var in environ:
+                out[name] = environ[var]
+                break
+    return out
 
 
 def parameters_from_json(text: Optional[str]) -> Optional[Dict[str, Any]]:

@@ -8,8 +8,9 @@ What a task does, in order:
    ``current`` set, @environment applied, @timeout armed;
 4. check ``self.next`` against the static graph; for a foreach record the
    cardinality (+ the ``foreach.json`` manifest), for a switch the chosen case;
-5. persist every public attribute the step set (content-addressed blobs) and carry
-   every inherited artifact by reference (its index entry; no data read or copied);
+5. persist every public attribute the step set and every inherited artifact it read
+   (changed in place or not: content-addressed blobs make an unchanged one free), and
+   carry every other inherited artifact by reference (its index entry; no data read);
 6. commit the attempt (index written last), then close the attempt in the metadata
    store; when the end step succeeds, mark the run SUCCEEDED.
 
@@ -27,7 +28,7 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..user import default_namespace, default_username
 from ..exceptions import ArtifactError, SfnCompileError
@@ -44,6 +45,7 @@ from .decorators import alarm, catch_settings, environment, environment_vars, re
 from .inputs import InputError, ParentRef, resolve_parents, split_task
 
 EXCEPTION_ARTIFACT = "_exception"  # index entry of a caught exception (whatever @catch(var=) says)
+END_CAUGHT = "the end step failed (its exception was caught by @catch)"
 
 
 class TransitionError(SfnCompileError):
@@ -91,7 +93,7 @@ class TaskResult:
     cardinality: Optional[int] = None
     choice: Optional[str] = None
     caught: bool = False
-    error: Optional[str] = None  # traceback text
+    error: Optional[str] = None  # traceback text (of a failure, or of the exception @catch caught)
     error_type: Optional[str] = None
     retryable: bool = True  # False for failures retrying cannot fix (missing inputs)
     run_succeeded: bool = False  # the end step succeeded: the run was marked SUCCEEDED
@@ -193,6 +195,7 @@ def run_task(
                     is_production=settings.production,
                     origin_run_id=run_info.get("origin_run_id"),
                     tags=tuple(run_info.get("tags") or ()),
+                    parameter_names=[p.attribute for p in graph.parameters],
                 )
                 func = getattr(flow_cls, step)
                 with environment(environment_vars(node)), alarm(timeout_seconds(node), step):
@@ -201,6 +204,8 @@ def run_task(
                     else:
                         func(obj)
                 result.cardinality, result.choice = check_transition(node, obj)
+                if catch is not None and catch.get("var") and catch["var"] not in vars(obj):
+                    object.__setattr__(obj, catch["var"], None)  # Metaflow: the var is None when the step succeeds
                 new_entries = _persist(obj, aio)
             except BaseException as exc:  # noqa: B902 - user code may raise anything
                 failure = exc
@@ -220,6 +225,7 @@ def run_task(
                         new_entries[catch["var"]] = exc_entry
                     result.cardinality, result.choice = fallback_route(node)
                     result.caught = True
+                    result.error = tb_text
                     failure = None
                 else:
                     capture.stderr.record(tb_text)
@@ -273,7 +279,11 @@ def run_task(
             next_visit=next_visit(graph, node, values, result.choice),
         )
         result.status = SUCCEEDED
-        if node.transition == END:
+        if node.transition == END and result.caught:
+            # As in Metaflow, a run whose end step failed is not successful, even when @catch caught it.
+            metadata.update_run(flow, run_id, status=FAILED, finished_at=iso_of(finished), failed_step=step,
+                                error=f"{END_CAUGHT}: {short_error(tb_text)}")
+        elif node.transition == END:
             metadata.update_run(flow, run_id, status=SUCCEEDED, finished_at=iso_of(finished))
             result.run_succeeded = True
     else:
@@ -384,7 +394,9 @@ def _attach(
         object.__setattr__(view, "_sfn_label", f"{flow}/{run_id}/{ref.step}/{ref.task_id}")
         object.__setattr__(view, "_sfn_read_only", True)
         views.append(view)
-    return Inputs(views, [p.step for p in parents])
+    inputs = Inputs(views, [p.step for p in parents])
+    object.__setattr__(obj, "_sfn_inputs", inputs)
+    return inputs
 
 
 def aio_metadata_task(aio: ArtifactIO, run_id: str, step: str, task_id: str) -> ParentRef:
@@ -407,33 +419,53 @@ def _index(aio: ArtifactIO, run_id: str, ref: ParentRef) -> Dict[str, Dict[str, 
 
 def foreach_loaders(
     graph: FlowGraph, node: StepNode, values: Sequence[int], aio: ArtifactIO, run_id: str
-) -> Tuple[Tuple[int, Callable[[], Any]], ...]:
-    """(index, item loader) per enclosing foreach, outermost first; items load lazily from the split."""
+) -> Tuple["SplitFrame", ...]:
+    """A frame per enclosing foreach, outermost first; count and item load lazily from the split task."""
     out = []
     for frame, value in zip(node.scope, values):
         if frame.kind != FRAME_FOREACH:
             continue
         split = graph[frame.name]
         split_id, _ = split_task(graph, node, values, split.name)
-        out.append((value, _item_loader(aio, run_id, split, split_id, value)))
+        out.append(SplitFrame(aio, run_id, split, split_id, value))
     return tuple(out)
 
 
-def _item_loader(aio: ArtifactIO, run_id: str, split: StepNode, split_id: str, index: int) -> Callable[[], Any]:
-    cache: List[Any] = []
+class SplitFrame:
+    """One foreach frame of a task (``FlowSpec.foreach_stack()``): read from the split's committed attempt."""
 
-    def load() -> Any:
-        if not cache:
-            ref = aio_metadata_task(aio, run_id, split.name, split_id)
-            entries = _index(aio, run_id, ref)
-            var = split.foreach_var or ""
+    def __init__(self, aio: ArtifactIO, run_id: str, split: StepNode, split_id: str, index: int) -> None:
+        self.index = index
+        self._aio = aio
+        self._run_id = run_id
+        self._split = split
+        self._split_id = split_id
+        self._doc: Optional[Dict[str, Any]] = None
+        self._value: List[Any] = []
+
+    def _record(self) -> Dict[str, Any]:
+        if self._doc is None:
+            ref = aio_metadata_task(self._aio, self._run_id, self._split.name, self._split_id)
+            _index(self._aio, self._run_id, ref)  # InputError if the attempt was never committed
+            self._doc = self._aio.attempt(self._run_id, ref.step, ref.task_id, ref.attempt)
+        return self._doc  # type: ignore[return-value]
+
+    @property
+    def num_splits(self) -> int:
+        cardinality = self._record().get("cardinality")
+        if cardinality is None:
+            raise InputError(f"foreach split {self._split.name}/{self._split_id} recorded no cardinality")
+        return int(cardinality)
+
+    @property
+    def value(self) -> Any:
+        if not self._value:
+            entries = self._record().get("artifacts") or {}
+            var = self._split.foreach_var or ""
             if var not in entries:
-                raise InputError(f"foreach split {split.name}/{split_id} has no artifact '{var}'")
-            seq = aio.load(entries[var])
-            cache.append(item_at(seq, index))
-        return cache[0]
-
-    return load
+                raise InputError(f"foreach split {self._split.name}/{self._split_id} has no artifact '{var}'")
+            self._value.append(item_at(self._aio.load(entries[var]), self.index))
+        return self._value[0]
 
 
 def item_at(seq: Any, index: int) -> Any:
@@ -559,10 +591,21 @@ def fallback_route(node: StepNode) -> Tuple[Optional[int], Optional[str]]:
 
 
 # ----------------------------------------------------------------------------- persisting
+# Values of these types cannot change in place: an inherited one that was only read needs no new write.
+_IMMUTABLE = (type(None), bool, int, float, complex, str, bytes, range)
+
+
 def _persist(obj: FlowSpec, aio: ArtifactIO, *, skip_unpicklable: bool = False) -> Dict[str, Dict[str, Any]]:
-    """Store every public attribute the step set; return their index entries."""
+    """Store every public attribute the step set, and every inherited artifact it read; return their entries.
+
+    An inherited artifact the step loaded may have been changed in place
+    (``self.items.append(x)``), so it is stored again, as Metaflow does; an unchanged
+    one pickles to the same bytes, so it keeps its sha and no blob is written.
+    """
+    values = {name: value for name, value in obj._sfn_loaded.items() if type(value) not in _IMMUTABLE}
+    values.update(vars(obj))
     entries: Dict[str, Dict[str, Any]] = {}
-    for name, value in list(vars(obj).items()):
+    for name, value in values.items():
         if name.startswith("_"):
             continue
         try:

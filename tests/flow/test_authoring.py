@@ -42,8 +42,9 @@ def test_resolve_parameters_required_unknown_and_defaults():
 
 
 def test_parameter_unknown_argument():
-    with pytest.raises(TypeError, match="unknown argument"):
+    with pytest.raises(FlowDefinitionError, match="unknown argument") as info:
         Parameter("a", defualt=1)
+    assert info.value.file == __file__ and info.value.line > 0
 
 
 def test_include_file_reads_text_and_reports_missing(tmp_path):

@@ -19,8 +19,8 @@ class NestedForeach3Flow(FlowSpec):
 
     @step
     def c(self):
-        self.total = sum(item for _, item in self.foreach_stack())
-        self.path = tuple(i for i, _ in self.foreach_stack())
+        self.total = sum(item for _, _, item in self.foreach_stack())
+        self.path = tuple(i for i, _, _ in self.foreach_stack())
         self.next(self.join_c)
 
     @step

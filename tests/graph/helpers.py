@@ -10,7 +10,7 @@ _counter = itertools.count()
 
 HEADER = (
     "from sfncompile import (FlowSpec, IncludeFile, JSONType, Parameter, batch, catch, current,\n"
-    "    environment, foreach, resources, retry, schedule, step, timeout)\n\n"
+    "    environment, foreach, kubernetes, project, resources, retry, schedule, step, timeout)\n\n"
 )
 
 

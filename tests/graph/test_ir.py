@@ -42,7 +42,7 @@ def test_train_flow_ir():
     assert end.kind == "end" and end.successors == ()
     assert start.scope == (Frame(FRAME_LOOP, "start", "check"),)
     assert fit.scope == (Frame(FRAME_LOOP, "start", "check"), Frame(FRAME_FOREACH, "start", "join"))
-    assert dict(fit.decorators["retry"]) == {"times": 2, "minutes_between_retries": 0}
+    assert dict(fit.decorators["retry"]) == {"times": 2, "minutes_between_retries": 0, "local_minutes_between_retries": 0}
     assert dict(fit.decorators["resources"]) == {"cpu": 1, "memory": 1024}
     assert fit.file.endswith("train.py") and fit.line > start.line
     assert start.predecessors == ("check",)

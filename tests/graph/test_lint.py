@@ -543,7 +543,7 @@ def test_loop_across_foreach_boundary(tmp_path):
     "clash,message",
     [
         ("start", "'start' is defined twice in the flow class"),
-        ("next", "parameter name 'next' is reserved"),
+        ("next", "parameter attribute 'next' is reserved"),
         ("x", "step 'start' assigns self.x, which is parameter 'x'"),
     ],
 )

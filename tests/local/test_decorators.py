@@ -83,7 +83,7 @@ def test_timeout_stops_step_then_fails_after_retry(start_method):
     attempts = task.attempts()
     assert [a["status"] for a in attempts] == ["FAILED", "FAILED"]
     assert all("@timeout of 1 s" in a["error"] for a in attempts)
-    assert "StepTimeout" in text
+    assert "TimeoutException" in text
 
 
 def test_timeout_kills_a_worker_that_ignores_the_alarm(monkeypatch):

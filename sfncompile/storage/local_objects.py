@@ -98,12 +98,9 @@ class LocalObjectStore(ObjectStore):
         return self._publish_once(self._stage_copy(key, path), target)
 
     def _publish(self, tmp: str, path: str) -> None:
+        """Rename the staged file into place (replacing what is there)."""
         try:
-            try:
-                os.replace(tmp, path)
-            except FileNotFoundError:
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-                os.replace(tmp, path)
+            _into_place(os.replace, tmp, path)
         except BaseException:
             _unlink(tmp)
             raise
@@ -113,11 +110,7 @@ class LocalObjectStore(ObjectStore):
     def _publish_once(self, tmp: str, path: str) -> bool:
         """Link the staged file in place unless ``path`` exists (atomic: link never replaces)."""
         try:
-            try:
-                os.link(tmp, path)
-            except FileNotFoundError:
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-                os.link(tmp, path)
+            _into_place(os.link, tmp, path)
         except FileExistsError:
             return False
         finally:
@@ -186,6 +179,15 @@ def _walk(directory: str, lead: str) -> Iterator[str]:
             yield from _walk(entry.path, lead + entry.name + "/")
         else:
             yield lead + entry.name
+
+
+def _into_place(move, tmp: str, path: str) -> None:
+    """``move(tmp, path)``, creating the target's directory the first time it is needed."""
+    try:
+        move(tmp, path)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        move(tmp, path)
 
 
 def _unlink(path: str) -> None:

@@ -3,6 +3,7 @@
 The authoring API is imported eagerly (it is small); the client, which pulls in
 storage backends, loads on first use so ``import sfncompile`` stays fast.
 """
+import logging
 from typing import Any
 
 from .exceptions import TimeoutException
@@ -12,6 +13,7 @@ from .flow import (
     JSONType,
     Parameter,
     batch,
+    card,
     catch,
     current,
     environment,
@@ -27,7 +29,14 @@ from .flow import (
 
 __version__ = "0.1.0"
 
-_CLIENT_NAMES = ("Flow", "Run", "Step", "Task", "DataArtifact", "namespace", "get_namespace", "default_namespace")
+# Library use: sfncompile logs to the "sfncompile" logger and prints nothing unless the
+# application configures logging (the stdlib convention for libraries).
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+_CLIENT_NAMES = (
+    "Metaflow", "Flow", "Run", "Step", "Task", "DataArtifact", "namespace", "get_namespace", "default_namespace",
+    "get_metadata", "Runner", "Deployer",
+)
 
 __all__ = [
     "FlowSpec",
@@ -47,6 +56,7 @@ __all__ = [
     "kubernetes",
     "project",
     "TimeoutException",
+    "card",
     *_CLIENT_NAMES,
 ]
 

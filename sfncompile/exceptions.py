@@ -116,6 +116,24 @@ class AwsError(SfnCompileError):
     headline = "aws error"
 
 
+class NamespaceMismatch(NotFoundError):
+    """The object exists, but not in the current namespace (``namespace(None)`` shows it)."""
+
+    headline = "not in namespace"
+
+
+class TaggingError(SfnCompileError):
+    """A tag that cannot be added or removed (empty, too long, or a system tag)."""
+
+    headline = "tag error"
+
+
+class CommandError(SfnCompileError):
+    """A command that a Runner started (``sfncompile run``/``resume``) failed before a run existed."""
+
+    headline = "command failed"
+
+
 class TimeoutException(SfnCompileError):
     """Raised inside a step that ran past its @timeout (Metaflow's name: ``except TimeoutException``)."""
 

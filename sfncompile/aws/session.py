@@ -19,8 +19,11 @@ def _client(service: str, region: Optional[str], endpoint_url: Optional[str]) ->
 
 def client(service: str, config: Optional[Mapping[str, Any]] = None) -> Any:
     """A cached client; AWS_ENDPOINT_URL (standard boto3 variable) or config endpoint_url apply."""
+    from .errors import aws_errors
+
     config = config or {}
-    return _client(service, config.get("region"), config.get("endpoint_url"))
+    with aws_errors(f"connect to {service}"):
+        return _client(service, config.get("region"), config.get("endpoint_url"))
 
 
 def reset_clients() -> None:

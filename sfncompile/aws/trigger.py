@@ -6,13 +6,17 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from ..exceptions import ParameterError
+from ..storage.interfaces import FAILED
+from ..storage.records import now_iso
+from ..tags import SFN_RUNTIME, run_tags
 from ..user import default_namespace, default_username
 from . import config as cfg
 from .errors import aws_errors
 from .manifest import find_manifest
+from .start_guard import check_submit_size, startable_arn
 from .session import client
 
 
@@ -89,6 +93,7 @@ class Triggered:
     flow: str
     run_id: str
     execution_arn: str
+    steps: Tuple[str, ...] = ()  # the flow's steps in graph order (from the deploy manifest)
 
 
 def trigger(
@@ -104,7 +109,10 @@ def trigger(
     stores = cfg.stores(config)
     manifest = find_manifest(stores.objects, config, flow, name)
     parameters = typed_parameters(manifest, raw_parameters)
+    sfn = client("stepfunctions", config)
+    machine = startable_arn(sfn, config, manifest)
     parameters = _include_files(manifest, parameters, stores.artifacts)
+    check_submit_size(config, flow, parameters)
     execution = new_execution_name()
     run_id = f"sfn-{execution}"
     username = default_username()
@@ -113,17 +121,24 @@ def trigger(
         run_id,
         username=username,
         namespace=default_namespace(),
-        tags=list(tags or []),
+        tags=run_tags(tags or [], username, SFN_RUNTIME),
         parameters=parameters,
     )
-    sfn = client("stepfunctions", config)
-    with aws_errors(f"start an execution of {manifest['name']}"):
-        response = sfn.start_execution(
-            stateMachineArn=manifest["state_machine_arn"],
-            name=execution,
-            input=json.dumps({"parameters": parameters}),
+    try:
+        with aws_errors(f"start an execution of {manifest['name']}"):
+            response = sfn.start_execution(
+                stateMachineArn=machine,
+                name=execution,
+                input=json.dumps({"parameters": parameters}),
+            )
+    except BaseException as exc:
+        # The run never started: its record must not stay RUNNING for ever.
+        stores.metadata.update_run(
+            flow, run_id, status=FAILED, finished_at=now_iso(), error=f"never started: {exc}"
         )
-    return Triggered(flow=flow, run_id=run_id, execution_arn=response["executionArn"])
+        raise
+    return Triggered(flow=flow, run_id=run_id, execution_arn=response["executionArn"],
+                     steps=tuple(manifest.get("steps") or ()))
 
 
 TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
@@ -137,7 +152,9 @@ def wait_for(
     timeout_seconds: Optional[float] = None,
     say: Callable[[str], None] = print,
 ) -> str:
-    """Follow an execution: print progress when it changes; return its final status."""
+    """Follow an execution: print progress (steps in graph order, done/failed/running counts,
+    elapsed time) when it changes; return its final status."""
+    from .progress import progress_line, progress_state
 
     config = dict(config or cfg.load_config())
     stores = cfg.stores(config)
@@ -148,17 +165,10 @@ def wait_for(
         with aws_errors("describe execution"):
             status = sfn.describe_execution(executionArn=triggered.execution_arn)["status"]
         tasks = stores.metadata.list_tasks(triggered.flow, triggered.run_id)
-        done: Dict[str, int] = {}
-        running: Dict[str, int] = {}
-        for task in tasks:
-            bucket = done if task.get("status") == "SUCCEEDED" else running
-            bucket[task["step"]] = bucket.get(task["step"], 0) + 1
-        line = f"{status.lower()}: " + (", ".join(f"{s} {n} done" for s, n in done.items()) or "starting")
-        if running:
-            line += "; running: " + ", ".join(f"{s} ({n})" for s, n in running.items())
-        if line != last:
-            say(line)
-            last = line
+        state = progress_state(status, triggered.steps, tasks)
+        if state != last:
+            say(progress_line(time.monotonic() - began, state))
+            last = state
         if status in TERMINAL:
             return status
         if timeout_seconds is not None and time.monotonic() - began > timeout_seconds:

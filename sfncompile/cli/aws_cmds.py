@@ -1,10 +1,35 @@
 """AWS commands: configure, deploy, trigger, terminate, redrive, deployments, delete."""
 from __future__ import annotations
 
+import functools
+import os
 import sys
-from typing import List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 import click
+
+from .output import emit_json, json_option
+
+
+def aws_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--profile`` and ``--config`` for a command that talks to AWS (set before any client is made)."""
+
+    @click.option("--profile", default=None, help="AWS profile to use (default: AWS_PROFILE / the default profile).")
+    @click.option("--config", "config_file", default=None, type=click.Path(dir_okay=False),
+                  help="sfncompile config file (default: $SFNCOMPILE_CONFIG or ~/.sfncompile/config.json).")
+    @functools.wraps(func)
+    def wrapper(*args: Any, profile: Optional[str], config_file: Optional[str], **kwargs: Any) -> Any:
+        if profile:
+            os.environ["AWS_PROFILE"] = profile
+        if config_file:
+            os.environ["SFNCOMPILE_CONFIG"] = os.path.abspath(config_file)
+        if profile or config_file:
+            from ..aws.session import reset_clients
+
+            reset_clients()
+        return func(*args, **kwargs)
+
+    return wrapper
 
 
 def _split_pathspec(pathspec: str) -> Tuple[str, str]:
@@ -18,10 +43,13 @@ def _split_pathspec(pathspec: str) -> Tuple[str, str]:
 @click.option("--stack", required=True, help="Name of the deployed infra stack, e.g. sfncompile-dev.")
 @click.option("--region", default=None, help="AWS region of the stack (default: your AWS configuration's).")
 @click.option("--config-file", default=None, help="Where to write the config (default: $SFNCOMPILE_CONFIG or ~/.sfncompile/config.json).")
-def configure(stack: str, region: Optional[str], config_file: Optional[str]) -> None:
+@click.option("--profile", default=None, help="AWS profile to use (default: AWS_PROFILE / the default profile).")
+def configure(stack: str, region: Optional[str], config_file: Optional[str], profile: Optional[str]) -> None:
     """Read the infra stack's outputs into sfncompile's config file."""
     from ..aws.configure import configure_from_stack
 
+    if profile:
+        os.environ["AWS_PROFILE"] = profile
     path, config = configure_from_stack(stack, region=region, path=config_file)
     click.echo(f"wrote {path}: bucket {config['bucket']}, table {config['table']}, region {config['region']}")
 
@@ -31,13 +59,18 @@ def configure(stack: str, region: Optional[str], config_file: Optional[str]) -> 
 @click.option("--flow", "flow_name", default=None, help="Class name, when the file defines several flows.")
 @click.option("--name", default=None, help="State machine name (default: <stack prefix><Flow>).")
 @click.option("--tag", "tags", multiple=True, help="Tag the state machine: --tag team=ml (repeatable).")
+@click.option("--include", "include", multiple=True,
+              help="Also package files matching this glob (repeatable); Python sources always go in.")
 @click.option("--dry-run", is_flag=True, help="Check, compile and package; change nothing on AWS.")
-def deploy_cmd(flow_file: str, flow_name: Optional[str], name: Optional[str], tags: Tuple[str, ...], dry_run: bool) -> None:
+@aws_options
+def deploy_cmd(flow_file: str, flow_name: Optional[str], name: Optional[str], tags: Tuple[str, ...],
+               include: Tuple[str, ...], dry_run: bool) -> None:
     """Deploy a flow: code package to S3, job definition, state machine, schedule."""
     from ..aws.deploy import deploy, parse_tags
 
-    result = deploy(flow_file, flow_name=flow_name, name=name, tags=parse_tags(list(tags)), dry_run=dry_run,
-                    say=lambda m: click.echo(m, err=True))
+    # Each action is printed once, from the result; only a dry run narrates what it would do.
+    result = deploy(flow_file, flow_name=flow_name, name=name, tags=parse_tags(list(tags)), include=include,
+                    dry_run=dry_run, say=(lambda m: click.echo(m, err=True)) if dry_run else (lambda _m: None))
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     if dry_run:
@@ -58,6 +91,7 @@ def deploy_cmd(flow_file: str, flow_name: Optional[str], name: Optional[str], ta
 @click.option("--wait", is_flag=True, help="Follow the run until it ends; exit 1 if it fails.")
 @click.option("--poll", "poll_seconds", type=click.FloatRange(0.05, 60), default=2.0, show_default=True,
               help="With --wait: seconds between progress checks.")
+@aws_options
 @click.pass_context
 def trigger_cmd(ctx: click.Context, flow: str, name: Optional[str], tags: Tuple[str, ...], wait: bool,
                 poll_seconds: float) -> None:
@@ -67,8 +101,11 @@ def trigger_cmd(ctx: click.Context, flow: str, name: Optional[str], tags: Tuple[
     """
     from ..aws.trigger import parse_parameter_args, trigger, wait_for
 
+    from ..aws.progress import console_url
+
     triggered = trigger(flow, parse_parameter_args(list(ctx.args)), name=name, tags=list(tags))
     click.echo(f"started {flow}/{triggered.run_id}")
+    click.echo(f"  console: {console_url(triggered.execution_arn)}", err=True)
     if wait:
         status = wait_for(triggered, poll_seconds=poll_seconds, say=lambda m: click.echo(m, err=True))
         click.echo(f"{flow}/{triggered.run_id}: {status}")
@@ -78,17 +115,24 @@ def trigger_cmd(ctx: click.Context, flow: str, name: Optional[str], tags: Tuple[
 
 
 def _explain_failure(flow: str, run_id: str) -> None:
+    """Name the failed tasks by their real pathspecs, with the command that shows their error."""
     from ..aws import config as cfg
+    from ..aws.progress import failed_pathspecs
 
-    config = cfg.load_config()
-    run = cfg.stores(config).metadata.get_run(flow, run_id) or {}
-    if run.get("failed_step"):
-        click.echo(f"failed in step {run['failed_step']}: see `sfncompile logs {flow}/{run_id}/{run['failed_step']}/...`", err=True)
+    metadata = cfg.stores(cfg.load_config()).metadata
+    run = metadata.get_run(flow, run_id) or {}
+    failed = failed_pathspecs(flow, run_id, metadata.list_tasks(flow, run_id))
+    for pathspec in failed:
+        click.echo(f"failed: {pathspec}: see `sfncompile logs {pathspec} --stderr`", err=True)
+    if not failed and run.get("failed_step"):
+        click.echo(f"failed in step {run['failed_step']} before its task recorded anything: "
+                   f"see `sfncompile show {flow}/{run_id}`", err=True)
 
 
 @click.command("terminate")
 @click.argument("pathspec")
 @click.option("--name", default=None, help="Deployment name, if not the default.")
+@aws_options
 def terminate_cmd(pathspec: str, name: Optional[str]) -> None:
     """Stop a running Step Functions run (Flow/sfn-...)."""
     from ..aws.executions import terminate
@@ -101,6 +145,7 @@ def terminate_cmd(pathspec: str, name: Optional[str]) -> None:
 @click.command("redrive")
 @click.argument("pathspec")
 @click.option("--name", default=None, help="Deployment name, if not the default.")
+@aws_options
 def redrive_cmd(pathspec: str, name: Optional[str]) -> None:
     """Redrive a failed Step Functions run: finished tasks are not run again."""
     from ..aws.executions import redrive
@@ -111,7 +156,9 @@ def redrive_cmd(pathspec: str, name: Optional[str]) -> None:
 
 
 @click.command("deployments")
-def deployments_cmd() -> None:
+@json_option
+@aws_options
+def deployments_cmd(as_json: bool) -> None:
     """List deployed flows (state machines tagged by sfncompile) and their schedules."""
     from ..aws import config as cfg
     from ..aws.schedule import describe_schedule
@@ -119,22 +166,31 @@ def deployments_cmd() -> None:
     from ..aws.statemachine import list_deployments
 
     config = cfg.load_config()
+    from .client_cmds import _table
+
     machines = list_deployments(client("stepfunctions", config), config.get("state_machine_prefix", ""))
-    if not machines:
+    scheduler = client("scheduler", config)
+    rows = []
+    for m in machines:
+        created = m.get("creationDate")
+        rows.append({"flow": m["flow"], "state_machine": m["name"], "arn": m.get("stateMachineArn"),
+                     "schedule": describe_schedule(scheduler, m["name"]),
+                     "created": created.isoformat() if hasattr(created, "isoformat") else created})
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
         click.echo("no deployed flows: `sfncompile deploy flow.py`")
         return
-    scheduler = client("scheduler", config)
-    for m in machines:
-        sched = describe_schedule(scheduler, m["name"]) or "no schedule"
-        created = m.get("creationDate")
-        created_text = created.strftime("%Y-%m-%d %H:%M") if hasattr(created, "strftime") else str(created or "")
-        click.echo(f"{m['flow']:<24} {m['name']:<40} {sched:<32} {created_text}")
+    click.echo(_table([[r["flow"], r["state_machine"], r["schedule"] or "no schedule", str(r["created"] or "-")[:16].replace("T", " ")]
+                       for r in rows], ["FLOW", "STATE MACHINE", "SCHEDULE", "CREATED"]))
 
 
 @click.command("delete")
 @click.argument("flow")
 @click.option("--name", default=None, help="Deployment name, if not the default.")
 @click.confirmation_option(prompt="Delete the state machine and schedule? (runs and artifacts stay)")
+@aws_options
 def delete_cmd(flow: str, name: Optional[str]) -> None:
     """Delete a deployed flow's state machine and schedule; its runs and artifacts stay."""
     from ..aws.executions import delete_deployment

@@ -7,6 +7,8 @@ from typing import Dict, List, Optional
 
 import click
 
+from .output import emit_json, json_option
+
 
 def _fmt_time(value: Optional[datetime]) -> str:
     if value is None:
@@ -22,7 +24,7 @@ def _duration(start: Optional[datetime], end: Optional[datetime], running: bool 
     if end is None:
         if not running:
             return "-"
-        end = datetime.now(timezone.utc)
+        end = datetime.now(timezone.utc) if start.tzinfo else datetime.now()
     return fmt_duration(max(0.0, (end - start).total_seconds()))
 
 
@@ -39,7 +41,8 @@ def _table(rows: List[List[str]], header: List[str]) -> str:
 @click.option("--all-namespaces", "-A", "all_ns", is_flag=True, help="List runs of every namespace.")
 @click.option("--limit", "-n", type=click.IntRange(1), default=20, show_default=True)
 @click.option("--tag", "tags", multiple=True, help="Only runs with this tag (repeatable).")
-def runs(flow_name: str, all_ns: bool, limit: int, tags) -> None:
+@json_option
+def runs(flow_name: str, all_ns: bool, limit: int, tags, as_json: bool) -> None:
     """List a flow's runs, newest first: id, status, start, duration, tags."""
     from ..client import Flow, namespace
 
@@ -47,6 +50,9 @@ def runs(flow_name: str, all_ns: bool, limit: int, tags) -> None:
         namespace(None)
     flow = Flow(flow_name)
     found = flow.runs(*tags)
+    if as_json:
+        emit_json([run_document(run) for run in found[:limit]])
+        return
     if not found:
         click.echo(f"{flow_name}: no runs in this namespace (use --all-namespaces to see every run)")
         return
@@ -57,15 +63,29 @@ def runs(flow_name: str, all_ns: bool, limit: int, tags) -> None:
             run.status,
             _fmt_time(run.created_at),
             _duration(run.created_at, run.finished_at, running=not run.finished),
-            ",".join(run.tags) or "-",
+            ",".join(sorted(run.user_tags)) or "-",
             run.namespace or "-",
         ])
+    from ..client.core import stores_read
+
     click.echo(_table(rows, ["RUN", "STATUS", "STARTED", "DURATION", "TAGS", "NAMESPACE"]))
+    click.echo(f"(read from {stores_read()})", err=True)
     if len(found) > limit:
         click.echo(f"... {len(found) - limit} older run(s); --limit N shows more")
 
 
-def show_run(pathspec: str) -> None:
+def run_document(run) -> Dict[str, object]:
+    """A run as JSON (``runs --json``, ``show Flow/run --json``); times are ISO-8601 UTC."""
+    return {
+        "pathspec": run.pathspec, "run_id": run.id, "status": run.status,
+        "created_at": run._record.get("created_at"), "finished_at": run._record.get("finished_at"),
+        "user_tags": sorted(run.user_tags), "system_tags": sorted(run.system_tags), "namespace": run.namespace,
+        "parameters": run.parameters, "origin_run_id": run.origin_run_id, "failed_step": run.failed_step,
+        "error": run.error,
+    }
+
+
+def show_run(pathspec: str, as_json: bool = False) -> None:
     """Status per step of a run (called by `sfncompile show Flow/run`)."""
     from ..client import Run, namespace
     from ..exceptions import NotFoundError
@@ -82,7 +102,7 @@ def show_run(pathspec: str) -> None:
         f"Run {run.pathspec}: {run.status}",
         f"  started {_fmt_time(run.created_at)}, duration "
         f"{_duration(run.created_at, run.finished_at, running=not run.finished)}"
-        + (f", tags {', '.join(run.tags)}" if run.tags else "")
+        + (f", tags {', '.join(sorted(run.user_tags))}" if run.user_tags else "")
         + (f", resumed from {run.origin_run_id}" if run.origin_run_id else ""),
     ]
     if run.id.startswith("sfn-"):
@@ -120,6 +140,10 @@ def show_run(pathspec: str) -> None:
             str(attempts) if attempts else "-",
             _duration(min(starts) if starts else None, end, running=running),
         ])
+    if as_json:
+        header = ["step", "tasks", "done", "failed", "running", "retries", "duration"]
+        emit_json({**run_document(run), "steps": [dict(zip(header, row)) for row in rows]})
+        return
     lines.append("")
     lines.append(_table(rows, ["STEP", "TASKS", "DONE", "FAILED", "RUNNING", "RETRIES", "DURATION"]) if rows
                  else "  (no tasks yet)")
@@ -143,10 +167,13 @@ def _task_from(pathspec: str):
 @click.argument("pathspec")
 @click.option("--stderr", "stream", flag_value="stderr", help="Show stderr instead of stdout.")
 @click.option("--stdout", "stream", flag_value="stdout", default=True, help="Show stdout (the default).")
-@click.option("--attempt", type=click.IntRange(0), default=None, help="Attempt number (default: the latest).")
-def logs(pathspec: str, stream: str, attempt: Optional[int]) -> None:
+@click.option("--attempt", type=click.IntRange(0), default=None,
+              help="Attempt number, 0-based as the run output shows it (default: the latest).")
+@json_option
+def logs(pathspec: str, stream: str, attempt: Optional[int], as_json: bool) -> None:
     """Print a task's stdout (or --stderr): `sfncompile logs Flow/run/step/task`."""
     tasks = _task_from(pathspec)
+    documents = []
     for task in tasks:
         if attempt is not None and attempt > task.current_attempt:
             from ..exceptions import NotFoundError
@@ -156,21 +183,31 @@ def logs(pathspec: str, stream: str, attempt: Optional[int]) -> None:
                 fix=f"attempts: {', '.join(str(i) for i in range(task.current_attempt + 1))}",
             )
         text = task.log(stream or "stdout", attempt)
+        if as_json:
+            documents.append({"pathspec": task.pathspec, "stream": stream or "stdout",
+                              "attempt": task.current_attempt if attempt is None else attempt, "text": text})
+            continue
         if len(tasks) > 1:
             click.echo(f"== {task.pathspec} ({stream or 'stdout'})")
         click.echo(text, nl=False)
         if text and not text.endswith("\n"):
             click.echo("")
+    if as_json:
+        emit_json(documents)
 
 
 @click.command("dump")
 @click.argument("pathspec")
 @click.option("--artifact", "-a", "names", multiple=True, help="Print only this artifact, in full (repeatable).")
-def dump(pathspec: str, names) -> None:
+@json_option
+def dump(pathspec: str, names, as_json: bool) -> None:
     """Print a task's artifacts: `sfncompile dump Flow/run/step/task [--artifact name]`."""
     import pprint
 
     tasks = _task_from(pathspec)
+    if as_json:
+        emit_json([_task_document(task, names) for task in tasks])
+        return
     for task in tasks:
         if names:
             for name in names:
@@ -193,6 +230,25 @@ def dump(pathspec: str, names) -> None:
         if exc is not None:
             click.echo(f"  exception: {exc}")
     sys.stdout.flush()
+
+
+def _task_document(task, names) -> Dict[str, object]:
+    """A task and its artifacts as JSON; values that are not JSON become their repr()."""
+    import json
+
+    def value(data: object) -> object:
+        try:
+            json.dumps(data)
+            return data
+        except (TypeError, ValueError):
+            return repr(data)
+
+    chosen = [task[n] for n in names] if names else list(task)
+    exc = task.exception
+    return {"pathspec": task.pathspec, "status": task.status, "attempt": task.current_attempt,
+            "artifacts": {a.name: {"type": a.type, "size": a.size, "sha256": a.sha, "value": value(a.data)}
+                          for a in chosen},
+            "exception": str(exc) if exc is not None else None}
 
 
 COMMANDS = [runs, logs, dump]

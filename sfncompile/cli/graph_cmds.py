@@ -6,6 +6,8 @@ from typing import Optional
 
 import click
 
+from .output import emit_json, json_option
+
 flow_option = click.option("--flow", "flow_name", default=None, help="Class name, when the file defines several flows.")
 
 
@@ -20,13 +22,17 @@ def load_graph(path: str, flow_name: Optional[str]):
 @flow_option
 @click.option("--compute", type=click.Choice(["fargate", "ec2", "ec2-gpu"]), default=None,
               help="Also reject step sizes (@resources) that this kind of Batch compute cannot run.")
-def check(flow_file: str, flow_name: Optional[str], compute: Optional[str]) -> None:
+@json_option
+def check(flow_file: str, flow_name: Optional[str], compute: Optional[str], as_json: bool) -> None:
     """Check a flow's graph and decorators; print a one-line summary or the first error."""
     from ..compiler.compute import Compute, check_compute, compute_notes, kubernetes_warnings
 
     graph = load_graph(flow_file, flow_name)
     if compute:
         check_compute(graph, Compute(compute))
+    if as_json:
+        emit_json({"ok": True, **graph_document(graph)})
+        return
     kinds = {}
     for node in graph:
         kinds[node.kind] = kinds.get(node.kind, 0) + 1
@@ -42,7 +48,8 @@ def check(flow_file: str, flow_name: Optional[str], compute: Optional[str]) -> N
 @click.command("show")
 @click.argument("target")
 @flow_option
-def show(target: str, flow_name: Optional[str]) -> None:
+@json_option
+def show(target: str, flow_name: Optional[str], as_json: bool) -> None:
     """Show a flow file's graph as text, or a run's status per step (Flow/run).
 
     \b
@@ -52,22 +59,58 @@ def show(target: str, flow_name: Optional[str]) -> None:
     if target.endswith(".py") or os.path.isfile(target):
         from ..graph.render import render_text
 
-        click.echo(render_text(load_graph(target, flow_name)))
+        graph = load_graph(target, flow_name)
+        if as_json:
+            emit_json(graph_document(graph))
+            return
+        click.echo(render_text(graph))
         return
     from .client_cmds import show_run
 
-    show_run(target)
+    show_run(target, as_json=as_json)
+
+
+def graph_document(graph) -> dict:
+    """The static graph as JSON (``show flow.py --json``)."""
+    from ..graph.ir import thaw
+
+    return {
+        "flow": graph.name, "file": graph.file,
+        "parameters": [{"name": p.name, "type": p.type, "default": p.default, "required": p.required}
+                       for p in graph.parameters],
+        "steps": [{"name": n.name, "kind": n.kind, "transition": n.transition, "successors": list(n.successors),
+                   "join": n.is_join, "decorators": thaw(n.decorators), "line": n.line} for n in graph],
+    }
+
+
+GRAPH_FORMATS = ("mermaid", "dot", "text", "html", "svg")
+
+
+def graph_renderers() -> dict:
+    """Every picture of a flow's graph by format name; html and svg are what the UI draws."""
+    from ..cards.graph_svg import render_html, render_svg
+    from ..graph.render import RENDERERS
+
+    return {**RENDERERS, "html": render_html, "svg": render_svg}
 
 
 @click.command("graph")
 @click.argument("flow_file", type=click.Path(dir_okay=False))
 @flow_option
-@click.option("--format", "fmt", type=click.Choice(["text", "mermaid", "dot"]), default="mermaid", show_default=True)
-def graph_cmd(flow_file: str, flow_name: Optional[str], fmt: str) -> None:
-    """Print the flow's graph as Mermaid, Graphviz dot or text."""
-    from ..graph.render import RENDERERS
-
-    click.echo(RENDERERS[fmt](load_graph(flow_file, flow_name)), nl=False if fmt != "text" else True)
+@click.option("--format", "fmt", type=click.Choice(GRAPH_FORMATS), default="mermaid", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write to this file instead of stdout.")
+def graph_cmd(flow_file: str, flow_name: Optional[str], fmt: str, output: Optional[str]) -> None:
+    """Print the flow's graph as Mermaid, Graphviz dot, text, a standalone HTML page or SVG."""
+    text = graph_renderers()[fmt](load_graph(flow_file, flow_name))
+    if not text.endswith("\n"):
+        text += "\n"
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        click.echo(f"wrote {fmt} graph to {output}", err=True)
+    else:
+        click.echo(text, nl=False)
 
 
 COMMANDS = [check, show, graph_cmd]

@@ -14,7 +14,8 @@ import click
 
 from ..exceptions import ParameterError
 
-RUN_OPTIONS = ("flow", "max-workers", "max_workers", "tag", "quiet", "help", "h")
+RUN_OPTIONS = ("flow", "max-workers", "max_workers", "tag", "quiet", "help", "h", "with", "run-id-file", "run_id_file",
+               "max-num-splits", "max_num_splits", "datastore")
 
 
 def _peek(args: List[str]) -> Tuple[Optional[str], Optional[str]]:
@@ -130,6 +131,16 @@ common_options = [
                  help="Tasks run in parallel at most (default: the number of CPUs)."),
     click.option("--tag", "tags", multiple=True, help="Tag the run (repeatable)."),
     click.option("--quiet", is_flag=True, help="Print only the summary."),
+    click.option("--with", "with_decorators", multiple=True, metavar="DECORATOR[:k=v,...]",
+                 help="Add a step decorator to every step that lacks it: --with retry:times=3 (retry, catch, "
+                      "timeout, resources, environment; repeatable)."),
+    click.option("--run-id-file", type=click.Path(dir_okay=False), default=None,
+                 help="Write the new run's id to this file as soon as the run exists."),
+    click.option("--max-num-splits", type=click.IntRange(1), default=None,
+                 help="Fail a foreach that fans out wider than this (default: no limit)."),
+    click.option("--datastore", type=click.Choice(["local", "s3"]), default="local", show_default=True,
+                 help="Where the run's artifacts and metadata go: the local store, or the configured "
+                      "AWS stores (S3 + DynamoDB; needs `sfncompile configure`)."),
 ]
 
 
@@ -143,40 +154,49 @@ def _with_common(func):
 @click.argument("flow_file", type=click.Path(dir_okay=False))
 @_with_common
 @click.pass_context
-def run(ctx: click.Context, flow_file: str, flow_name: Optional[str], max_workers: Optional[int],
-        tags: Tuple[str, ...], quiet: bool, **params: Any) -> None:
+def run(ctx: click.Context, flow_file: str, flow_name: Optional[str], **options: Any) -> None:
     """Run a flow locally: `sfncompile run flow.py --alpha 0.3`.
 
     Parameters of the flow are options (see `sfncompile run flow.py --help`).
     Results: `sfncompile show Flow/run`, or `Run("Flow/run").data` in Python.
     """
     flow_cls, graph = _load(ctx, flow_file, flow_name)
-    supplied = supplied_parameters(graph, params)
-    _execute(ctx, flow_cls, graph, max_workers=max_workers, tags=tags, quiet=quiet, parameters=supplied)
+    supplied = supplied_parameters(graph, options)
+    common = {k: v for k, v in options.items() if not k.startswith("param__")}
+    _execute(ctx, flow_cls, graph, parameters=supplied, **common)
 
 
 @click.command("resume", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("flow_file", type=click.Path(dir_okay=False))
+@click.argument("step_arg", metavar="[STEP]", required=False)
 @click.option("--origin-run-id", default=None, help="The run to resume (default: the latest run in your namespace).")
-@click.option("--step", "step", default=None, help="Run again from this step (default: from the failure).")
+@click.option("--step", "step", default=None, help="Run again from this step (default: from the failure); "
+                                                    "the same as giving STEP after the flow file.")
 @_with_common
 @click.pass_context
-def resume(ctx: click.Context, flow_file: str, origin_run_id: Optional[str], step: Optional[str],
-           flow_name: Optional[str], max_workers: Optional[int], tags: Tuple[str, ...], quiet: bool) -> None:
+def resume(ctx: click.Context, flow_file: str, step_arg: Optional[str], origin_run_id: Optional[str],
+           step: Optional[str], flow_name: Optional[str], **common: Any) -> None:
     """Resume a failed run: a new run that reuses every task that succeeded before the failure.
 
     Reused tasks keep their artifacts (same stored data, nothing copied); the failed
     step and everything after it run again, with the origin run's parameters.
     """
+    if step_arg and step and step_arg != step:
+        raise click.UsageError(f"resume from {step_arg!r} or --step {step!r}, not both")
     flow_cls, graph = _load(ctx, flow_file, flow_name)
-    _execute(ctx, flow_cls, graph, max_workers=max_workers, tags=tags, quiet=quiet,
-             resume=True, origin_run_id=origin_run_id, resume_step=step)
+    _execute(ctx, flow_cls, graph, resume=True, origin_run_id=origin_run_id, resume_step=step_arg or step, **common)
 
 
-def _execute(ctx: click.Context, flow_cls, graph, *, max_workers, tags, quiet, parameters=None, resume=False,
-             origin_run_id=None, resume_step=None) -> None:
+def _execute(ctx: click.Context, flow_cls, graph, *, max_workers, tags, quiet, with_decorators=(), run_id_file=None,
+             max_num_splits=None, datastore="local", parameters=None, resume=False, origin_run_id=None,
+             resume_step=None) -> None:
+    from ..graph.attach import attach_decorators
     from ..local.output import Reporter
     from ..local.scheduler import LocalRunner
+
+    graph = attach_decorators(graph, with_decorators)
+    if datastore == "s3":
+        _use_aws_stores()
 
     runner = LocalRunner(
         flow_cls,
@@ -188,16 +208,37 @@ def _execute(ctx: click.Context, flow_cls, graph, *, max_workers, tags, quiet, p
         resume=resume,
         origin_run_id=origin_run_id,
         resume_step=resume_step,
+        max_num_splits=max_num_splits,
     )
     if quiet:
         runner.reporter.quiet = True
         runner.settings.echo = False
     runner.restore_signals = False  # the command ends with the run
     runner.prepare()
+    if run_id_file:
+        with open(run_id_file, "w", encoding="utf-8") as handle:
+            handle.write(runner.run_id)
     outcome = runner.run()
     if quiet:
         click.echo(f"{outcome.flow}/{outcome.run_id} {outcome.status}")
     ctx.exit(outcome.exit_code)
+
+
+def _use_aws_stores() -> None:
+    """--datastore s3: this process and its workers use the configured S3 bucket and DynamoDB table."""
+    import os
+
+    from ..aws import config as cfg
+    from ..client import backend
+    from ..storage.factory import reset_stores
+
+    config = cfg.load_config()
+    os.environ["SFNCOMPILE_DATASTORE"] = cfg.datastore_url(config)
+    os.environ["SFNCOMPILE_METADATA"] = cfg.metadata_url(config)
+    if config.get("region"):
+        os.environ.setdefault("AWS_DEFAULT_REGION", config["region"])
+    reset_stores()
+    backend.reset()
 
 
 COMMANDS = [run, resume]

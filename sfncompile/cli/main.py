@@ -9,8 +9,29 @@ import click
 from ..exceptions import SfnCompileError
 
 
+# `--help` lists commands in these sections, in this order; any other visible command goes last.
+SECTIONS = (
+    ("Run locally", ("run", "resume", "check", "show", "graph")),
+    ("Read results", ("runs", "logs", "dump", "tag")),
+    ("AWS Step Functions", ("compile", "configure", "deploy", "trigger", "terminate", "redrive", "deployments",
+                            "delete", "step-functions")),
+)
+
+
 class Group(click.Group):
-    """Prints sfncompile's own errors as one readable message (the stack only with --debug)."""
+    """Prints sfncompile's own errors as one readable message (the stack only with --debug);
+    lists commands by section with their whole summary line."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        visible = {n: c for n, c in ((n, self.get_command(ctx, n)) for n in self.list_commands(ctx))
+                   if c is not None and not c.hidden}
+        placed = set()
+        for title, names in SECTIONS + (("Other", tuple(sorted(visible))),):
+            rows = [(n, visible[n].get_short_help_str(limit=200)) for n in names if n in visible and n not in placed]
+            placed.update(n for n, _ in rows)
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -34,15 +55,25 @@ def cli(ctx: click.Context, debug: bool) -> None:
     Inspect: sfncompile show flow.py | sfncompile graph flow.py --format mermaid
     AWS:     sfncompile compile flow.py -o sm.json | deploy flow.py | trigger Flow
     Results: sfncompile runs Flow | show Flow/run | logs Flow/run/step/task | dump ...
+    Look:    sfncompile ui --open | card view Flow/run/step/task
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
 
 
-def _register() -> None:
-    from . import aws_cmds, client_cmds, compile_cmds, graph_cmds, local_cmds, task_cmd
+@click.command("version")
+def version() -> None:
+    """Print sfncompile's version."""
+    from .. import __version__
 
-    for module in (graph_cmds, local_cmds, client_cmds, compile_cmds, aws_cmds, task_cmd):
+    click.echo(f"sfncompile {__version__}")
+
+
+def _register() -> None:
+    from . import aws_cmds, client_cmds, compile_cmds, graph_cmds, local_cmds, tag_cmds, task_cmd, ui_cmds
+
+    cli.add_command(version)
+    for module in (graph_cmds, local_cmds, client_cmds, tag_cmds, compile_cmds, aws_cmds, task_cmd, ui_cmds):
         for command in module.COMMANDS:
             cli.add_command(command)
 

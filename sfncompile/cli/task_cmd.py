@@ -14,7 +14,7 @@ from typing import Optional
 import click
 
 
-@click.command("task")
+@click.command("task", hidden=True)
 @click.argument("step")
 @click.option("--run-id", required=True, help="The run this task belongs to.")
 @click.option("--task-id", required=True, help="The task id (0, 3, 3.1, v2, ...).")

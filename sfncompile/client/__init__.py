@@ -10,15 +10,27 @@ from .backend import Backend, register_backend_provider
 from .core import (
     DataArtifact,
     Flow,
+    Metaflow,
     Run,
     Step,
     Task,
     default_namespace,
+    get_metadata,
     get_namespace,
     namespace,
 )
+from .code import Code
+from .metadata import Metadata
+from .deployer import DeployedFlow, Deployer, TriggeredRun
+from .runner import ExecutingRun, Runner
 
 __all__ = [
+    "Metaflow",
+    "Runner",
+    "ExecutingRun",
+    "Deployer",
+    "DeployedFlow",
+    "TriggeredRun",
     "Flow",
     "Run",
     "Step",
@@ -26,6 +38,9 @@ __all__ = [
     "DataArtifact",
     "namespace",
     "get_namespace",
+    "get_metadata",
+    "Metadata",
+    "Code",
     "default_namespace",
     "NotFoundError",
     "Backend",

@@ -17,10 +17,13 @@ Listing a flow's runs merges every backend (deduplicated by store URL).
 """
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 SFN_RUN_PREFIX = "sfn-"
+
+log = logging.getLogger(__name__)
 
 _PROVIDERS: List[Callable[[], Optional["Backend"]]] = []
 _CACHE: Dict[Tuple[Any, ...], Any] = {}
@@ -107,7 +110,8 @@ def remote_backend() -> Optional[Backend]:
     for provider in list(_PROVIDERS) + [_aws_provider]:
         try:
             backend = provider()
-        except Exception:  # a broken/missing AWS config must not break reading local runs
+        except Exception as exc:  # a broken/missing AWS config must not break reading local runs
+            log.warning("Step Functions runs are not readable (%s); showing local runs only", exc)
             backend = None
         if backend is not None:
             break

@@ -5,16 +5,26 @@ artifact values are read (and their sha256 checked) only when asked for.
 
 Namespaces work as in Metaflow: by default only runs of the namespace
 ``user:<username>`` are visible; ``namespace(None)`` shows every run.
+
+As in Metaflow, iterating over a flow, a run or a step yields its children newest
+first, and every ``created_at`` / ``finished_at`` is a *naive* datetime in the
+machine's local time zone (what Metaflow returns), so ``datetime.now() - run.created_at``
+works. The records hold UTC; ``.astimezone(timezone.utc)`` gives an aware UTC value.
 """
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
 
-from ..exceptions import NotCommittedError, NotFoundError
+from ..exceptions import NamespaceMismatch, NotCommittedError, NotFoundError
 from ..local.liveness import reconcile
+from ..tags import check_user_tag, is_system_tag
 from ..user import default_namespace
 from .backend import Backend, all_backends, backend_for_run
+from .metadata import Metadata, task_metadata
+
+if TYPE_CHECKING:
+    from .code import Code
 
 SUCCEEDED = "SUCCEEDED"
 FAILED = "FAILED"
@@ -63,6 +73,25 @@ def _parse_time(value: Any) -> Optional[datetime]:
         return None
 
 
+def _metaflow_time(value: Any) -> Optional[datetime]:
+    """A record's ISO-8601 UTC time as Metaflow gives it: naive, in the local time zone."""
+    aware = _parse_time(value)
+    if aware is None:
+        return None
+    if aware.tzinfo is None:  # a record written without a zone is UTC
+        from datetime import timezone
+
+        aware = aware.replace(tzinfo=timezone.utc)
+    return aware.astimezone().replace(tzinfo=None)
+
+
+def _newest_first(records: List[Dict[str, Any]], time_field: str) -> List[Dict[str, Any]]:
+    """Children newest first (Metaflow's order); ties, such as tasks started in the same
+    millisecond, fall back to the highest task id first."""
+    by_id = sorted(records, key=lambda r: _natural(str(r.get("task_id", ""))), reverse=True)
+    return sorted(by_id, key=lambda r: str(r.get(time_field) or ""), reverse=True)
+
+
 def _natural(task_id: str) -> Tuple:
     return tuple((0, int(p)) if p.isdigit() else (1, int(p[1:]) if p[1:].isdigit() else 0, p) for p in task_id.split("."))
 
@@ -95,7 +124,8 @@ class _StatusOfRecord:
 
     @property
     def finished_at(self) -> Optional[datetime]:
-        return _parse_time(self._record.get("finished_at"))
+        """When it finished (None while running): naive local time, as in Metaflow."""
+        return _metaflow_time(self._record.get("finished_at"))
 
 
 class Flow:
@@ -107,8 +137,7 @@ class Flow:
             raise NotFoundError(f"{name!r} is not a flow name", fix="pass just the flow's class name, e.g. Flow('TrainFlow')")
         self._records: Optional[List[Tuple[Backend, Dict[str, Any]]]] = None
         if not self._all_records():
-            flows = sorted({f for b in all_backends() for f in _safe_flows(b)})
-            raise NotFoundError(f"flow {self.name!r} has no runs", fix=f"flows with runs: {_listing(flows)}")
+            raise missing_flow(self.name)
 
     @property
     def pathspec(self) -> str:
@@ -123,6 +152,11 @@ class Flow:
             out.sort(key=lambda br: (str(br[1].get("created_at") or ""), str(br[1].get("run_id"))), reverse=True)
             self._records = out
         return self._records
+
+    @property
+    def parent(self) -> None:
+        """A flow has no parent (as in Metaflow)."""
+        return None
 
     def runs(self, *tags: str) -> List["Run"]:
         """Runs in the current namespace, newest first (optionally only those with all ``tags``)."""
@@ -162,6 +196,46 @@ class Flow:
         return f"Flow('{self.name}')"
 
 
+def stores_read() -> str:
+    """Which stores the client reads, for people: 'metadata in /p/.sfncompile/metadata.sqlite, ...'."""
+    return "; ".join(_describe(b) for b in all_backends())
+
+
+def _describe(backend: Backend) -> str:
+    describe = getattr(backend.stores, "describe", None)
+    return describe() if callable(describe) else backend.key
+
+
+def missing_flow(name: str) -> NotFoundError:
+    flows = sorted({f for b in all_backends() for f in _safe_flows(b)})
+    return NotFoundError(f"flow {name!r} has no runs in {stores_read()}", fix=f"flows with runs there: {_listing(flows)}")
+
+
+def list_runs(flow: str, *, status: Optional[str] = None, tag: Optional[str] = None,
+              limit: int = 50, offset: int = 0) -> Tuple[List["Run"], int]:
+    """One page of a flow's runs in the current namespace, newest first, and how many match in all.
+
+    Each store filters and pages in its own query, so a page costs the same with 10 runs
+    or 10,000 (``Flow(...).runs()`` reads them all)."""
+    ns = get_namespace()
+    backends = all_backends()
+    merged: List[Tuple[Backend, Dict[str, Any]]] = []
+    total = 0
+    for backend in backends:
+        # One store pages itself; several are merged, so each returns its first offset+limit runs.
+        skip = offset if len(backends) == 1 else 0
+        rows, count = backend.metadata.list_runs_page(flow, status=status, tag=tag, namespace=ns,
+                                                      limit=limit + offset - skip, offset=skip)
+        total += count
+        merged += [(backend, r) for r in rows]
+    if len(backends) > 1:
+        merged.sort(key=lambda br: (str(br[1].get("created_at") or ""), str(br[1].get("run_id"))), reverse=True)
+        merged = merged[offset: offset + limit]
+    if total == 0 and status is None and tag is None and flow not in {f for b in backends for f in _safe_flows(b)}:
+        raise missing_flow(flow)
+    return [Run._from_record(flow, r, b) for b, r in merged], total
+
+
 def _safe_flows(backend: Backend) -> List[str]:
     try:
         return list(backend.metadata.list_flows())
@@ -180,11 +254,16 @@ class Run(_StatusOfRecord):
         self._tasks: Optional[List[Dict[str, Any]]] = None
         if _record is None:
             _record = self._backend.metadata.get_run(self.flow_name, self.id)
+            for other in all_backends() if _record is None else ():
+                _record = other.metadata.get_run(self.flow_name, self.id)  # e.g. a `run --datastore s3`
+                if _record is not None:
+                    self._backend = other
+                    break
             if _record is None:
                 raise NotFoundError(f"run {self.pathspec} does not exist", fix=_run_fix(self.flow_name, self._backend, self.id))
             ns = get_namespace()
             if not _in_namespace(_record, ns):
-                raise NotFoundError(
+                raise NamespaceMismatch(
                     f"run {self.pathspec} is in namespace {_record.get('namespace')!r}, not in the current namespace {ns!r}",
                     fix=f"call namespace({_record.get('namespace')!r}) or namespace(None) to see it",
                 )
@@ -202,12 +281,66 @@ class Run(_StatusOfRecord):
 
     @property
     def created_at(self) -> Optional[datetime]:
-        return _parse_time(self._record.get("created_at"))
-
+        """When the run was created: naive local time, as in Metaflow."""
+        return _metaflow_time(self._record.get("created_at"))
 
     @property
-    def tags(self) -> List[str]:
-        return list(self._record.get("tags") or [])
+    def parent(self) -> "Flow":
+        """The run's Flow."""
+        return Flow(self.flow_name)
+
+    # tags -----------------------------------------------------------------------
+    @property
+    def tags(self) -> FrozenSet[str]:
+        """Every tag of the run: user tags and system tags (``user:``, ``runtime:``, ...)."""
+        return self.user_tags | self.system_tags
+
+    @property
+    def user_tags(self) -> FrozenSet[str]:
+        """Tags given with ``--tag`` or ``add_tag``."""
+        return frozenset(t for t in self._record.get("tags") or () if not is_system_tag(t))
+
+    @property
+    def system_tags(self) -> FrozenSet[str]:
+        """Tags recorded when the run was created: ``user:<name>``, ``runtime:<local|sfn>``,
+        ``sfncompile_version:<v>``, ``python_version:<v>`` (runs recorded before system tags
+        existed still get ``user:`` and ``runtime:``, derived from the record)."""
+        from ..tags import LOCAL_RUNTIME, SFN_RUNTIME
+        from .backend import SFN_RUN_PREFIX
+
+        derived = {f"runtime:{SFN_RUNTIME if self.id.startswith(SFN_RUN_PREFIX) else LOCAL_RUNTIME}"}
+        if self.username:
+            derived.add(f"user:{self.username}")
+        return frozenset(t for t in self._record.get("tags") or () if is_system_tag(t)) | derived
+
+    def add_tag(self, tag: str) -> None:
+        """Add a user tag (a system tag, or a tag that is not a non-empty string, raises TaggingError)."""
+        self.replace_tags([], [tag])
+
+    def add_tags(self, tags: Iterable[str]) -> None:
+        self.replace_tags([], list(tags))
+
+    def remove_tag(self, tag: str) -> None:
+        """Remove a user tag (absent: nothing happens; a system tag raises TaggingError)."""
+        self.replace_tags([tag], [])
+
+    def remove_tags(self, tags: Iterable[str]) -> None:
+        self.replace_tags(list(tags), [])
+
+    def replace_tag(self, old: str, new: str) -> None:
+        """Remove ``old`` and add ``new`` in one update."""
+        self.replace_tags([old], [new])
+
+    def replace_tags(self, old: Iterable[str], new: Iterable[str]) -> None:
+        """Remove the ``old`` user tags and add the ``new`` ones in one metadata update."""
+        remove = {check_user_tag(t) for t in old}
+        add = [check_user_tag(t) for t in new]
+        current = [t for t in self._backend.metadata.get_run(self.flow_name, self.id).get("tags") or ()]
+        kept = [t for t in current if t not in remove or t in add]
+        tags = list(dict.fromkeys(kept + add))
+        if tags != current:
+            self._backend.metadata.update_run(self.flow_name, self.id, tags=tags)
+        self._refresh()
 
     @property
     def namespace(self) -> Optional[str]:
@@ -238,6 +371,14 @@ class Run(_StatusOfRecord):
             params = json.loads(params) if params else {}
         return {k: v for k, v in params.items() if not k.startswith("__")}
 
+    @property
+    def graph(self) -> Any:
+        """The run's graph IR (a FlowGraph, as stored by its start task), or None for a run that has none."""
+        from ..graph.document import graph_from_document
+
+        doc = self._backend.artifacts.get_graph(self.flow_name, self.id)
+        return graph_from_document(doc) if doc else None
+
     # tasks ----------------------------------------------------------------------
     def _task_records(self, step: Optional[str] = None) -> List[Dict[str, Any]]:
         if step is not None and self._tasks is None:
@@ -256,8 +397,22 @@ class Run(_StatusOfRecord):
                 first[t["step"]] = started
         return sorted(first, key=lambda s: (first[s], s))
 
-    def steps(self) -> List["Step"]:
-        return [Step(f"{self.pathspec}/{s}", _run=self) for s in self._step_names()]
+    def steps(self, *tags: str) -> List["Step"]:
+        """The run's steps that have tasks, newest first (the step started last comes first)."""
+        if tags and not set(tags) <= self.tags:
+            return []
+        return [Step(f"{self.pathspec}/{s}", _run=self) for s in reversed(self._step_names())]
+
+    @property
+    def code(self) -> Optional["Code"]:
+        """The code package the run's tasks ran from, or None for a run whose tasks ran from
+        local files (as in Metaflow, where only runs with remote steps have one). One task per
+        step is asked: all tasks of a step run from the same package."""
+        for step in self.steps():
+            code = step.task.code
+            if code is not None:
+                return code
+        return None
 
     def __iter__(self) -> Iterator["Step"]:
         return iter(self.steps())
@@ -304,7 +459,25 @@ def _run_fix(flow: str, backend: Backend, run_id: str) -> str:
 
 
 # ----------------------------------------------------------------------------- Step
-class Step:
+class _RunTags:
+    """Steps and tasks carry their run's tags, as in Metaflow."""
+
+    run: Run
+
+    @property
+    def tags(self) -> FrozenSet[str]:
+        return self.run.tags
+
+    @property
+    def user_tags(self) -> FrozenSet[str]:
+        return self.run.user_tags
+
+    @property
+    def system_tags(self) -> FrozenSet[str]:
+        return self.run.system_tags
+
+
+class Step(_RunTags):
     """The tasks of one step in a run: ``run["train"].task``."""
 
     def __init__(self, pathspec: str, _run: Optional[Run] = None, _records: Optional[List[Dict[str, Any]]] = None) -> None:
@@ -325,8 +498,25 @@ class Step:
     def flow_name(self) -> str:
         return self.run.flow_name
 
-    def tasks(self) -> List["Task"]:
-        return [Task(f"{self.pathspec}/{r['task_id']}", _run=self.run, _record=r) for r in self._records]
+    @property
+    def parent(self) -> Run:
+        """The step's Run."""
+        return self.run
+
+    def tasks(self, *tags: str) -> List["Task"]:
+        """The step's tasks, newest first (Metaflow's order; sort by ``t.index`` or ``t.id``
+        for foreach order)."""
+        if tags and not set(tags) <= self.tags:
+            return []
+        return [Task(f"{self.pathspec}/{r['task_id']}", _run=self.run, _record=r)
+                for r in _newest_first(self._records, "started_at")]
+
+    @property
+    def environment_info(self) -> Optional[Dict[str, Any]]:
+        """The environment its tasks ran in (all tasks of a step share it)."""
+        for task in self.tasks():
+            return task.environment_info
+        return None
 
     def __iter__(self) -> Iterator["Task"]:
         return iter(self.tasks())
@@ -336,8 +526,8 @@ class Step:
 
     @property
     def task(self) -> "Task":
-        """The step's task (the first one, for a step with several)."""
-        r = self._records[0]
+        """The step's task; for a step with several (foreach, loop), the newest one, as in Metaflow."""
+        r = _newest_first(self._records, "started_at")[0]
         return Task(f"{self.pathspec}/{r['task_id']}", _run=self.run, _record=r)
 
     def __getitem__(self, task_id: str) -> "Task":
@@ -351,12 +541,14 @@ class Step:
 
     @property
     def created_at(self) -> Optional[datetime]:
-        times = [t for t in (_parse_time(r.get("started_at")) for r in self._records) if t]
+        """When its first task started: naive local time, as in Metaflow."""
+        times = [t for t in (_metaflow_time(r.get("started_at")) for r in self._records) if t]
         return min(times) if times else None
 
     @property
     def finished_at(self) -> Optional[datetime]:
-        times = [_parse_time(r.get("finished_at")) for r in self._records]
+        """When its last task finished (None while any runs): naive local time."""
+        times = [_metaflow_time(r.get("finished_at")) for r in self._records]
         return None if not times or None in times else max(times)  # type: ignore[type-var]
 
     def __repr__(self) -> str:
@@ -364,7 +556,7 @@ class Step:
 
 
 # ----------------------------------------------------------------------------- Task
-class Task(_StatusOfRecord):
+class Task(_RunTags, _StatusOfRecord):
     """One task: its artifacts (``task.data.x``, ``task["x"].data``), logs, status, lineage."""
 
     def __init__(self, pathspec: str, _run: Optional[Run] = None, _record: Optional[Dict[str, Any]] = None) -> None:
@@ -403,8 +595,44 @@ class Task(_StatusOfRecord):
 
     @property
     def created_at(self) -> Optional[datetime]:
-        return _parse_time(self._record.get("started_at"))
+        """When the task started: naive local time, as in Metaflow."""
+        return _metaflow_time(self._record.get("started_at"))
 
+    @property
+    def parent(self) -> Step:
+        """The task's Step."""
+        return Step(f"{self.run.pathspec}/{self.step_name}", _run=self.run)
+
+    # metadata ------------------------------------------------------------------------
+    @property
+    def metadata(self) -> List["Metadata"]:
+        """Every metadata entry of every attempt, oldest first (Metaflow's ``Task.metadata``):
+        ``attempt``, ``attempt-done``, ``attempt_ok``, ``origin-run-id``, and what the
+        attempt recorded about where it ran (``host``, ``python_version``, ``code_url``, ...)."""
+        return task_metadata(self)
+
+    @property
+    def metadata_dict(self) -> Dict[str, Any]:
+        """Name → value of the newest entry of each name (the latest attempt wins)."""
+        return {m.name: m.value for m in sorted(self.metadata, key=lambda m: m.created_at or 0)}
+
+    @property
+    def environment_info(self) -> Dict[str, Any]:
+        """Where the latest attempt ran: runtime (local or sfn), Python version and executable,
+        platform, host, sfncompile version, and the Batch job id on AWS."""
+        from .metadata import environment_info
+
+        return environment_info(self.metadata_dict)
+
+    @property
+    def code(self) -> Optional["Code"]:
+        """The code package this task ran from (deployed runs), or None (local files)."""
+        from .code import Code
+
+        meta = self.metadata_dict
+        if not meta.get("code_sha256"):
+            return None
+        return Code(self._backend, self.flow_name, str(meta["code_sha256"]), meta.get("code_url"), meta.get("flow_file"))
 
     @property
     def cardinality(self) -> Optional[int]:
@@ -468,6 +696,13 @@ class Task(_StatusOfRecord):
         if not self.successful:
             return f"task {self.pathspec} has not succeeded (status {self.status}), so it has no artifacts"
         return f"task {self.pathspec} has no artifact {name!r}"
+
+    @property
+    def cards(self) -> List[Any]:
+        """The task's cards (``Card``: ``.id``, ``.html``, ``.path``), of its successful attempt or else its latest."""
+        from .cards import task_cards
+
+        return task_cards(self)
 
     # lineage -------------------------------------------------------------------------
     @property
@@ -653,3 +888,39 @@ class ArtifactsView:
     def __repr__(self) -> str:
         return f"<artifacts of {self._task.pathspec}: {', '.join(_public(self._task._entries())) or 'none'}>"
 
+
+
+# ----------------------------------------------------------------------------- entry points
+class Metaflow:
+    """The client's root, as in Metaflow: ``Metaflow().flows`` lists every flow with runs
+    in the current namespace, by name."""
+
+    @property
+    def flows(self) -> List[Flow]:
+        return list(self)
+
+    def __iter__(self) -> Iterator[Flow]:
+        names = sorted({name for backend in all_backends() for name in _safe_flows(backend)})
+        ns = get_namespace()
+        for name in names:
+            flow = Flow(name)
+            if any(_in_namespace(record, ns) for _, record in flow._all_records()):
+                yield flow
+
+    def __repr__(self) -> str:
+        return "Metaflow()"
+
+
+def get_metadata() -> str:
+    """Where the client reads runs from, as Metaflow prints it: ``local@<store dir>`` or
+    ``dynamodb@<table>`` (plus ``+dynamodb@<table>`` when AWS is configured too)."""
+    described = []
+    for backend in all_backends():
+        url = backend.metadata.url
+        if url.startswith("sqlite:"):
+            import os
+
+            described.append(f"local@{os.path.dirname(url[len('sqlite:'):])}")
+        else:
+            described.append(url.replace(":", "@", 1))
+    return "+".join(described)

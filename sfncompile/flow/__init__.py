@@ -1,4 +1,5 @@
 """Authoring layer: what users import to write flows. No I/O, no AWS."""
+from .card import card
 from .current import current
 from .decorators import batch, catch, environment, foreach, kubernetes, project, resources, retry, schedule, timeout
 from .flowspec import FlowSpec, Inputs
@@ -23,4 +24,5 @@ __all__ = [
     "schedule",
     "kubernetes",
     "project",
+    "card",
 ]

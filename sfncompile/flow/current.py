@@ -19,6 +19,7 @@ class Current:
         "origin_run_id",
         "tags",
         "parameter_names",  # the flow's parameters by attribute name, as Metaflow's current.parameter_names
+        "card",  # the step's CardCollection (sfncompile.cards): current.card.append(...)
     )
 
     def __init__(self) -> None:

@@ -162,19 +162,24 @@ def _check_args(deco: str, allowed: Tuple[str, ...], kwargs: Dict[str, Any], fil
         )
 
 
+def require_step(deco: str, func: Any, file: str, line: int) -> None:
+    """A step decorator must sit above ``@step``: say so, with file:line, when it does not."""
+    if not callable(func) or not getattr(func, IS_STEP_ATTR, False):
+        name = getattr(func, "__name__", repr(func))
+        raise FlowDefinitionError(
+            f"@{deco} is applied to '{name}', which is not a step",
+            file=file,
+            line=line,
+            step=name if callable(func) else None,
+            fix=f"put @{deco} above @step (decorators apply bottom-up, so @step must be the innermost)",
+        )
+
+
 def _make_step_decorator(deco: str) -> Callable[..., Any]:
     allowed, validate = STEP_DECORATOR_SPECS[deco]
 
     def apply(func: Any, kwargs: Dict[str, Any], file: str, line: int) -> Any:
-        if not callable(func) or not getattr(func, IS_STEP_ATTR, False):
-            name = getattr(func, "__name__", repr(func))
-            raise FlowDefinitionError(
-                f"@{deco} is applied to '{name}', which is not a step",
-                file=file,
-                line=line,
-                step=name if callable(func) else None,
-                fix=f"put @{deco} above @step (decorators apply bottom-up, so @step must be the innermost)",
-            )
+        require_step(deco, func, file, line)
         try:
             settings = validate(kwargs)
         except ValueError as exc:

@@ -5,15 +5,7 @@ import os
 from typing import List
 
 from .ir import FlowGraph, StepNode
-
-
-def _edge_label(node: StepNode, target: str) -> str:
-    if node.foreach_var:
-        return f"foreach {node.foreach_var}"
-    for case in node.switch_cases:
-        if case.target == target:
-            return f"{node.condition} == {case.value}" + (" (loop)" if case.loops_back else "")
-    return ""
+from .layout import edge_label
 
 
 def _describe(node: StepNode) -> str:
@@ -71,17 +63,23 @@ def _mid(name: str) -> str:
     return f"s_{name}"
 
 
+def _mermaid_text(text: str) -> str:
+    """Text inside a quoted Mermaid string: a double quote is written as the entity Mermaid reads."""
+    return text.replace('"', "#quot;")
+
+
 def render_mermaid(graph: FlowGraph) -> str:
     lines = ["flowchart TD"]
     for node in graph:
         shape = ("([", "])") if node.kind in ("start", "end") else ("{", "}") if node.transition == "switch" else ("[", "]")
-        lines.append(f'    {_mid(node.name)}{shape[0]}"{node.name}"{shape[1]}')
+        lines.append(f'    {_mid(node.name)}{shape[0]}"{_mermaid_text(node.name)}"{shape[1]}')
     for node in graph:
         for target in node.successors:
-            label = _edge_label(node, target)
-            arrow = f"-->|{label}|" if label else "-->"
+            label = _mermaid_text(edge_label(graph, node.name, target))
+            # Labels are quoted: unquoted, Mermaid 11 reads words such as `==` or `(loop)` as syntax.
+            arrow = f'-->|"{label}"|' if label else "-->"
             if node.transition == "foreach":
-                arrow = f"==>|{label}|"
+                arrow = f'==>|"{label}"|'
             lines.append(f"    {_mid(node.name)} {arrow} {_mid(target)}")
     return "\n".join(lines) + "\n"
 
@@ -94,9 +92,9 @@ def render_dot(graph: FlowGraph) -> str:
     for node in graph:
         for target in node.successors:
             attrs = []
-            label = _edge_label(node, target)
+            label = edge_label(graph, node.name, target)
             if label:
-                attrs.append(f'label="{label}"')
+                attrs.append('label="' + label.replace('"', '\\"') + '"')
             if node.transition == "foreach":
                 attrs.append("style=bold")
             if any(c.loops_back and c.target == target for c in node.switch_cases):

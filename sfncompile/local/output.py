@@ -31,7 +31,7 @@ class Reporter:
         self.quiet = quiet
         if tty is None:
             try:
-                tty = self.out.isatty()
+                tty = self.out.isatty() and not plain_terminal()
             except Exception:
                 tty = False
         self.tty = bool(tty)
@@ -77,7 +77,7 @@ class Reporter:
         if self._is_wide(step):
             self.draw_progress()
             return
-        extra = f" (attempt {attempt + 1})" if attempt else ""
+        extra = f" (attempt {attempt})" if attempt else ""  # 0-based, as `logs --attempt` and current.retry_count
         self.line(f"{self.stamp()} [{pathspec}] task started{extra}")
 
     def task_finished(self, pathspec: str, step: str, duration: float, note: str = "") -> None:
@@ -99,7 +99,7 @@ class Reporter:
     def attempt_failed(self, pathspec: str, step: str, attempt: int, error_line: str, retry_in: float) -> None:
         self.running[step] = max(0, self.running.get(step, 0) - 1)
         wait = f" in {fmt_duration(retry_in)}" if retry_in >= 0.05 else ""
-        self.line(f"{self.stamp()} [{pathspec}] attempt {attempt + 1} failed: {error_line}; retrying{wait}")
+        self.line(f"{self.stamp()} [{pathspec}] attempt {attempt} failed: {error_line}; retrying{wait}")
 
     def task_failed(self, pathspec: str, step: str, attempt: int, duration: float, traceback_text: str) -> None:
         self.running[step] = max(0, self.running.get(step, 0) - 1)
@@ -107,7 +107,7 @@ class Reporter:
         text = traceback_text.rstrip("\n") if traceback_text else "(no traceback)"
         body = "".join(f"[{pathspec}] {ln}\n" for ln in text.split("\n"))
         self._write(
-            f"{self.stamp()} [{pathspec}] task FAILED (attempt {attempt + 1}, {fmt_duration(duration)}):\n{body}"
+            f"{self.stamp()} [{pathspec}] task FAILED (attempt {attempt}, {fmt_duration(duration)}):\n{body}"
         )
 
     # ------------------------------------------------------------------ progress
@@ -152,6 +152,12 @@ class Reporter:
         if stored_in:
             lines.append(f"  stored:   {stored_in}")
         self._write("\n".join(lines) + "\n")
+
+
+def plain_terminal() -> bool:
+    """NO_COLOR (https://no-color.org) or TERM=dumb: no escape sequences, so no redrawn
+    progress line either; output is plain lines as when piped to a file."""
+    return bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM") == "dumb"
 
 
 def stdout_is_tty() -> bool:

@@ -41,8 +41,9 @@ from ..graph.taskid import render_task_id
 from ..graph.transitions import next_values
 from ..runtime.caught import short_error
 from ..runtime.decorators import catch_settings, retry_policy, timeout_seconds
-from ..runtime.task import TaskResult, TaskSettings
+from ..runtime.task import TaskResult, TaskSettings, record_graph
 from ..storage.records import now_iso
+from ..tags import LOCAL_RUNTIME, run_tags
 from ..user import default_username
 from ..storage.interfaces import FAILED, RUNNING, SUCCEEDED
 from . import liveness
@@ -121,8 +122,10 @@ class LocalRunner:
         resume: bool = False,
         resume_step: Optional[str] = None,
         run_id: Optional[str] = None,
+        max_num_splits: Optional[int] = None,
     ) -> None:
         self.flow_cls = flow_cls
+        self.max_num_splits = max_num_splits
         self.graph = graph
         self.flow = graph.name
         self.supplied = dict(parameters or {})
@@ -196,7 +199,7 @@ class LocalRunner:
             self.run_id,
             username=self.username,
             namespace=self.namespace,
-            tags=self.tags,
+            tags=run_tags(self.tags, self.username, LOCAL_RUNTIME),
             parameters=params,
             origin_run_id=self.origin_run_id,
             status=RUNNING,
@@ -204,6 +207,7 @@ class LocalRunner:
         )
         metadata.update_run(self.flow, self.run_id, **liveness.scheduler_fields(started))
         self._heartbeat_due = time.time() + liveness.HEARTBEAT_SECONDS
+        record_graph(aio, self.graph, self.run_id)  # a resumed run may reuse its start task: store it here too
         self.run_info = metadata.get_run(self.flow, self.run_id) or {
             "namespace": self.namespace,
             "username": self.username,
@@ -434,6 +438,8 @@ class LocalRunner:
                                                     status=FAILED, finished_at=now_iso(), error=result.error)
             except Exception:
                 pass
+        if result.ok and self._too_many_splits(node, result):
+            result = self._split_limit_failure(result)
         if result.ok:
             self._tasks_done += 1
             note = "exception caught by @catch" if result.caught else ""
@@ -443,6 +449,18 @@ class LocalRunner:
                 self._end_caught = result
             return
         self._attempt_failed(pending, result)
+
+    def _too_many_splits(self, node: StepNode, result: TaskResult) -> bool:
+        return bool(self.max_num_splits) and node.transition == FOREACH and (result.cardinality or 0) > self.max_num_splits
+
+    def _split_limit_failure(self, result: TaskResult) -> TaskResult:
+        """A foreach that fanned out wider than --max-num-splits fails its split task (as in Metaflow)."""
+        text = (f"foreach in step '{result.step}' made {result.cardinality} splits, more than --max-num-splits "
+                f"{self.max_num_splits}: raise --max-num-splits if that many is intended\n")
+        self.stores.metadata.finish_attempt(self.flow, self.run_id, result.step, result.task_id, result.attempt,
+                                            status=FAILED, finished_at=now_iso(), error=text)
+        return TaskResult(self.flow, self.run_id, result.step, result.task_id, result.attempt, FAILED,
+                          result.started, result.finished, error=text, error_type="MaxNumSplits", retryable=False)
 
     def _attempt_failed(self, pending: _Pending, result: TaskResult) -> None:
         node = self.graph[pending.step]

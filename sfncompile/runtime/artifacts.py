@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections import OrderedDict
-from typing import Any, Dict, Iterable, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 _ATTEMPT_CACHE: "OrderedDict[Tuple, Dict[str, Any]]" = OrderedDict()
 _ATTEMPT_CACHE_SIZE = 4096
@@ -67,6 +67,17 @@ class ArtifactIO:
     def get_log(self, run_id: str, step: str, task_id: str, attempt: int, stream: str) -> str:
         data = self.store.get_log(self.flow, run_id, step, str(task_id), int(attempt), stream)
         return data.decode("utf-8", "replace") if data else ""
+
+    # cards ---------------------------------------------------------------------------
+    def put_card(self, run_id: str, step: str, task_id: str, attempt: int, card_id: str, html: str) -> None:
+        self.store.put_card(self.flow, run_id, step, str(task_id), int(attempt), card_id, html.encode("utf-8"))
+
+    def get_card(self, run_id: str, step: str, task_id: str, attempt: int, card_id: str) -> Optional[str]:
+        data = self.store.get_card(self.flow, run_id, step, str(task_id), int(attempt), card_id)
+        return data.decode("utf-8", "replace") if data is not None else None
+
+    def list_cards(self, run_id: str, step: str, task_id: str, attempt: int) -> List[str]:
+        return self.store.list_cards(self.flow, run_id, step, str(task_id), int(attempt))
 
     def put_manifest(self, run_id: str, step: str, task_id: str, cardinality: int) -> None:
         self.store.put_foreach_manifest(self.flow, run_id, step, str(task_id), int(cardinality))

@@ -30,6 +30,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from ..tags import LOCAL_RUNTIME, SFN_RUNTIME, system_tags
 from ..user import default_namespace, default_username
 from ..exceptions import ArtifactError, SfnCompileError
 from ..flow.current import current
@@ -40,7 +41,9 @@ from ..storage.interfaces import FAILED, RUNNING, SUCCEEDED
 from ..storage.records import iso_of, now_iso
 from .artifacts import ArtifactIO, IndexSource
 from .capture import Capture
+from .cards import new_collection, step_values, store_cards
 from .caught import CaughtException, short_error
+from .environment_info import attempt_info
 from .decorators import alarm, catch_settings, environment, environment_vars, retry_policy, timeout_seconds
 from .inputs import InputError, ParentRef, resolve_parents, split_task
 
@@ -161,10 +164,12 @@ def run_task(
             run_info = _create_run_record(metadata, flow, run_id, settings, run_params, aio, flow_cls)
     if step == "start" and run_params is None:
         run_params = _run_parameters(run_info)
+    if step == "start":
+        record_graph(aio, graph, run_id)
     retry_count = attempt  # what @retry / @catch count (Step Functions: $$.State.RetryCount)
     attempt = _storage_attempt(metadata, flow, run_id, step, task_id, attempt)
     metadata.start_attempt(
-        flow, run_id, step, task_id, attempt, started_at=now_iso(), info={"pid": os.getpid(), "host": _host()}
+        flow, run_id, step, task_id, attempt, started_at=now_iso(), info=attempt_info(settings.production)
     )
     result = TaskResult(flow, run_id, step, task_id, attempt, RUNNING, started, started)
     retries, _delay = retry_policy(node)
@@ -177,6 +182,7 @@ def run_task(
     new_entries: Dict[str, Dict[str, Any]] = {}
     failure: Optional[BaseException] = None
     tb_text = ""
+    cards = new_collection(node)
     try:
         with capture:
             try:
@@ -196,6 +202,7 @@ def run_task(
                     origin_run_id=run_info.get("origin_run_id"),
                     tags=tuple(run_info.get("tags") or ()),
                     parameter_names=[p.attribute for p in graph.parameters],
+                    card=cards,
                 )
                 func = getattr(flow_cls, step)
                 with environment(environment_vars(node)), alarm(timeout_seconds(node), step):
@@ -242,6 +249,10 @@ def run_task(
             aio.put_logs(run_id, step, task_id, attempt, capture.stdout.text(), capture.stderr.text())
         except Exception:  # logs are best effort; the task outcome matters more
             pass
+    card_ids = store_cards(
+        cards, aio, run_id, step, task_id, attempt, step_values=step_values(obj),
+        entries={**carried, **new_entries}, error=tb_text if failure is not None else None,
+    ) if len(cards) else []
     if failure is None:
         entries = dict(carried)
         entries.update(new_entries)
@@ -262,6 +273,7 @@ def run_task(
                 "cardinality": result.cardinality,
                 "choice": result.choice,
                 "caught": result.caught,
+                "cards": card_ids,
                 "started_at": iso_of(started),
                 "finished_at": iso_of(finished),
             },
@@ -293,6 +305,13 @@ def run_task(
         metadata.finish_attempt(
             flow, run_id, step, task_id, attempt, status=FAILED, finished_at=iso_of(finished), error=tb_text
         )
+        if run_id.startswith("sfn-") and (not result.retryable or retry_count >= retries):
+            # Step Functions will not try again: the failing Task state ends the execution
+            # (no Catch routes it anywhere, so a redrive resumes right here), and the
+            # run record says why before the job exits non-zero.
+            metadata.update_run(
+                flow, run_id, status=FAILED, failed_step=step, error=short_error(tb_text), finished_at=iso_of(finished)
+            )
     # Drop references to (possibly large) artifact values before returning.
     obj = None  # noqa: F841
     return result
@@ -696,14 +715,19 @@ def _create_run_record(metadata, flow, run_id, settings, run_params, aio, flow_c
         run_id,
         username=settings.username,
         namespace=settings.namespace,
+        tags=system_tags(settings.username, SFN_RUNTIME if settings.production else LOCAL_RUNTIME),
         parameters=params,
         created_at=now_iso(),
     )
     return metadata.get_run(flow, run_id) or {"namespace": settings.namespace, "username": settings.username}
 
 
-def _host() -> str:
+def record_graph(aio: ArtifactIO, graph: FlowGraph, run_id: str) -> None:
+    """Store the run's graph IR (readers such as the UI draw it without the flow's source); best effort."""
+    from ..graph.document import graph_document
+
     try:
-        return os.uname().nodename
-    except Exception:
-        return ""
+        aio.store.put_graph(aio.flow, run_id, graph_document(graph))
+    except Exception as exc:  # noqa: BLE001 - a picture must not fail the run
+        print(f"[{aio.flow}/{run_id}] could not store the run's graph: {type(exc).__name__}: {exc}", file=sys.stderr)
+

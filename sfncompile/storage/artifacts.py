@@ -156,6 +156,7 @@ class ArtifactStore:
     marker_key = staticmethod(keys.marker_key)
     log_key = staticmethod(keys.log_key)
     foreach_key = staticmethod(keys.foreach_key)
+    card_key = staticmethod(keys.card_key)
 
     # -- blobs -------------------------------------------------------------------------------
     def put_blob(self, flow: str, data: bytes) -> str:
@@ -389,10 +390,37 @@ class ArtifactStore:
         return key
 
     def get_log(self, flow: str, run_id: str, step: str, task_id: str, attempt: int, stream_name: str) -> Optional[bytes]:
+        return self._bytes_or_none(keys.log_key(flow, run_id, step, task_id, attempt, stream_name))
+
+    def _bytes_or_none(self, key: str) -> Optional[bytes]:
         try:
-            return self.objects.get_bytes(keys.log_key(flow, run_id, step, task_id, attempt, stream_name))
+            return self.objects.get_bytes(key)
         except NotFoundError:
             return None
+
+    # -- cards -------------------------------------------------------------------------------
+    def put_card(self, flow: str, run_id: str, step: str, task_id: str, attempt: int, card_id: str, html: bytes) -> str:
+        key = keys.card_key(flow, run_id, step, task_id, attempt, card_id)
+        self._create_once(key, html, "an attempt's card")
+        return key
+
+    def get_card(self, flow: str, run_id: str, step: str, task_id: str, attempt: int, card_id: str) -> Optional[bytes]:
+        return self._bytes_or_none(keys.card_key(flow, run_id, step, task_id, attempt, card_id))
+
+    def list_cards(self, flow: str, run_id: str, step: str, task_id: str, attempt: int) -> List[str]:
+        """Card ids stored with an attempt, sorted (one listing: a prefix on S3, a directory locally)."""
+        prefix = keys.attempt_prefix(flow, run_id, step, task_id, attempt) + keys.CARDS_DIR + "/"
+        return sorted(k[len(prefix):-len(".html")] for k in self.objects.list(prefix) if k.endswith(".html"))
+
+    # -- run graph ---------------------------------------------------------------------------
+    def put_graph(self, flow: str, run_id: str, document: Mapping[str, Any]) -> str:
+        key = keys.graph_key(flow, run_id)
+        self.objects.put_bytes(key, json.dumps(document, separators=(",", ":"), default=str).encode())
+        return key
+
+    def get_graph(self, flow: str, run_id: str) -> Optional[Dict[str, Any]]:
+        data = self._bytes_or_none(keys.graph_key(flow, run_id))
+        return json.loads(data) if data is not None else None
 
     # -- foreach -----------------------------------------------------------------------------
     def put_foreach_manifest(self, flow: str, run_id: str, step: str, task_id: str, cardinality: int) -> str:

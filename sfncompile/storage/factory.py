@@ -38,7 +38,28 @@ class Stores:
 
 
 def local_root() -> str:
-    return os.path.abspath(os.path.expanduser(os.environ.get("SFNCOMPILE_ROOT") or DEFAULT_ROOT))
+    """``$SFNCOMPILE_ROOT``, else the nearest ``.sfncompile`` store upward from the current directory."""
+    configured = os.environ.get("SFNCOMPILE_ROOT")
+    if configured:
+        return os.path.abspath(os.path.expanduser(configured))
+    return find_local_root(os.getcwd())
+
+
+def find_local_root(start: str) -> str:
+    """The nearest ``<dir>/.sfncompile`` holding a metadata store, from ``start`` upward (as git
+    finds ``.git``), so commands run in a subdirectory see the project's runs; else
+    ``<start>/.sfncompile``. A ``.sfncompile`` without ``metadata.sqlite`` (such as the one
+    holding ``~/.sfncompile/config.json``) is not a store and is passed over."""
+    start = os.path.abspath(start)
+    directory = start
+    while True:
+        candidate = os.path.join(directory, DEFAULT_ROOT)
+        if os.path.isfile(os.path.join(candidate, METADATA_FILE)):
+            return candidate
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return os.path.join(start, DEFAULT_ROOT)
+        directory = parent
 
 
 def resolve_urls(datastore: Optional[str] = None, metadata: Optional[str] = None) -> Tuple[str, str]:

@@ -6,7 +6,7 @@ Record dicts use the attribute names listed in docs/internals.md ("Metadata").
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Dict, Iterator, List, Optional, Sequence
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 # Run / task / attempt status values.
 RUNNING = "RUNNING"
@@ -104,6 +104,30 @@ class MetadataStore(ABC):
     @abstractmethod
     def list_runs(self, flow: str) -> List[Dict[str, Any]]:
         """The flow's runs, newest first."""
+
+    def list_runs_page(
+        self,
+        flow: str,
+        *,
+        status: Optional[str] = None,
+        tag: Optional[str] = None,
+        namespace: Optional[str] = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> Tuple[List[Dict[str, Any]], int]:
+        """One page of a flow's runs, newest first, and how many match in all.
+
+        Filters: ``status``; ``tag`` (the run has it); ``namespace`` (the run's namespace
+        is it, or it is one of the run's tags, as the client's namespaces work). Stores
+        that can filter and page in their query override this; this default filters
+        ``list_runs``."""
+        rows = [
+            r for r in self.list_runs(flow)
+            if (status is None or r.get("status") == status)
+            and (tag is None or tag in (r.get("tags") or ()))
+            and (namespace is None or r.get("namespace") == namespace or namespace in (r.get("tags") or ()))
+        ]
+        return rows[offset: offset + limit], len(rows)
 
     @abstractmethod
     def list_flows(self) -> List[str]: ...

@@ -36,9 +36,24 @@ def log_key(flow: str, run_id: str, step: str, task_id: str, attempt: int, strea
     return attempt_prefix(flow, run_id, step, task_id, attempt) + name
 
 
+CARDS_DIR = "cards"
+
+
+def card_key(flow: str, run_id: str, step: str, task_id: str, attempt: int, card_id: str) -> str:
+    """A task attempt's card: one self-contained HTML file per @card (id ``default`` when unnamed)."""
+    if "/" in card_id or not card_id:
+        raise ValueError(f"card ids cannot be empty or contain '/': {card_id!r}")
+    return attempt_prefix(flow, run_id, step, task_id, attempt) + f"{CARDS_DIR}/{card_id}.html"
+
+
 def foreach_key(flow: str, run_id: str, step: str, task_id: str) -> str:
     return task_prefix(flow, run_id, step, task_id) + FOREACH_MANIFEST
 
 
 def run_prefix(flow: str, run_id: str) -> str:
     return f"{flow}/runs/{run_id}/"
+
+
+def graph_key(flow: str, run_id: str) -> str:
+    """The run's graph IR as JSON (written by its start task; lets readers draw the run)."""
+    return run_prefix(flow, run_id) + "graph.json"

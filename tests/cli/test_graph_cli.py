@@ -44,7 +44,7 @@ def test_show_text():
 
 def test_graph_mermaid_and_dot():
     mermaid = run_cli("graph", TRAIN, "--format", "mermaid").output
-    assert mermaid.startswith("flowchart TD") and "s_check -->|verdict == retry (loop)| s_start" in mermaid
+    assert mermaid.startswith("flowchart TD") and 's_check -->|"verdict == retry (loop)"| s_start' in mermaid
     dot = run_cli("graph", TRAIN, "--format", "dot").output
     assert dot.startswith('digraph "TrainFlow"') and '"check" -> "start"' in dot and "style=dashed" in dot
 

@@ -74,7 +74,7 @@ def test_run_typed_parameters_and_errors(tmp_path):
     run = Run(f"ParametersFlow/{run_id}")
     assert run.data.summary["epochs"] == 5 and run.data.summary["verbose"] is True
     assert run.data.summary["grid"] == {"a": 1}
-    assert run.tags == ["t1", "t2"]
+    assert run.user_tags == {"t1", "t2"}
     bad = sfn("run", os.path.join(EXAMPLES, "parameters.py"), "--label", "x", "--epochs", "two", check=False)
     assert bad.returncode == 1
     assert "parameter error: parameter 'epochs': value 'two' is not a valid int" in bad.stderr
@@ -102,7 +102,7 @@ def test_failed_run_exit_code_traceback_once_and_resume(tmp_path):
     assert proc.returncode == 1
     run_id = run_id_of(proc.stdout, "ResumeFlow")
     assert proc.stdout.count("RuntimeError: injected failure") == 1
-    assert f"[ResumeFlow/{run_id}/train/0] task FAILED (attempt 1" in proc.stdout
+    assert f"[ResumeFlow/{run_id}/train/0] task FAILED (attempt 0" in proc.stdout
     assert f"[ResumeFlow/{run_id}/train/0] Traceback (most recent call last):" in proc.stdout
     assert "resume_flow.py\", line" in proc.stdout
     assert "sfncompile resume" in proc.stdout and f"--origin-run-id {run_id}" in proc.stdout

@@ -27,7 +27,7 @@ def test_navigation(hello):
     assert flow.latest_run.id == hello.id
     assert flow.latest_successful_run.id == hello.id
     assert flow[hello.id].pathspec == hello.pathspec
-    assert [s.name for s in hello] == ["start", "hello", "end"]
+    assert [s.name for s in hello] == ["end", "hello", "start"]  # newest first, as in Metaflow
     assert isinstance(hello["hello"], Step)
     task = hello["hello"].task
     assert isinstance(task, Task) and task.pathspec == f"HelloFlow/{hello.id}/hello/0"
@@ -56,7 +56,7 @@ def test_tags_and_runs_filter():
     flow = Flow("LinearFlow")
     assert [r.id for r in flow.runs()] == [b.run_id, a.run_id]
     assert [r.id for r in flow.runs("exp1")] == [a.run_id]
-    assert Run(f"LinearFlow/{a.run_id}").tags == ["exp1", "fast"]
+    assert Run(f"LinearFlow/{a.run_id}").user_tags == {"exp1", "fast"}
 
 
 def test_namespaces(hello, monkeypatch):
@@ -131,7 +131,7 @@ def test_failed_task_exception_and_logs():
 def test_foreach_tasks_and_lineage():
     outcome, _ = run_flow("nested_foreach3")
     run = Run(f"NestedForeach3Flow/{outcome.run_id}")
-    tasks = run["c"].tasks()
+    tasks = sorted(run["c"].tasks(), key=lambda t: t.foreach_stack)
     assert [t.id for t in tasks][:4] == ["0.0.0", "0.0.1", "0.0.2", "0.1.0"]
     assert tasks[5].foreach_stack == (0, 1, 2) and tasks[5].index == 2
     join = run["join_c"]["1.1"]

@@ -62,7 +62,7 @@ def test_retry_flaky_step_with_delay(start_method):
     assert t1 - t0 >= 0.55, (t0, t1)
     assert task.log("stdout", attempt=0) == "attempt 0\n"
     assert task.stdout == "attempt 1\n"
-    assert "attempt 1 failed: RuntimeError: flaky failure on the first attempt; retrying in" in text
+    assert "attempt 0 failed: RuntimeError: flaky failure on the first attempt; retrying in" in text
 
 
 def _ts(text):

@@ -36,7 +36,7 @@ def test_foreach_with_parameter(start_method):
     run, _ = _run("foreach", {"width": "4"})
     assert run.data.squares == [0, 1, 4, 9]
     assert run.data.width == 4
-    tasks = run["square"].tasks()
+    tasks = sorted(run["square"].tasks(), key=lambda t: t.index)
     assert [t.id for t in tasks] == ["0", "1", "2", "3"]
     assert [t.index for t in tasks] == [0, 1, 2, 3]
     assert [t.data.value for t in tasks] == [0, 1, 4, 9]
@@ -46,10 +46,11 @@ def test_foreach_with_parameter(start_method):
 def test_loop(start_method):
     run, _ = _run("loop")
     assert run.data.rounds == 3
-    assert [t.id for t in run["work"].tasks()] == ["v0", "v1", "v2"]
-    assert [t.id for t in run["check"].tasks()] == ["v0", "v1", "v2"]
-    assert [t.choice for t in run["check"].tasks()] == ["again", "again", "done"]
-    assert [t.data.rounds for t in run["work"].tasks()] == [1, 2, 3]
+    # newest first, as in Metaflow: the last visit of a loop comes first
+    assert [t.id for t in run["work"].tasks()] == ["v2", "v1", "v0"]
+    assert [t.id for t in run["check"].tasks()] == ["v2", "v1", "v0"]
+    assert [t.choice for t in run["check"].tasks()] == ["done", "again", "again"]
+    assert [t.data.rounds for t in run["work"].tasks()] == [3, 2, 1]
 
 
 def test_nested_foreach():
@@ -104,8 +105,9 @@ def test_switch(size, method, step):
 def test_train():
     run, _ = _run("train", {"alpha": "0.5"})
     assert run.data.best == 1.5
-    assert [t.data.score for t in run["fit"].tasks()] == [0.5, 1.0, 1.5]
-    assert [t.id for t in run["fit"].tasks()] == ["v0.0", "v0.1", "v0.2"]
+    fit = sorted(run["fit"].tasks(), key=lambda t: t.index)
+    assert [t.data.score for t in fit] == [0.5, 1.0, 1.5]
+    assert [t.id for t in fit] == ["v0.0", "v0.1", "v0.2"]
     assert run["check"].task.data.check_error is None  # @catch var: None when the step succeeds
     assert run.data.alpha == 0.5
 

@@ -18,7 +18,7 @@ import os
 import subprocess
 import sys
 from multiprocessing.connection import Connection, Pipe
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Optional
 
 MODULE = "sfncompile.local.interpreter"
 
@@ -70,10 +70,6 @@ def _task_env() -> Dict[str, str]:
     return env
 
 
-def _arguments(argv: Tuple[str, ...]) -> Tuple[int, int]:
-    return int(argv[0]), int(argv[1])
-
-
 def main(fd: int, parent_pid: int) -> None:
     from .pool import _task_main
 
@@ -86,4 +82,4 @@ def main(fd: int, parent_pid: int) -> None:
 
 
 if __name__ == "__main__":
-    main(*_arguments(tuple(sys.argv[1:])))
+    main(int(sys.argv[1]), int(sys.argv[2]))

@@ -7,7 +7,8 @@ fresh fork of the scheduler, which imported the flow and built its graph once an
 never runs user code: the template stays clean and a task still costs no
 interpreter start and no import. With ``spawn`` (the macOS default, or
 ``SFNCOMPILE_START_METHOD=spawn``) each task is a fresh interpreter that loads the
-flow itself: slower, clean by construction.
+flow itself: slower, clean by construction. A step with a package environment
+always takes that spawn path with its environment's interpreter (``interpreter.py``).
 
 Why it stays cheap: processes are started ahead of need. A few *spare* processes
 (``SPARES``) are forked while tasks run, each one prepares itself (opens its store

@@ -80,6 +80,12 @@ class IntegrityError(StorageError):
     headline = "integrity error"
 
 
+class NotCommittedError(StorageError):
+    """An attempt recorded as successful has no commit marker: its artifacts were never committed."""
+
+    headline = "not committed"
+
+
 class ArtifactError(SfnCompileError):
     """An artifact cannot be serialized or read back."""
 

@@ -28,3 +28,10 @@ def _isolated_env(tmp_path, monkeypatch):
 def sfncompile_cmd():
     """The CLI as a subprocess command prefix (the real entry point, this interpreter)."""
     return [sys.executable, "-m", "sfncompile"]
+
+
+@pytest.fixture(params=["fork", "spawn"])
+def start_method(request, monkeypatch):
+    """Run the test with each task start method (fork: the Linux default; spawn: the macOS default)."""
+    monkeypatch.setenv("SFNCOMPILE_START_METHOD", request.param)
+    return request.param

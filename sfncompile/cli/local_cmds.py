@@ -213,6 +213,7 @@ def _execute(ctx: click.Context, flow_cls, graph, *, max_workers, tags, quiet, w
     if quiet:
         runner.reporter.quiet = True
         runner.settings.echo = False
+    runner.restore_signals = False  # the command ends with the run
     runner.prepare()
     if run_id_file:
         with open(run_id_file, "w", encoding="utf-8") as handle:

@@ -16,7 +16,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
 
-from ..exceptions import NamespaceMismatch, NotFoundError
+from ..exceptions import NamespaceMismatch, NotCommittedError, NotFoundError
+from ..local.liveness import reconcile
 from ..tags import check_user_tag, is_system_tag
 from ..user import default_namespace
 from .backend import Backend, all_backends, backend_for_run
@@ -266,14 +267,14 @@ class Run(_StatusOfRecord):
                     f"run {self.pathspec} is in namespace {_record.get('namespace')!r}, not in the current namespace {ns!r}",
                     fix=f"call namespace({_record.get('namespace')!r}) or namespace(None) to see it",
                 )
-        self._record = _record
+        self._record = reconcile(_record)
 
     @classmethod
     def _from_record(cls, flow: str, record: Dict[str, Any], backend: Backend) -> "Run":
         return cls(f"{flow}/{record['run_id']}", _record=record, _backend=backend)
 
     def _refresh(self) -> None:
-        self._record = self._backend.metadata.get_run(self.flow_name, self.id) or self._record
+        self._record = reconcile(self._backend.metadata.get_run(self.flow_name, self.id) or self._record)
         self._tasks = None
 
     # record fields --------------------------------------------------------------
@@ -658,6 +659,16 @@ class Task(_RunTags, _StatusOfRecord):
 
     def _entries(self) -> Dict[str, Dict[str, Any]]:
         doc = self._committed()
+        if doc is None and self.successful_attempt is not None:
+            from ..storage.keys import marker_key
+
+            attempt = self.successful_attempt
+            where = self._backend.artifacts.url(marker_key(self.flow_name, self.run_id, self.step_name, self.id, attempt))
+            raise NotCommittedError(
+                f"task {self.pathspec} attempt {attempt} is recorded as successful but was never committed "
+                f"(no commit marker {where}), so its artifacts cannot be read",
+                fix=f"resume the run to run the task again: sfncompile resume <flow file> --origin-run-id {self.run_id}",
+            )
         return dict(doc.get("artifacts") or {}) if doc else {}
 
     @property

@@ -3,8 +3,9 @@
 - ``spec``: what a step asks for (its decorator over the flow's base or ``requirements.txt``).
 - ``lock``: ``uv pip compile`` into a hashed lock per target (this machine, the image);
   the environment id is the lock's sha256; locks are cached.
-- ``venv`` + ``workers``: local runs build the venv once in the user cache and run the
-  step in workers started from its interpreter.
+- ``venv`` + ``local``: local runs build the venv once in the user cache; the local
+  scheduler runs the step's tasks in task processes of its interpreter
+  (``local/interpreter.py``).
 - ``wheels``: deploy uploads the image platform's wheels to the datastore (``envs/``).
 - ``bootstrap``: in the container, ``sfncompile task`` builds the venv from those wheels
   offline and re-executes itself under it.

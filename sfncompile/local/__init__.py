@@ -1,24 +1,29 @@
-"""Local runs: the scheduler (``scheduler.py``), its worker pool (``pool.py``), what it prints (``output.py``).
+"""Local runs: the scheduler (``scheduler.py``), its task processes (``pool.py``), what it prints (``output.py``).
 
 How a local run works
 ---------------------
 - The flow file is imported and its graph built once, in the parent process.
-  Workers are forked from it on demand (up to ``--max-workers``, default: the number of CPUs) and
-  reused, so a task costs neither an interpreter start nor an import: each worker
-  calls ``runtime.task.run_task`` for the tasks it is sent, with its own store
-  connections (SQLite in WAL mode, shared safely by all workers).
+  Each task runs in a process of its own (``pool.py``; up to ``--max-workers`` at a
+  time, default: the number of CPUs): a fresh fork of the parent (or, with
+  ``SFNCOMPILE_START_METHOD=spawn``, a fresh interpreter), started ahead of need, in a
+  process group of its own that is killed when the task ends. So a task starts clean
+  (no earlier step's cwd, environment or module globals), costs no interpreter start
+  nor import with fork, and leaves no subprocess behind. It calls
+  ``runtime.task.run_task`` with its own store connections (SQLite in WAL mode).
 - The scheduler walks the graph IR with ``graph.transitions.next_values``: a
   foreach split's recorded cardinality fans out, a switch's recorded choice
   routes, a join waits for one input per item (or per branch). Task ids are the
   same as on Step Functions.
-- @retry: a failed attempt (exception, @timeout, or a worker killed by the OS)
+- @retry: a failed attempt (exception, @timeout, or a task process killed by the OS)
   is retried at once, or after ``minutes_between_retries`` when the user set it
   (Metaflow's local behaviour); each attempt has its own storage.
-  @timeout: an in-task alarm raises in the step at the limit; the worker is
-  killed 2 s later if the step does not return. A worker that dies is replaced.
+  @timeout: an in-task alarm raises in the step at the limit; the task's process
+  group is killed 2 s later if the step does not return.
 - A task out of attempts fails the run: running tasks are stopped, the run is
   marked FAILED, the traceback is printed once; finished tasks stay readable.
-  Ctrl-C (SIGINT) or SIGTERM stops the workers and marks the run FAILED (exit 130).
+  Ctrl-C (SIGINT), SIGTERM or SIGHUP kills every task's process group and marks the
+  run FAILED saying which (exit 130, 143, 129). A scheduler killed outright leaves a run
+  that every reader reports FAILED ("scheduler lost", ``liveness.py``).
 - @catch: on the last attempt the exception is stored (``CaughtException``) and
   the task succeeds; a failed switch goes to its first case that does not loop
   back; a failed foreach split fans out to zero items (the join gets empty

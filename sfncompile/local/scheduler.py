@@ -1,14 +1,24 @@
-"""The local scheduler: walks the graph IR and runs tasks in a pool of forked workers.
+"""The local scheduler: walks the graph IR and runs each task in a fresh process of its own.
 
 Successors follow the identity rule (``graph.transitions.next_values``): a split's
 recorded cardinality fans out, a switch's recorded choice routes, a join becomes
 ready when all its inputs arrived (one per item, or one per branch). Branches and
 foreach items run in parallel, up to ``max_workers`` at a time.
 
-Failures: an attempt that fails (the step raised, timed out, or its worker died)
+Failures: an attempt that fails (the step raised, timed out, or its process died)
 is retried per @retry after its delay; a task out of attempts fails the run
 (running tasks are stopped, the run is marked FAILED, artifacts of finished tasks
-stay readable). Ctrl-C stops the workers and marks the run FAILED.
+stay readable). Ctrl-C, SIGTERM or SIGHUP stop every task (their process groups
+are killed) and mark the run FAILED with what happened; further signals during
+that cleanup are ignored. Any other error of the scheduler also marks the run
+FAILED before it is raised. While it runs, the scheduler keeps its run's liveness
+fields fresh (``liveness.py``), so a scheduler killed outright reads as FAILED.
+
+Each task runs in a process of its own (``pool.py``): a fresh fork of this
+process (or a spawned interpreter), so no task sees what an earlier one changed.
+A step with a package environment (``environments/``, prepared before the run is
+recorded) runs in a fresh process of its environment's interpreter instead
+(``interpreter.py``), with the same process group, capture and kill handling.
 
 Resume: a new run that reuses (clones: metadata + artifact index, same blobs)
 every successful task of the origin run reached through reused parents only, up
@@ -16,6 +26,7 @@ to the failure or to ``--step``; everything after runs again.
 """
 from __future__ import annotations
 
+import gc
 import heapq
 import itertools
 import os
@@ -27,7 +38,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Deque, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from ..exceptions import SfnCompileError
+from ..exceptions import NotCommittedError, SfnCompileError, StorageError
 from ..graph.ir import BRANCH, END, FOREACH, SWITCH, FlowGraph, StepNode
 from ..graph.taskid import render_task_id
 from ..graph.transitions import next_values
@@ -38,11 +49,20 @@ from ..storage.records import now_iso
 from ..tags import LOCAL_RUNTIME, run_tags
 from ..user import default_username
 from ..storage.interfaces import FAILED, RUNNING, SUCCEEDED
+from . import liveness
 from .output import Reporter
-from .pool import Pool, Worker
+from .pool import Pool, TaskProcess
+
+# What a signal that stops a run is reported as (run error, and the line printed).
+SIGNAL_NAMES = {
+    signal.SIGINT: "interrupted by the user (Ctrl-C)",
+    signal.SIGTERM: "terminated (SIGTERM)",
+    signal.SIGHUP: "hung up (SIGHUP: the terminal or ssh session closed)",
+}
+FINAL_WRITE_TRIES = 5  # the run's final status is retried (e.g. a disk that was full for a moment)
 
 DEFAULT_MAX_WORKERS = os.cpu_count() or 2  # one worker per CPU, as the run --help says
-TIMEOUT_GRACE = 2.0  # seconds after @timeout before the worker is killed (the in-task alarm fires first)
+TIMEOUT_GRACE = 2.0  # seconds after @timeout before the task process group is killed (the in-task alarm fires first)
 
 
 def new_run_id() -> str:
@@ -61,6 +81,7 @@ class RunOutcome:
     failed_pathspec: Optional[str] = None
     error: Optional[str] = None
     interrupted: bool = False
+    signal: Optional[int] = None  # the signal that stopped the run
 
     @property
     def ok(self) -> bool:
@@ -70,7 +91,15 @@ class RunOutcome:
     def exit_code(self) -> int:
         if self.ok:
             return 0
-        return 130 if self.interrupted else 1
+        return 128 + int(self.signal) if self.signal else 1
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """A signal (SIGINT, SIGTERM, SIGHUP) stopped the run."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(SIGNAL_NAMES.get(signum, f"signal {signum}"))
+        self.signum = signum
 
 
 @dataclass(order=True)
@@ -78,7 +107,7 @@ class _Pending:
     step: str
     values: Tuple[int, ...]
     attempt: int = 0
-    forced: Optional[str] = None  # run only the failure path (worker killed/timed out, @catch applies)
+    forced: Optional[str] = None  # run only the failure path (process killed/timed out, @catch applies)
 
 
 class LocalRunner:
@@ -115,6 +144,10 @@ class LocalRunner:
         self.origin_run_id = origin_run_id
         self.resume_step = resume_step
         self.run_id = run_id or new_run_id()
+        # A command that exits right after the run ignores further signals (the rest of a burst of Ctrl-C
+        # must not kill it while it exits: SIG_IGN survives interpreter shutdown, a Python handler does
+        # not); a library caller gets its handlers back.
+        self.restore_signals = True
         self.username = default_username()
         self.namespace = os.environ.get("SFNCOMPILE_NAMESPACE") or f"user:{self.username}"
         self.settings = TaskSettings(
@@ -146,10 +179,9 @@ class LocalRunner:
         """Check parameters and create the run record (raises ParameterError before anything runs)."""
         from ..runtime.artifacts import ArtifactIO
         from ..runtime.params import prepare_run_parameters
-        from ..environments.local import maybe_prepare
 
-        # Environments first: a package or python= error stops the run before it is recorded.
-        self.environments = maybe_prepare(self.graph, self.reporter.line) or {}
+        self._prepare_environments()
+        self._sweep_staging()
         aio = ArtifactIO(self.stores.artifacts, self.flow, self.stores.metadata)
         metadata = self.stores.metadata
         if self.resume:
@@ -164,6 +196,7 @@ class LocalRunner:
         else:
             params = prepare_run_parameters(self.flow_cls, self.supplied, lambda v: aio.save(v))
         self.params = params
+        started = now_iso()
         metadata.create_run(
             self.flow,
             self.run_id,
@@ -173,8 +206,10 @@ class LocalRunner:
             parameters=params,
             origin_run_id=self.origin_run_id,
             status=RUNNING,
-            created_at=now_iso(),
+            created_at=started,
         )
+        metadata.update_run(self.flow, self.run_id, **liveness.scheduler_fields(started))
+        self._heartbeat_due = time.time() + liveness.HEARTBEAT_SECONDS
         record_graph(aio, self.graph, self.run_id)  # a resumed run may reuse its start task: store it here too
         self.run_info = metadata.get_run(self.flow, self.run_id) or {
             "namespace": self.namespace,
@@ -183,60 +218,66 @@ class LocalRunner:
             "origin_run_id": self.origin_run_id,
         }
 
+    def _prepare_environments(self) -> None:
+        """Build (or find cached) the steps' package environments; a package or python= error stops the
+        run before it is recorded."""
+        from ..environments.local import maybe_prepare
+
+        self.environments = maybe_prepare(self.graph, self.reporter.line) or {}
+
+    def _sweep_staging(self) -> None:
+        """Remove staging files of writers killed earlier (a kill -9'd run, a timed-out task)."""
+        sweep = getattr(self.stores.artifacts, "sweep_temp", None)
+        if sweep is not None:
+            sweep()
+
     def run(self) -> RunOutcome:
         if not hasattr(self, "params"):
             self.prepare()
         started = time.time()
-        self.pool = Pool(self.max_workers, self._worker_init)
-        if self.environments:
-            from ..environments.workers import routed_pools
-
-            self.pool = routed_pools(self.pool, self.environments, self.max_workers, self._environment_worker_init())
+        self.pool = Pool(self.max_workers, self._task_handler())
         start = self.graph.start
         self._push(start.name, tuple(0 for _ in start.scope), cloned_parents=True)
-        interrupted = False
-        previous = signal.getsignal(signal.SIGTERM)
-        previous_int = signal.getsignal(signal.SIGINT)
-        try:
-            signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
-            # Even when started in the background with SIGINT ignored, Ctrl-C/SIGINT stops the run cleanly.
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-        except ValueError:  # not the main thread
-            previous = previous_int = None
+        self._signal: Optional[int] = None
+        self._cleaning = False
+        previous = self._install_signal_handlers()
+        crashed: Optional[BaseException] = None
         try:
             self._loop()
-        except KeyboardInterrupt:
-            interrupted = True
-            self._stop_running("interrupted (Ctrl-C): the run was stopped")
-            self._failed_text = "interrupted by the user (Ctrl-C)"
+        except RunInterrupted as stop:
+            self._failed_text = str(stop)
+            self._stop_running(f"stopped: the run was {stop}")
+        except Exception as exc:  # an error of the scheduler itself: the run must not stay RUNNING
+            crashed = exc
+            self._failed_text = f"the scheduler failed: {short_error(str(exc)) or type(exc).__name__}"
+            self._stop_running("stopped: the scheduler failed")
         finally:
-            self.pool.shutdown(kill=interrupted or self._failed is not None)
-            if previous is not None:
-                try:
-                    signal.signal(signal.SIGTERM, previous)
-                    signal.signal(signal.SIGINT, previous_int)
-                except (ValueError, TypeError):
-                    pass
-        duration = time.time() - started
-        status = SUCCEEDED if self._finished and not self._failed and not interrupted else FAILED
+            self._cleaning = True  # from here on a signal is noted, never raised: the cleanup must finish
+            self.pool.shutdown()
+        status = SUCCEEDED if self._finished and not self._failed and self._failed_text is None else FAILED
         failed = self._failed or self._end_caught
+        if self._end_caught is not None and status == SUCCEEDED:
+            status = FAILED  # the end task recorded the run as FAILED itself (its error was caught)
+            recorded = True
+        else:
+            recorded = self._record_final_status(status)
+        try:
+            self._sweep_staging()
+        except OSError:
+            pass
+        self._restore_signal_handlers(
+            previous if self.restore_signals else {signum: signal.SIG_IGN for signum in previous})
+        duration = time.time() - started
         failed_pathspec = failed.pathspec if failed else None
-        if self._end_caught is not None and not self._failed:
-            status = FAILED  # the end task recorded the run as FAILED itself
-        elif status == FAILED:
-            fields: Dict[str, Any] = {"status": FAILED, "finished_at": now_iso()}
-            if self._failed is not None:
-                fields["failed_step"] = self._failed.step
-                fields["error"] = short_error(self._failed.error) or self._failed_text
-            elif self._failed_text:
-                fields["error"] = self._failed_text
-            self.stores.metadata.update_run(self.flow, self.run_id, **fields)
-        if interrupted:
-            self.reporter.line(f"{Reporter.stamp()} interrupted: stopped the workers; run {self.flow}/{self.run_id} FAILED")
+        if self._signal is not None:
+            self.reporter.line(f"{Reporter.stamp()} {SIGNAL_NAMES.get(self._signal, 'stopped')}: "
+                               f"stopped every task; run {self.flow}/{self.run_id} FAILED")
         self.reporter.summary(self.flow, self.run_id, status, duration, self._tasks_done, failed_pathspec,
                               flow_file=_display_path(self.graph.file),
                               stored_in=getattr(self.stores, "describe", lambda: "")())
-        return RunOutcome(
+        if crashed is not None:
+            raise crashed
+        outcome = RunOutcome(
             self.flow,
             self.run_id,
             status,
@@ -244,29 +285,99 @@ class LocalRunner:
             self._tasks_done,
             failed_pathspec,
             failed.error if failed else self._failed_text,
-            interrupted,
+            self._signal is not None,
+            self._signal,
         )
+        if not recorded:
+            outcome.status = FAILED
+        return outcome
 
-    # ------------------------------------------------------------------ worker side
-    def _worker_init(self):
-        """Runs in each forked worker: open own store connections; return the task handler."""
-        from ..storage.factory import open_stores
+    # ------------------------------------------------------------------ signals and the final status
+    def _install_signal_handlers(self) -> Dict[int, Any]:
+        previous: Dict[int, Any] = {}
+        for signum in SIGNAL_NAMES:
+            try:
+                previous[signum] = signal.signal(signum, self._on_signal)
+            except (ValueError, OSError):  # not the main thread
+                pass
+        return previous
 
-        stores = _reopen(self.stores, open_stores)
-        return task_handler(self.flow_cls, self.graph, stores, self.run_id, self.settings, self.params, self.run_info)
+    def _restore_signal_handlers(self, previous: Dict[int, Any]) -> None:
+        for signum, handler in previous.items():
+            try:
+                signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+            except (ValueError, TypeError, OSError):
+                pass
 
-    def _environment_worker_init(self) -> Dict[str, Any]:
-        """What a worker started from an environment's interpreter needs to load the flow and serve tasks."""
-        return {
-            "flow_file": self.graph.file,
-            "flow_name": self.flow_cls.__name__,
-            "datastore": self.stores.datastore_url,
-            "metadata": self.stores.metadata_url,
-            "run_id": self.run_id,
-            "settings": self.settings,
-            "params": self.params,
-            "run_info": dict(self.run_info),
-        }
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        # Only the first signal stops the run; more (a second Ctrl-C, a burst of them) must not
+        # interrupt the cleanup that records how the run ended.
+        if self._signal is not None or self._cleaning:
+            return
+        self._signal = signum
+        raise RunInterrupted(signum)
+
+    def _record_final_status(self, status: str) -> bool:
+        """Write the run's final status, retrying a failing store; False if it could not be written."""
+        fields: Dict[str, Any] = {"status": status, "finished_at": now_iso()}
+        if status == FAILED:
+            if self._failed is not None:
+                fields["failed_step"] = self._failed.step
+                fields["error"] = short_error(self._failed.error) or self._failed_text
+            elif self._failed_text:
+                fields["error"] = self._failed_text
+        delay = 0.2
+        for attempt in range(FINAL_WRITE_TRIES):
+            try:
+                self.stores.metadata.update_run(self.flow, self.run_id, **fields)
+                return True
+            except Exception as exc:
+                if attempt == FINAL_WRITE_TRIES - 1:
+                    self.reporter.line(
+                        f"{Reporter.stamp()} could not record run {self.flow}/{self.run_id} as {status}: "
+                        f"{short_error(str(exc)) or type(exc).__name__}; it reads as FAILED ({liveness.LOST}) "
+                        "now that this process ends"
+                    )
+                    return False
+                time.sleep(delay)
+                delay *= 2
+        return False
+
+    def _heartbeat(self) -> None:
+        now = time.time()
+        if now < self._heartbeat_due:
+            return
+        self._heartbeat_due = now + liveness.HEARTBEAT_SECONDS
+        try:
+            self.stores.metadata.update_run(self.flow, self.run_id, heartbeat_at=now_iso())
+        except Exception:  # a missed heartbeat is not a failure; the next one may pass
+            pass
+
+    # ------------------------------------------------------------------ task processes
+    def _task_handler(self) -> "TaskHandler":
+        """What each task process runs; a fork inherits the loaded flow, a spawned interpreter loads it."""
+        _TEMPLATES[(self.graph.file, self.graph.name)] = (self.flow_cls, self.graph, self.stores)
+        # Import here, once, what every task uses: a forked task then starts with it loaded.
+        import cloudpickle  # noqa: F401
+
+        from ..runtime import task  # noqa: F401
+        from ..runtime.artifacts import pickle_flow_module_by_value
+
+        pickle_flow_module_by_value(self.flow_cls)
+        # Objects that exist now are never collected by a task's GC pass: fewer copy-on-write page
+        # faults in every forked task (the cost of a fork is mostly those faults).
+        gc.freeze()
+        return TaskHandler(
+            flow_file=self.graph.file,
+            flow_name=self.graph.name,
+            class_name=self.flow_cls.__name__,
+            datastore_url=getattr(self.stores, "datastore_url", None),
+            metadata_url=getattr(self.stores, "metadata_url", None),
+            run_id=self.run_id,
+            settings=self.settings,
+            params=self.params,
+            run_info=dict(self.run_info),
+        )
 
     # ------------------------------------------------------------------ main loop
     def _loop(self) -> None:
@@ -277,30 +388,32 @@ class LocalRunner:
                 self._ready.append(pending)
             if self._failed is None:
                 self._dispatch_ready()
-            busy = self.pool.busy_workers()
-            if not busy and (self._failed is not None or (not self._ready and not self._delayed)):
+            running = self.pool.running
+            if not running and (self._failed is not None or (not self._ready and not self._delayed)):
                 if not self._finished and self._failed is None:
                     self._failed_text = "the scheduler has nothing left to run but the end step never ran"
                 return
             wait = 0.5 if self.reporter.wide_steps else 5.0
             if self._delayed:
                 wait = min(wait, max(0.0, self._delayed[0][0] - now))
-            for w in busy:
-                if w.deadline:
-                    wait = min(wait, max(0.0, w.deadline - now))
-            for worker, payload, died in self.pool.poll(wait):
+            for proc in running:
+                if proc.deadline:
+                    wait = min(wait, max(0.0, proc.deadline - now))
+            for proc, payload, died in self.pool.poll(wait):
                 if died is not None:
-                    self._worker_lost(worker, died)
+                    self._attempt_lost(proc.task, died, proc)
                 else:
                     pending, result = payload
                     self._handle_result(pending, result)
             now = time.time()
-            for w in self.pool.busy_workers():
-                if w.deadline and now >= w.deadline:
-                    pending = w.task
+            for proc in list(self.pool.running):
+                if proc.deadline and now >= proc.deadline:
+                    pending = proc.task
                     secs = timeout_seconds(self.graph[pending.step])
-                    self.pool.kill(w)
-                    self._attempt_lost(pending, f"the step ran longer than its @timeout of {secs:g} s and was killed", w)
+                    self.pool.kill(proc)
+                    self._attempt_lost(pending, f"the step ran longer than its @timeout of {secs:g} s and was killed",
+                                       proc)
+            self._heartbeat()
             self.reporter.draw_progress()
 
     def _dispatch_ready(self) -> None:
@@ -309,20 +422,19 @@ class LocalRunner:
             if self._try_clone(pending):
                 self._ready.popleft()
                 continue
-            worker = self.pool.idle_worker(pending.step) if self.environments else self.pool.idle_worker()
-            if worker is None:
+            if not self.pool.has_capacity():
                 return
             self._ready.popleft()
             node = self.graph[pending.step]
             task_id = render_task_id(node.scope, pending.values)
             if not pending.forced:
                 self.reporter.task_started(self._pathspec(pending.step, task_id), pending.step, pending.attempt)
-            self.pool.dispatch(
-                worker,
+            self.pool.start(
                 pending,
                 (pending.step, task_id, pending.attempt, pending.forced),
                 timeout=timeout_seconds(node),
                 grace=TIMEOUT_GRACE,
+                python=self.environments.get(pending.step),  # a step with an environment runs in its interpreter
             )
 
     def _pathspec(self, step: str, task_id: str) -> str:
@@ -379,19 +491,13 @@ class LocalRunner:
         self._failed = result
         self._stop_running(f"stopped: the run failed in {result.pathspec}")
 
-    def _worker_lost(self, worker: Worker, how: str) -> None:
-        pending = worker.task
-        if pending is None:
-            return
-        self._attempt_lost(pending, how, worker)
-
-    def _attempt_lost(self, pending: _Pending, how: str, worker: Worker) -> None:
-        """The worker running an attempt is gone: record the attempt as failed (retry / @catch / fail)."""
+    def _attempt_lost(self, pending: _Pending, how: str, proc: TaskProcess) -> None:
+        """The process running an attempt is gone: record the attempt as failed (retry / @catch / fail)."""
         node = self.graph[pending.step]
         task_id = render_task_id(node.scope, pending.values)
         text = f"{how}\n"
         now = time.time()
-        started = worker.started or now
+        started = proc.started or now
         try:
             self.stores.metadata.finish_attempt(
                 self.flow, self.run_id, pending.step, task_id, pending.attempt, status=FAILED, finished_at=now_iso(), error=text
@@ -408,15 +514,15 @@ class LocalRunner:
                             error=text, error_type="WorkerLost")
         times, _ = retry_policy(node)
         if pending.forced is None and pending.attempt >= times and catch_settings(node) is not None and self._failed is None:
-            # Out of attempts with @catch: run the failure path in a fresh worker so the exception is stored.
+            # Out of attempts with @catch: run the failure path in a fresh process so the exception is stored.
             self._ready.appendleft(_Pending(pending.step, pending.values, pending.attempt, forced=how))
             return
         self._attempt_failed(pending, result)
 
     def _stop_running(self, why: str) -> None:
-        for w in self.pool.busy_workers() if hasattr(self, "pool") else []:
-            pending = w.task
-            self.pool.kill(w)
+        for proc in list(self.pool.running) if hasattr(self, "pool") else []:
+            pending = proc.task
+            self.pool.kill(proc)
             node = self.graph[pending.step]
             task_id = render_task_id(node.scope, pending.values)
             try:
@@ -492,14 +598,30 @@ class LocalRunner:
                     f"no run {self.flow}/{self.origin_run_id} to resume",
                     fix=f"recent runs: {', '.join(recent) or 'none'}",
                 )
-            return run
-        runs = [r for r in metadata.list_runs(self.flow) if r.get("namespace") == self.namespace]
-        if not runs:
+        else:
+            runs = [r for r in metadata.list_runs(self.flow) if r.get("namespace") == self.namespace]
+            if not runs:
+                raise SfnCompileError(
+                    f"no earlier run of {self.flow} in namespace {self.namespace} to resume",
+                    fix="run the flow first (`sfncompile run flow.py`), or pass --origin-run-id",
+                )
+            run = runs[0]
+        return self._settle_origin(run)
+
+    def _settle_origin(self, run: Dict[str, Any]) -> Dict[str, Any]:
+        """A lost origin is recorded FAILED before it is resumed; a live one is not resumed at all."""
+        reason = liveness.lost_reason(run)
+        if reason is not None:
+            self.stores.metadata.update_run(self.flow, run["run_id"], status=FAILED, error=reason,
+                                            finished_at=run.get("heartbeat_at") or now_iso())
+            return liveness.reconcile(run)
+        if run.get("status") == RUNNING and run.get("scheduler_pid"):
             raise SfnCompileError(
-                f"no earlier run of {self.flow} in namespace {self.namespace} to resume",
-                fix="run the flow first (`sfncompile run flow.py`), or pass --origin-run-id",
+                f"run {self.flow}/{run['run_id']} is still running (scheduler process {run['scheduler_pid']} "
+                f"on {run.get('scheduler_host') or '?'})",
+                fix="wait for it to end, or stop it (Ctrl-C in its terminal, or kill that process) and resume then",
             )
-        return runs[0]
+        return run
 
     def _load_origin(self) -> None:
         metadata = self.stores.metadata
@@ -539,10 +661,17 @@ class LocalRunner:
         origin = self._origin_tasks.get(key)
         if origin is None:
             return False
-        self._clone(node, task_id, origin)
+        origin_spec = f"{self.flow}/{self.origin_run_id}/{pending.step}/{task_id}"
+        try:
+            self._clone(node, task_id, origin)
+        except StorageError as exc:
+            # Not reusable (never committed, unreadable): the task runs again instead.
+            self.reporter.line(f"{Reporter.stamp()} [{self._pathspec(pending.step, task_id)}] cannot reuse "
+                               f"{origin_spec}: {short_error(str(exc))}; running it again")
+            self._origin_tasks.pop(key, None)
+            return False
         self._tasks_done += 1
-        self.reporter.task_cloned(self._pathspec(pending.step, task_id), pending.step,
-                                  f"{self.flow}/{self.origin_run_id}/{pending.step}/{task_id}")
+        self.reporter.task_cloned(self._pathspec(pending.step, task_id), pending.step, origin_spec)
         card = origin.get("cardinality")
         self._advance(node, pending.values, int(card) if card is not None else None, origin.get("choice"), cloned=True)
         return True
@@ -554,49 +683,26 @@ class LocalRunner:
         clone_task(aio, self.stores.metadata, self.flow, self.origin_run_id, self.run_id, node, task_id, origin)
 
 
-def task_handler(flow_cls: type, graph: FlowGraph, stores: Any, run_id: str, settings: TaskSettings,
-                 params: Any, run_info: Mapping[str, Any]):
-    """The function a worker (forked, or started from an environment) calls for each task message."""
-    from ..runtime.artifacts import pickle_flow_module_by_value
-    from ..runtime.task import run_task
-
-    pickle_flow_module_by_value(flow_cls)
-    run_info = dict(run_info)
-
-    def handle(message):
-        step, task_id, attempt, forced = message
-        return run_task(
-            flow_cls,
-            graph,
-            step,
-            run_id,
-            task_id,
-            attempt,
-            stores=stores,
-            settings=settings,
-            run_params=params if step == "start" else None,
-            run_info=run_info,
-            forced_failure=forced,
-        )
-
-    return handle
-
-
 def clone_task(aio, metadata, flow: str, origin_run: str, run_id: str, node: StepNode, task_id: str,
                origin: Dict[str, Any]) -> None:
-    """Copy a successful task of the origin run into this run: metadata + index (same blob shas), logs, manifest."""
+    """Copy a successful task of the origin run into this run: metadata + index (same blob shas), logs, manifest.
+
+    Everything is read before anything is written, so a task that cannot be reused
+    (NotCommittedError, an unreadable record) leaves no trace in the new run."""
     attempt = int(origin["successful_attempt"])
+    origin_spec = f"{flow}/{origin_run}/{node.name}/{task_id}"
     doc = aio.attempt(origin_run, node.name, task_id, attempt)
     if doc is None:
-        raise SfnCompileError(f"{flow}/{origin_run}/{node.name}/{task_id}: recorded successful but not committed")
-    now = now_iso()
-    origin_spec = f"{flow}/{origin_run}/{node.name}/{task_id}"
-    metadata.start_attempt(flow, run_id, node.name, task_id, 0, started_at=now, info={"cloned_from": origin_spec})
+        raise NotCommittedError(f"{origin_spec} attempt {attempt} is recorded as successful but was never committed")
+    logs = {}
     for stream in ("stdout", "stderr"):
         try:
-            text = aio.get_log(origin_run, node.name, task_id, attempt, stream)
+            logs[stream] = aio.get_log(origin_run, node.name, task_id, attempt, stream)
         except Exception:
-            text = ""
+            logs[stream] = ""
+    now = now_iso()
+    metadata.start_attempt(flow, run_id, node.name, task_id, 0, started_at=now, info={"cloned_from": origin_spec})
+    for stream, text in logs.items():
         if text:
             aio.put_log(run_id, node.name, task_id, 0, stream, text)
     cardinality = origin.get("cardinality")
@@ -622,12 +728,78 @@ def _display_path(path: str) -> str:
     return rel if not rel.startswith("..") else path
 
 
-def _raise_keyboard_interrupt(signum, frame):  # pragma: no cover - signal path
-    raise KeyboardInterrupt
+# (flow file, flow name) -> (flow class, graph, stores) of the scheduler; a forked task process inherits it.
+_TEMPLATES: Dict[Tuple[str, str], Tuple[type, FlowGraph, Any]] = {}
+_LOADED: Dict[int, Tuple[type, FlowGraph, Any]] = {}  # in a task process: what its handler loaded
 
 
-def _reopen(stores: Any, open_stores) -> Any:
-    """Fresh store objects for a forked worker (never share a parent's SQLite connection)."""
+@dataclass
+class TaskHandler:
+    """Runs one task in a task process (picklable, for the spawn start method)."""
+
+    flow_file: str
+    flow_name: str
+    class_name: str
+    datastore_url: Optional[str]
+    metadata_url: Optional[str]
+    run_id: str
+    settings: TaskSettings
+    params: Any
+    run_info: Dict[str, Any]
+
+    def warm(self) -> None:
+        """In a spare process, before its task: load the flow (spawn), open the stores, ready the capture."""
+        from ..runtime.capture import prepare_capture
+
+        flow_cls, graph, stores = self._loaded()
+        stores.metadata.get_run(graph.name, self.run_id)
+        prepare_capture()
+
+    def __call__(self, message: Tuple[str, str, int, Optional[str]]) -> TaskResult:
+        from ..runtime.task import run_task
+
+        flow_cls, graph, stores = self._loaded()
+        step, task_id, attempt, forced = message
+        return run_task(
+            flow_cls,
+            graph,
+            step,
+            self.run_id,
+            task_id,
+            attempt,
+            stores=stores,
+            settings=self.settings,
+            run_params=self.params if step == "start" else None,
+            run_info=self.run_info,
+            forced_failure=forced,
+        )
+
+    def _loaded(self) -> Tuple[type, FlowGraph, Any]:
+        loaded = _LOADED.get(id(self))
+        if loaded is None:
+            from ..runtime.artifacts import pickle_flow_module_by_value
+
+            loaded = _LOADED[id(self)] = self._template()
+            pickle_flow_module_by_value(loaded[0])
+        return loaded
+
+    def _template(self) -> Tuple[type, FlowGraph, Any]:
+        found = _TEMPLATES.get((self.flow_file, self.flow_name))
+        if found is not None:  # forked from the scheduler: the flow is loaded already
+            flow_cls, graph, stores = found
+            return flow_cls, graph, _reopen(stores)
+        from ..graph import build_graph
+        from ..graph.loader import load_flow_class
+        from ..storage.factory import open_stores
+
+        flow_cls = load_flow_class(self.flow_file, self.class_name)
+        return flow_cls, build_graph(flow_cls), open_stores(self.datastore_url, self.metadata_url)
+
+
+def _reopen(stores: Any) -> Any:
+    """Store objects a task process may use (never a parent's SQLite connection: it reconnects after a fork)."""
+    from ..storage.factory import open_stores
+
     reopen = getattr(stores, "reopen", None)
     if callable(reopen):
         return reopen()

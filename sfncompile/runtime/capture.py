@@ -1,15 +1,23 @@
-"""Capture a task's stdout/stderr: kept for the task's logs, and echoed with a pathspec prefix.
+"""Capture a task's stdout/stderr at the file-descriptor level: kept for the task's logs, echoed with a prefix.
 
-The echo goes to the process's original file descriptors line by line (one
-``os.write`` per line, so lines of parallel workers do not interleave mid-line).
+File descriptors 1 and 2 are pointed at pipes for the duration of the task, so
+everything the task writes is captured: ``print``, C extensions writing to their
+stdio, and subprocesses (``os.system("echo hi")``), which inherit the descriptors.
+A reader thread per stream records the text and echoes whole lines, prefixed with
+the pathspec, to the process's original descriptor (one ``os.write`` per block of
+lines, so lines of parallel tasks do not interleave mid-line).
 """
 from __future__ import annotations
 
+import codecs
 import io
 import os
+import select
 import sys
 import threading
-from typing import List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
+
+POLL_SECONDS = 0.1  # the reader wakes this often to notice the task ended (and then drains what is left)
 
 
 class TeeStream(io.TextIOBase):
@@ -91,36 +99,133 @@ class TeeStream(io.TextIOBase):
         with self._lock:
             self._parts.append(text)
 
+    def echo(self, text: str) -> None:
+        """Echo whole lines with the prefix without adding them to the log."""
+        if self._fd is not None and text:
+            self._emit(text if text.endswith("\n") else text + "\n")
 
-class Capture:
-    """Context manager swapping sys.stdout/sys.stderr for tee streams."""
 
-    def __init__(self, prefix: str, *, echo: bool = True, clear_line: bool = False) -> None:
-        out_fd = err_fd = None
-        if echo:
-            out_fd, err_fd = _fd_of(sys.__stdout__, 1), _fd_of(sys.__stderr__, 2)
-        self.stdout = TeeStream(out_fd, prefix, clear_line=clear_line)
-        self.stderr = TeeStream(err_fd, prefix, clear_line=clear_line)
-        self._saved: Tuple = ()
+class _FdCapture:
+    """One descriptor (1 or 2) redirected into a pipe; a thread feeds what arrives to a TeeStream."""
 
-    def __enter__(self) -> "Capture":
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except Exception:
-                pass
-        self._saved = (sys.stdout, sys.stderr)
-        sys.stdout, sys.stderr = self.stdout, self.stderr
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.tee: Optional["TeeStream"] = None
+        self._saved: Optional[int] = None
+        self._read: Optional[int] = None
+        self._write: Optional[int] = None
+        self._done = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+
+    def prepare(self) -> "_FdCapture":
+        """The pipe and its reader thread, before anything is redirected (nothing arrives yet)."""
+        self._read, self._write = os.pipe()
+        self._thread = threading.Thread(target=self._pump, name=f"sfncompile-capture-{self.fd}", daemon=True)
+        self._thread.start()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def start(self, tee: "TeeStream") -> None:
+        if self._thread is None:
+            self.prepare()
+        self.tee = tee
+        self._saved = os.dup(self.fd)
+        os.dup2(self._write, self.fd)  # type: ignore[arg-type]
+        os.close(self._write)  # type: ignore[arg-type]
+        self._write = None
+
+    def _pump(self) -> None:
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        fd = self._read
+        assert fd is not None
+        while True:
+            ready, _, _ = select.select([fd], [], [], POLL_SECONDS)
+            if not ready:
+                # After the task, stop once nothing arrives: a leftover subprocess may hold the pipe open.
+                if self._done.is_set():
+                    break
+                continue
+            data = os.read(fd, 65536)
+            if not data:
+                break
+            text = decoder.decode(data)
+            if text and self.tee is not None:
+                self.tee.write(text)
+        tail = decoder.decode(b"", final=True)
+        if tail and self.tee is not None:
+            self.tee.write(tail)
+
+    def stop(self) -> None:
+        if self._saved is None:
+            return
+        os.dup2(self._saved, self.fd)  # closes this process's write end of the pipe
+        os.close(self._saved)
+        self._saved = None
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join()
+        if self._read is not None:
+            os.close(self._read)
+            self._read = None
+
+
+_PREPARED: Dict[int, _FdCapture] = {}  # descriptor -> capture made ready ahead of the task
+
+
+def prepare_capture() -> None:
+    """Get the next task's capture ready (pipes, reader threads) ahead of it: a process that
+    waits for its task calls this, so starting threads is off the task's path."""
+    for fd in (1, 2):
+        if fd not in _PREPARED:
+            _PREPARED[fd] = _FdCapture(fd).prepare()
+
+
+class Capture:
+    """Context manager: descriptors 1 and 2 (and sys.stdout/sys.stderr) go to the task's tee streams."""
+
+    def __init__(self, prefix: str, *, echo: bool = True, clear_line: bool = False) -> None:
+        self._prefix = prefix
+        self._echo = echo
+        self._clear = clear_line
+        self.stdout = TeeStream(None, prefix, clear_line=clear_line)
+        self.stderr = TeeStream(None, prefix, clear_line=clear_line)
+        self._fds: List[_FdCapture] = []
+        self._saved: Tuple[Any, ...] = ()
+
+    def __enter__(self) -> "Capture":
+        _flush(sys.stdout, sys.stderr)
+        if self._echo:
+            # Echo to where the descriptors pointed before: a copy made now, closed on exit.
+            self.stdout._fd, self.stderr._fd = os.dup(1), os.dup(2)
+        self._fds = [_PREPARED.pop(1, None) or _FdCapture(1), _PREPARED.pop(2, None) or _FdCapture(2)]
+        for capture, tee in zip(self._fds, (self.stdout, self.stderr)):
+            capture.start(tee)
+        self._saved = (sys.stdout, sys.stderr)
+        # Python-level writes go straight to the descriptors, line by line, whatever sys.stdout was.
+        sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
+        sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        _flush(sys.stdout, sys.stderr)
+        ours = (sys.stdout, sys.stderr)
         sys.stdout, sys.stderr = self._saved
-        self.stdout.finish()
-        self.stderr.finish()
+        for stream in ours:
+            try:
+                stream.close()
+            except Exception:
+                pass
+        for capture in self._fds:
+            capture.stop()
+        for tee in (self.stdout, self.stderr):
+            tee.finish()
+            if tee._fd is not None:
+                os.close(tee._fd)
+                tee._fd = None
 
 
-def _fd_of(stream, default: int) -> Optional[int]:
-    try:
-        return stream.fileno()
-    except Exception:
-        return default
+def _flush(*streams: Any) -> None:
+    for stream in streams:
+        try:
+            stream.flush()
+        except Exception:
+            pass

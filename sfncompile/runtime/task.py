@@ -237,7 +237,7 @@ def run_task(
                 else:
                     capture.stderr.record(tb_text)
                     if settings.echo_traceback:
-                        _echo_traceback(tb_text, pathspec)
+                        capture.stderr.echo(tb_text)
             finally:
                 current._clear()
         if failure is None:
@@ -693,18 +693,6 @@ def _has_user_frames(exc: BaseException) -> bool:
             return True
         tb = tb.tb_next
     return False
-
-
-def _echo_traceback(text: str, pathspec: str) -> None:
-    try:
-        fd = sys.__stderr__.fileno()
-    except Exception:
-        fd = 2
-    out = "".join(f"[{pathspec}] {line}\n" for line in text.rstrip("\n").split("\n"))
-    try:
-        os.write(fd, out.encode("utf-8", "replace"))
-    except OSError:
-        pass
 
 
 # ----------------------------------------------------------------------------- run record

@@ -9,9 +9,15 @@ Layout (docs/internals.md "Storage layout")::
     <Flow>/runs/<run>/<step>/<task>/foreach.json              split manifest [0, ..., N-1]
 
 Blobs are immutable and deduplicated (same bytes, same key, written once); their
-sha256 is checked on every read. An attempt exists for readers only once its
-marker is written, and the marker is written with one atomic write after every
-blob it names.
+sha256 is checked on every read. Deduplication does not trust that an existing
+blob is intact: before a write is skipped, the existing object's sha256 is checked
+(unless this process verified that blob already, e.g. by reading it); a corrupted
+blob is rewritten locally and reported on S3, where blobs are write-once. Every
+write of a blob, code package, log, commit marker or foreach manifest is
+write-once (``ObjectStore.create``: a hard link locally, ``If-None-Match: *`` on
+S3); an attempt file that exists already is an error. An attempt exists for
+readers only once its marker is written, and the marker is written with one
+atomic write after every blob it names.
 
 Large values never exist twice in memory on the write path: the pickler streams
 into a writer that hashes as it goes and spills to a file past ``spool_bytes``;
@@ -27,17 +33,17 @@ import io
 import json
 import os
 import pickle
-import tempfile
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional
 
 from ..exceptions import ArtifactError, IntegrityError, NotFoundError, StorageError
-from . import keys
+from . import keys, tempfiles
 from .interfaces import ObjectStore
 
 PROTOCOL = 5  # pickle.HIGHEST_PROTOCOL on 3.8+: out-of-band buffers, large bytes written without a copy
 SPOOL_BYTES = 8 * 2**20  # pickles larger than this are staged in a file, not in memory
 _READ_ALL_BYTES = 4 * 2**20  # local blobs up to this size are read in one call
 _HASH_CHUNK = 2**20
+_KNOWN_GOOD_MAX = 100_000  # blob keys this process wrote or verified (a set, cleared when full)
 # Values of these types pickle to identical bytes with pickle and cloudpickle; pickle is ~10x faster.
 _ATOMIC = (type(None), bool, int, float, complex, str, bytes)
 _ATOMIC_MAX = 2**16  # larger str/bytes take the streaming path (no second copy in memory)
@@ -100,7 +106,7 @@ class _HashingSpool:
         return n
 
     def _spill(self) -> None:
-        fd, self.path = tempfile.mkstemp(prefix=".spool-", suffix=".sfntmp", dir=self._temp_dir())
+        fd, self.path = tempfiles.open_new(self._temp_dir() or tempfiles.spool_dir(), "spool")
         self._fh = os.fdopen(fd, "wb", buffering=2**20)
         assert self._buffer is not None
         self._fh.write(self._buffer.getbuffer())
@@ -135,6 +141,7 @@ class ArtifactStore:
     def __init__(self, objects: ObjectStore, *, spool_bytes: int = SPOOL_BYTES) -> None:
         self.objects = objects
         self.spool_bytes = spool_bytes
+        self._known_good: set = set()
 
     def __repr__(self) -> str:
         return f"ArtifactStore({self.objects!r})"
@@ -165,12 +172,61 @@ class ArtifactStore:
         return self.objects.exists(keys.blob_key(flow, sha))
 
     def _put_addressed(self, key_of: Any, flow: str, data: bytes) -> str:
-        """Store bytes under their sha256 (blobs, code packages); existing objects are not rewritten."""
+        """Store bytes under their sha256 (blobs, code packages), written once and verified if present."""
         sha = hashlib.sha256(data).hexdigest()
-        key = key_of(flow, sha)
-        if not self.objects.exists(key):
-            self.objects.put_bytes(key, data)
+        self._store_addressed(key_of(flow, sha), sha, data=data)
         return sha
+
+    def _store_addressed(self, key: str, sha: str, *, data: Optional[bytes] = None, path: Optional[str] = None) -> None:
+        """Write a content-addressed object once; an existing one is kept only if its bytes hash to ``sha``."""
+        if key in self._known_good:
+            return
+        created = self.objects.create(key, data) if data is not None else self.objects.create_file(key, path)  # type: ignore[arg-type]
+        if not created and self._sha_of(key) != sha:
+            if self.objects.local_path(key) is None:  # S3: write-once, so it cannot be repaired here
+                raise IntegrityError(
+                    f"{self.url(key)} is corrupted (its sha256 is not {sha}), and stored objects are written once",
+                    fix="delete that object (bucket versioning keeps the corrupted version) and run again",
+                )
+            # Local: replace the corrupted copy (atomic rename) instead of trusting it.
+            if data is not None:
+                self.objects.put_bytes(key, data)
+            else:
+                self.objects.put_file(key, path)  # type: ignore[arg-type]
+        self._remember(key)
+
+    def _remember(self, key: str) -> None:
+        if len(self._known_good) >= _KNOWN_GOOD_MAX:
+            self._known_good.clear()
+        self._known_good.add(key)
+
+    def _sha_of(self, key: str) -> Optional[str]:
+        """sha256 of a stored object (None if it vanished), read in chunks when local."""
+        path = self.objects.local_path(key)
+        try:
+            if path is None:
+                return hashlib.sha256(self.objects.get_bytes(key)).hexdigest()
+            digest = hashlib.sha256()
+            with open(path, "rb") as fh:
+                for chunk in iter(lambda: fh.read(_HASH_CHUNK), b""):
+                    digest.update(chunk)
+            return digest.hexdigest()
+        except (NotFoundError, FileNotFoundError):
+            return None
+
+    def _create_once(self, key: str, data: bytes, what: str) -> None:
+        """Write an attempt file once; it existing already is an error (never overwritten)."""
+        if not self.objects.create(key, data):
+            raise StorageError(
+                f"{self.url(key)} already exists: {what} is written once and never replaced",
+                fix="each attempt writes its own files; run the task again as a new attempt (resume the run)",
+            )
+
+    def sweep_temp(self) -> int:
+        """Remove staging files (local objects, spooled pickles) of writers that were killed."""
+        removed = tempfiles.sweep(tempfiles.spool_dir())
+        sweep = getattr(self.objects, "sweep_temp", None)
+        return removed + (sweep() if sweep is not None else 0)
 
     def _verified(self, key: str, sha: str, data: bytes) -> bytes:
         self._verify(key, sha, hashlib.sha256(data).hexdigest())
@@ -214,14 +270,10 @@ class ArtifactStore:
             sha = spool.hash.hexdigest()
             key = keys.blob_key(flow, sha)
             if spool.in_memory:
-                data = spool.getvalue()
-                if not self.objects.exists(key):
-                    self.objects.put_bytes(key, data)
+                self._store_addressed(key, sha, data=spool.getvalue())
             else:
                 spool.close()
-                if not self.objects.exists(key):
-                    assert spool.path is not None
-                    self.objects.put_file(key, spool.path)
+                self._store_addressed(key, sha, path=spool.path)
             return {"sha": sha, "size": spool.size, "type": type_name(value)}
         finally:
             spool.discard()
@@ -242,7 +294,9 @@ class ArtifactStore:
             with fh:
                 size = os.fstat(fh.fileno()).st_size
                 if size <= _READ_ALL_BYTES:
-                    return self._loads(key, name, pickle.loads, self._verified(key, sha, fh.read()))
+                    data = self._verified(key, sha, fh.read())
+                    self._remember(key)
+                    return self._loads(key, name, pickle.loads, data)
                 digest = hashlib.sha256()
                 buf = bytearray(_HASH_CHUNK)
                 view = memoryview(buf)
@@ -253,12 +307,15 @@ class ArtifactStore:
                     digest.update(view[:n])
                 view.release()
                 self._verify(key, sha, digest.hexdigest())
+                self._remember(key)
                 fh.seek(0)
                 # Unpickling from the file: a large bytes payload is read directly into its object.
                 return self._loads(key, name, pickle.load, fh)
         # Remote: one buffer (S3: parallel ranged GETs straight into it), verified, then unpickled.
         getter = getattr(self.objects, "get_buffer", None) or self.objects.get_bytes
-        return self._loads(key, name, pickle.loads, self._verified(key, sha, getter(key)))
+        data = self._verified(key, sha, getter(key))
+        self._remember(key)
+        return self._loads(key, name, pickle.loads, data)
 
     def _loads(self, key: str, name: Optional[str], loader: Any, source: Any) -> Any:
         try:
@@ -291,7 +348,7 @@ class ArtifactStore:
         if extra:
             record.update(extra)
         data = json.dumps(record, separators=(",", ":"), default=str).encode()
-        self.objects.put_bytes(keys.marker_key(flow, run_id, step, task_id, attempt), data)
+        self._create_once(keys.marker_key(flow, run_id, step, task_id, attempt), data, "an attempt's commit marker")
 
     def committed_attempts(self, flow: str, run_id: str, step: str, task_id: str) -> List[int]:
         """Attempt numbers with a commit marker, ascending."""
@@ -329,7 +386,7 @@ class ArtifactStore:
     # -- logs --------------------------------------------------------------------------------
     def put_log(self, flow: str, run_id: str, step: str, task_id: str, attempt: int, stream_name: str, data: bytes) -> str:
         key = keys.log_key(flow, run_id, step, task_id, attempt, stream_name)
-        self.objects.put_bytes(key, data)
+        self._create_once(key, data, "an attempt's log")
         return key
 
     def get_log(self, flow: str, run_id: str, step: str, task_id: str, attempt: int, stream_name: str) -> Optional[bytes]:
@@ -344,7 +401,7 @@ class ArtifactStore:
     # -- cards -------------------------------------------------------------------------------
     def put_card(self, flow: str, run_id: str, step: str, task_id: str, attempt: int, card_id: str, html: bytes) -> str:
         key = keys.card_key(flow, run_id, step, task_id, attempt, card_id)
-        self.objects.put_bytes(key, html)
+        self._create_once(key, html, "an attempt's card")
         return key
 
     def get_card(self, flow: str, run_id: str, step: str, task_id: str, attempt: int, card_id: str) -> Optional[bytes]:
@@ -372,7 +429,12 @@ class ArtifactStore:
         if n < 0:
             raise ValueError(f"cardinality must be >= 0, got {cardinality}")
         key = keys.foreach_key(flow, run_id, step, task_id)
-        self.objects.put_bytes(key, ("[" + ",".join(map(str, range(n))) + "]").encode())
+        data = ("[" + ",".join(map(str, range(n))) + "]").encode()
+        if not self.objects.create(key, data) and self.objects.get_bytes(key) != data:
+            raise StorageError(
+                f"{self.url(key)} already holds a different split manifest: a task's manifest is written once",
+                fix="a retried foreach split must fan out to the same number of items; resume the run as a new run",
+            )
         return key
 
     def get_foreach_manifest(self, flow: str, run_id: str, step: str, task_id: str) -> Optional[List[int]]:

@@ -31,6 +31,15 @@ class ObjectStore(ABC):
         """Upload a local file (large objects: streamed, multipart in parallel on S3)."""
 
     @abstractmethod
+    def create(self, key: str, data: bytes) -> bool:
+        """Write-once: store ``data`` only if ``key`` does not exist, atomically; False (nothing
+        written) when it exists. S3: a conditional PUT (``If-None-Match: *``)."""
+
+    @abstractmethod
+    def create_file(self, key: str, path: str) -> bool:
+        """``create`` for a local file (large objects: multipart on S3, completed conditionally)."""
+
+    @abstractmethod
     def get_bytes(self, key: str) -> bytes:
         """The object's bytes; raises sfncompile.exceptions.NotFoundError if absent."""
 

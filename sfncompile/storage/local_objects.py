@@ -1,21 +1,16 @@
-"""ObjectStore on a local directory: atomic writes by rename, zero-copy reads by path."""
+"""ObjectStore on a local directory: atomic writes by rename (write-once by hard link), zero-copy reads by path."""
 from __future__ import annotations
 
-import itertools
 import os
 import shutil
 from typing import Iterator, Optional
 
 from ..exceptions import NotFoundError, StorageError
+from . import tempfiles
 from .interfaces import ObjectStore
 
-TMP_SUFFIX = ".sfntmp"  # staging files; never listed, never read
-TMP_DIR = ".tmp"  # <root>/.tmp: staging area for large writes (same filesystem as the objects)
-_counter = itertools.count()  # next() is atomic under the GIL: unique names across threads
-
-
-def _tmp_name(directory: str, name: str) -> str:
-    return os.path.join(directory, f".{name}.{os.getpid()}.{next(_counter)}{TMP_SUFFIX}")
+TMP_SUFFIX = tempfiles.SUFFIX  # staging files; never listed, never read
+TMP_DIR = ".tmp"  # <root>/.tmp: every staging file (same filesystem as the objects, so renames publish them)
 
 
 class LocalObjectStore(ObjectStore):
@@ -51,19 +46,9 @@ class LocalObjectStore(ObjectStore):
         return path
 
     # -- writes ----------------------------------------------------------------------------
-    def _open_tmp(self, path: str) -> "tuple[int, str]":
-        directory, name = os.path.split(path)
-        tmp = _tmp_name(directory, name)
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-        try:
-            return os.open(tmp, flags, 0o644), tmp
-        except FileNotFoundError:
-            os.makedirs(directory, exist_ok=True)
-            return os.open(tmp, flags, 0o644), tmp
-
-    def put_bytes(self, key: str, data: bytes) -> None:
-        path = self._path(key)
-        fd, tmp = self._open_tmp(path)
+    def _stage(self, key: str, data: bytes) -> str:
+        """Write ``data`` to a new staging file; returns its path (removed again if the write fails)."""
+        fd, tmp = tempfiles.open_new(os.path.join(self.root, TMP_DIR), key.rsplit("/", 1)[-1])
         try:
             view = memoryview(data)
             while view:
@@ -75,31 +60,68 @@ class LocalObjectStore(ObjectStore):
             _unlink(tmp)
             raise
         os.close(fd)
-        self._publish(tmp, path)
+        return tmp
+
+    def _stage_copy(self, key: str, path: str) -> str:
+        """A staging file with the content of ``path``: a hard link when on the same filesystem."""
+        fd, tmp = tempfiles.open_new(os.path.join(self.root, TMP_DIR), key.rsplit("/", 1)[-1])
+        os.close(fd)
+        try:
+            os.unlink(tmp)
+            os.link(path, tmp)
+        except OSError:
+            try:
+                shutil.copyfile(path, tmp)
+                if self.fsync:
+                    with open(tmp, "rb+") as fh:
+                        os.fsync(fh.fileno())
+            except BaseException:
+                _unlink(tmp)
+                raise
+        return tmp
+
+    def put_bytes(self, key: str, data: bytes) -> None:
+        path = self._path(key)
+        self._publish(self._stage(key, data), path)
+
+    def put_file(self, key: str, path: str) -> None:
+        """Publish a copy of ``path`` under ``key``: a hard link when on the same filesystem."""
+        target = self._path(key)
+        self._publish(self._stage_copy(key, path), target)
+
+    def create(self, key: str, data: bytes) -> bool:
+        path = self._path(key)
+        return self._publish_once(self._stage(key, data), path)
+
+    def create_file(self, key: str, path: str) -> bool:
+        target = self._path(key)
+        return self._publish_once(self._stage_copy(key, path), target)
 
     def _publish(self, tmp: str, path: str) -> None:
+        """Rename the staged file into place (replacing what is there)."""
         try:
-            os.replace(tmp, path)
+            _into_place(os.replace, tmp, path)
         except BaseException:
             _unlink(tmp)
             raise
         if self.fsync:
             _fsync_dir(os.path.dirname(path))
 
-    def put_file(self, key: str, path: str) -> None:
-        """Publish a copy of ``path`` under ``key``: a hard link when on the same filesystem."""
-        target = self._path(key)
-        directory, name = os.path.split(target)
-        os.makedirs(directory, exist_ok=True)
-        tmp = _tmp_name(directory, name)
+    def _publish_once(self, tmp: str, path: str) -> bool:
+        """Link the staged file in place unless ``path`` exists (atomic: link never replaces)."""
         try:
-            os.link(path, tmp)
-        except OSError:
-            shutil.copyfile(path, tmp)
-            if self.fsync:
-                with open(tmp, "rb+") as fh:
-                    os.fsync(fh.fileno())
-        self._publish(tmp, target)
+            _into_place(os.link, tmp, path)
+        except FileExistsError:
+            return False
+        finally:
+            _unlink(tmp)
+        if self.fsync:
+            _fsync_dir(os.path.dirname(path))
+        return True
+
+    def sweep_temp(self) -> int:
+        """Remove staging files left by writers that were killed; returns how many."""
+        return tempfiles.sweep(os.path.join(self.root, TMP_DIR))
 
     def delete(self, key: str) -> None:
         _unlink(self._path(key))
@@ -157,6 +179,15 @@ def _walk(directory: str, lead: str) -> Iterator[str]:
             yield from _walk(entry.path, lead + entry.name + "/")
         else:
             yield lead + entry.name
+
+
+def _into_place(move, tmp: str, path: str) -> None:
+    """``move(tmp, path)``, creating the target's directory the first time it is needed."""
+    try:
+        move(tmp, path)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        move(tmp, path)
 
 
 def _unlink(path: str) -> None:

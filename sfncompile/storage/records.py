@@ -14,6 +14,8 @@ from typing import Any, Dict, Iterable, List, Tuple
 RUN_FIELDS = (
     "flow", "run_id", "status", "created_at", "finished_at", "tags", "namespace", "username",
     "parameters", "origin_run_id", "failed_step", "error",
+    # liveness of a local run's scheduler (sfncompile/local/liveness.py)
+    "scheduler_pid", "scheduler_host", "heartbeat_at",
 )
 TASK_FIELDS = (
     "flow", "run_id", "step", "task_id", "status", "attempt", "successful_attempt", "cardinality",

@@ -6,18 +6,24 @@
   ``multipart_chunksize`` parts, ``max_concurrency`` at a time, and read back with
   parallel ranged GETs (straight into one buffer for ``get_buffer``/``get_bytes``,
   into a file for ``get_file``);
-- a PUT (or a completed multipart upload) is atomic: readers never see half an object.
+- a PUT (or a completed multipart upload) is atomic: readers never see half an object;
+- ``create``/``create_file`` are write-once: the PUT (or CompleteMultipartUpload) carries
+  ``If-None-Match: *``, so S3 itself refuses to replace an existing object (412
+  PreconditionFailed, reported as False) and, for two writers racing on one key, answers
+  one of them 409 ConditionalRequestConflict, which is retried as AWS advises
+  (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html).
 """
 from __future__ import annotations
 
 import io
+import os
 import re
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Iterator, Optional, Union
+from typing import Any, Callable, Dict, Iterator, Optional, Union
 
 from ..exceptions import NotFoundError
 from .interfaces import ObjectStore
-from .retry import LazyClient, is_boto_error, make_client, split_s3_url, translate
+from .retry import LazyClient, error_code, is_boto_error, make_client, split_s3_url, translate
 
 MB = 2**20
 MULTIPART_THRESHOLD = 32 * MB
@@ -25,6 +31,9 @@ MULTIPART_CHUNKSIZE = 16 * MB
 MAX_CONCURRENCY = 10
 _RANGE_TOTAL = re.compile(r"/(\d+)\s*$")
 _READ_ATTEMPTS = 3
+_CONFLICT_ATTEMPTS = 3  # 409 ConditionalRequestConflict: another writer raced us; retry the whole write
+EXISTS_CODES = frozenset({"PreconditionFailed", "412"})
+CONFLICT_CODES = frozenset({"ConditionalRequestConflict", "409"})
 
 
 class S3ObjectStore(ObjectStore):
@@ -92,6 +101,72 @@ class S3ObjectStore(ObjectStore):
             self.client.upload_file(path, self.bucket, self._key(key), Config=self.transfer_config())
         except Exception as exc:
             raise self._fail(exc, key) from exc
+
+    def create(self, key: str, data: bytes) -> bool:
+        if len(data) >= self.multipart_threshold:
+            view = memoryview(data)
+            return self._create_multipart(key, len(data), lambda start, end: bytes(view[start:end]))
+        return self._create_small(key, bytes(data))
+
+    def _create_small(self, key: str, data: bytes) -> bool:
+        return self._conditional(key, lambda: self.client.put_object(
+            Bucket=self.bucket, Key=self._key(key), Body=data, IfNoneMatch="*"))
+
+    def create_file(self, key: str, path: str) -> bool:
+        size = os.path.getsize(path)
+        if size < self.multipart_threshold:
+            with open(path, "rb") as fh:
+                return self._create_small(key, fh.read())
+
+        def read(start: int, end: int) -> bytes:
+            with open(path, "rb") as fh:
+                fh.seek(start)
+                return fh.read(end - start)
+
+        return self._create_multipart(key, size, read)
+
+    def _conditional(self, key: str, write: Callable[[], Any]) -> bool:
+        """Run a conditional write: True if it wrote, False if the object exists (412)."""
+        for attempt in range(_CONFLICT_ATTEMPTS):
+            try:
+                write()
+                return True
+            except Exception as exc:
+                code = error_code(exc)
+                if code in EXISTS_CODES:
+                    return False
+                if code in CONFLICT_CODES and attempt < _CONFLICT_ATTEMPTS - 1:
+                    continue
+                raise self._fail(exc, key) from exc
+        return False  # pragma: no cover - the loop always returns or raises
+
+    def _create_multipart(self, key: str, size: int, read: Callable[[int, int], bytes]) -> bool:
+        """Parallel multipart upload whose completion is conditional (s3transfer cannot pass If-None-Match)."""
+        full = self._key(key)
+        chunk = self.multipart_chunksize
+
+        def attempt() -> None:
+            upload_id = self.client.create_multipart_upload(Bucket=self.bucket, Key=full)["UploadId"]
+            try:
+                def part(number: int) -> Dict[str, Any]:
+                    start = (number - 1) * chunk
+                    body = read(start, min(start + chunk, size))
+                    etag = self.client.upload_part(Bucket=self.bucket, Key=full, UploadId=upload_id,
+                                                   PartNumber=number, Body=body)["ETag"]
+                    return {"ETag": etag, "PartNumber": number}
+
+                with ThreadPoolExecutor(max_workers=self.max_concurrency) as pool:
+                    parts = list(pool.map(part, range(1, (size + chunk - 1) // chunk + 1)))
+                self.client.complete_multipart_upload(Bucket=self.bucket, Key=full, UploadId=upload_id,
+                                                      MultipartUpload={"Parts": parts}, IfNoneMatch="*")
+            except BaseException:
+                try:
+                    self.client.abort_multipart_upload(Bucket=self.bucket, Key=full, UploadId=upload_id)
+                except Exception:
+                    pass
+                raise
+
+        return self._conditional(key, attempt)
 
     def delete(self, key: str) -> None:
         try:

@@ -21,7 +21,7 @@ from ..exceptions import NotFoundError, StorageError
 from . import records as rec
 from .interfaces import RUNNING, SUCCEEDED, MetadataStore
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: runs gained the scheduler liveness columns
 _INHERITED: List[sqlite3.Connection] = []  # connections inherited through fork: never used, never closed
 BUSY_TIMEOUT_MS = 60_000
 
@@ -39,6 +39,9 @@ CREATE TABLE IF NOT EXISTS runs (
     origin_run_id TEXT,
     failed_step TEXT,
     error TEXT,
+    scheduler_pid INTEGER,
+    scheduler_host TEXT,
+    heartbeat_at TEXT,
     PRIMARY KEY (flow, run_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS runs_by_time ON runs (flow, created_at, run_id);
@@ -84,6 +87,22 @@ def _run_record(row: Sequence[Any]) -> Dict[str, Any]:
     return out
 
 
+# Columns added after version 1, for databases created before them: (table, column, type).
+_ADDED_COLUMNS = (
+    ("runs", "scheduler_pid", "INTEGER"),
+    ("runs", "scheduler_host", "TEXT"),
+    ("runs", "heartbeat_at", "TEXT"),
+)
+
+
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    """Upgrade an older database in place (inside the schema transaction)."""
+    for table, column, kind in _ADDED_COLUMNS:
+        present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if column not in present:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
 def _attempt_record(row: Sequence[Any]) -> Dict[str, Any]:
     out = dict(zip(rec.ATTEMPT_FIELDS, row))
     out["info"] = json.loads(out["info"]) if out["info"] else {}
@@ -123,6 +142,7 @@ class SqliteMetadataStore(MetadataStore):
                     for statement in SCHEMA.split(";"):  # not executescript: it would COMMIT first
                         if statement.strip():
                             conn.execute(statement)
+                    _add_missing_columns(conn)
                     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.execute("PRAGMA synchronous = NORMAL")
         self._conn, self._pid = conn, os.getpid()

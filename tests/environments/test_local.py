@@ -231,3 +231,39 @@ def test_a_task_whose_environment_was_never_deployed_says_to_deploy(tmp_path):
     with pytest.raises(EnvironmentSpecError, match=r"environment 0123456789ab is not in the datastore") as caught:
         bootstrap.prepare(objects, "0123456789ab" * 5 + "0123", lambda m: None)
     assert "sfncompile deploy" in caught.value.render()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie not reaped yet is not alive
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_each_environment_task_runs_in_a_fresh_process_group_of_its_interpreter(env_cache):
+    run, printed = _run(flow_file("env_isolation.py"))
+    seen = run["join"].task.data.seen_all
+    assert len({s["pid"] for s in seen}) == 2                    # one process per task, never reused
+    assert all(s["pgid"] == s["pid"] for s in seen)              # each leads its own process group
+    assert all(s["prefix"].startswith(os.path.join(env_cache, "envs")) for s in seen)
+    assert all(s["left_behind"] is None for s in seen)           # no task sees another's changes
+    assert not any(_alive(pid) for pid in run["join"].task.data.orphans)  # the group died with the task
+    logs = "".join(t.stdout for t in run["work"].tasks())
+    assert "env task 0" in logs and "env task 1" in logs         # captured into each task's log
+
+
+def test_an_environment_task_over_its_timeout_is_killed(env_cache):
+    client_backend.reset()
+    flow_cls = load_flow_class(flow_file("env_timeout.py"))
+    out = io.StringIO()
+    runner = LocalRunner(flow_cls, build_graph(flow_cls), max_workers=2, reporter=Reporter(out, tty=False))
+    runner.prepare()
+    outcome = runner.run()
+    assert not outcome.ok
+    # The step blocks the in-task alarm: the scheduler kills the task's process group itself.
+    assert "ran longer than its @timeout of 1 s and was killed" in out.getvalue(), out.getvalue()

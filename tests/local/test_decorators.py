@@ -9,7 +9,7 @@ from sfncompile.runtime.caught import CaughtException
 from .helpers import run_flow
 
 
-def test_catch_linear_and_switch():
+def test_catch_linear_and_switch(start_method):
     outcome, text = run_flow("catch_flow")
     assert outcome.ok, text
     run = Run(f"{outcome.flow}/{outcome.run_id}")
@@ -46,7 +46,7 @@ def test_catch_foreach_split_fans_out_to_nothing():
     assert join.data.base == 5
 
 
-def test_retry_flaky_step_with_delay():
+def test_retry_flaky_step_with_delay(start_method):
     outcome, text = run_flow("retry_flow")
     assert outcome.ok, text
     run = Run(f"{outcome.flow}/{outcome.run_id}")
@@ -71,7 +71,7 @@ def _ts(text):
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
-def test_timeout_stops_step_then_fails_after_retry():
+def test_timeout_stops_step_then_fails_after_retry(start_method):
     began = time.time()
     outcome, text = run_flow("timeout_flow")
     elapsed = time.time() - began
@@ -97,7 +97,7 @@ def test_timeout_kills_a_worker_that_ignores_the_alarm(monkeypatch):
     assert all("killed" in a["error"] for a in attempts)
 
 
-def test_environment():
+def test_environment(start_method):
     outcome, text = run_flow("environment_flow")
     assert outcome.ok, text
     run = Run(f"{outcome.flow}/{outcome.run_id}")
@@ -107,7 +107,7 @@ def test_environment():
     assert run.data.after is None  # restored after the step (workers are reused)
 
 
-def test_worker_killed_by_the_os_is_a_failed_attempt_then_retried():
+def test_worker_killed_by_the_os_is_a_failed_attempt_then_retried(start_method):
     outcome, text = run_flow("killed_flow", max_workers=1)
     assert outcome.ok, text
     run = Run(f"{outcome.flow}/{outcome.run_id}")

@@ -35,7 +35,7 @@ def test_not_a_terminal_prints_every_task():
     assert text.count("/square/") == 40 and "\x1b[K" not in text
 
 
-def test_current_and_artifacts_by_reference():
+def test_current_and_artifacts_by_reference(start_method):
     outcome, _ = run_flow("objects_flow")
     run = Run(f"{outcome.flow}/{outcome.run_id}")
     who = run["start"].task.data.who
@@ -67,3 +67,16 @@ def test_foreach_items_shared_by_reference():
     run = Run(f"{outcome.flow}/{outcome.run_id}")
     sha = run["start"].task["items"].sha
     assert {t["items"].sha for t in run["square"].tasks()} == {sha}
+
+
+def test_output_is_captured_at_the_file_descriptor_level(capfd, start_method):
+    """A subprocess's and a C function's output are stored with the task and echoed with its pathspec."""
+    outcome, _ = run_flow("fd_output_flow")
+    assert outcome.ok
+    terminal = capfd.readouterr()
+    task = Run(f"{outcome.flow}/{outcome.run_id}")["start"].task
+    assert task.stdout.splitlines() == ["from python", "from the shell"]
+    assert task.stderr == "from C on stderr\n"
+    prefix = f"[{outcome.flow}/{outcome.run_id}/start/0] "
+    assert f"{prefix}from python\n" in terminal.out and f"{prefix}from the shell\n" in terminal.out
+    assert f"{prefix}from C on stderr\n" in terminal.err

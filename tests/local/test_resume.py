@@ -17,7 +17,7 @@ def _counts(path):
     return out
 
 
-def test_resume_reuses_tasks_before_the_failure(tmp_path, monkeypatch):
+def test_resume_reuses_tasks_before_the_failure(tmp_path, monkeypatch, start_method):
     counter = tmp_path / "count.txt"
     monkeypatch.setenv("RESUME_FLOW_COUNTER", str(counter))
     monkeypatch.setenv("RESUME_FLOW_FAIL", "1")

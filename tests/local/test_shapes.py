@@ -14,7 +14,7 @@ def _run(name, params=None, **kw):
     return Run(f"{outcome.flow}/{outcome.run_id}"), text
 
 
-def test_hello(capfd):
+def test_hello(capfd, start_method):
     run, text = _run("hello")
     assert run.data.message == "hello, world"
     assert run["start"].task.data.greeting == "hello"
@@ -24,7 +24,7 @@ def test_hello(capfd):
     assert run.successful and run.finished and run.status == "SUCCEEDED"
 
 
-def test_branch():
+def test_branch(start_method):
     run, _ = _run("branch")
     assert run.data.results == {"double": 20, "square": 100}
     assert run.data.base == 10
@@ -32,7 +32,7 @@ def test_branch():
     assert sorted(p.step_name for p in run["join"].task.parent_tasks) == ["double", "square"]
 
 
-def test_foreach_with_parameter():
+def test_foreach_with_parameter(start_method):
     run, _ = _run("foreach", {"width": "4"})
     assert run.data.squares == [0, 1, 4, 9]
     assert run.data.width == 4
@@ -43,7 +43,7 @@ def test_foreach_with_parameter():
     assert run["start"].task.cardinality == 4
 
 
-def test_loop():
+def test_loop(start_method):
     run, _ = _run("loop")
     assert run.data.rounds == 3
     # newest first, as in Metaflow: the last visit of a loop comes first

@@ -93,16 +93,19 @@ def backend(request, tmp_path):
 
 @pytest.fixture
 def count_writes(monkeypatch):
-    """Wrap an object store's put_bytes/put_file; returns a function giving the list of keys written."""
+    """Wrap an object store's writes (put_bytes/put_file/create/create_file); returns a function giving the
+    list of keys written (a write-once create that found the key taken wrote nothing and is not listed)."""
 
     def install(objects):
         written = []
-        for name in ("put_bytes", "put_file"):
+        for name in ("put_bytes", "put_file", "create", "create_file"):
             original = getattr(objects, name)
 
             def wrapper(key, arg, _original=original):
-                written.append(key)
-                return _original(key, arg)
+                done = _original(key, arg)
+                if done is not False:
+                    written.append(key)
+                return done
 
             monkeypatch.setattr(objects, name, wrapper)
         return written

@@ -21,6 +21,7 @@ def test_run_lifecycle(backend):
         "flow": FLOW, "run_id": "r1", "status": RUNNING, "created_at": "2024-05-01T10:00:00.000Z",
         "finished_at": None, "tags": ["a", "b"], "namespace": "user:ann", "username": "ann",
         "parameters": {"alpha": 0.3, "n": 2}, "origin_run_id": None, "failed_step": None, "error": None,
+        "scheduler_pid": None, "scheduler_host": None, "heartbeat_at": None,
     }
     meta.update_run(FLOW, "r1", status=FAILED, failed_step="train", error="boom",
                     finished_at="2024-05-01T10:05:00.000Z", tags=["a"])

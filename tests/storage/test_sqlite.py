@@ -79,3 +79,26 @@ def test_listings_use_indexes(tmp_path):
     for plan in plans:
         text = " ".join(str(row[-1]) for row in plan)
         assert "SEARCH" in text and "SCAN" not in text, text
+
+
+def test_a_version_1_database_gains_the_liveness_columns(tmp_path):
+    import sqlite3
+
+    from sfncompile.storage.sqlite_metadata import SqliteMetadataStore
+
+    path = str(tmp_path / "old.sqlite")
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "CREATE TABLE runs (flow TEXT NOT NULL, run_id TEXT NOT NULL, status TEXT, created_at TEXT,"
+        " finished_at TEXT, tags TEXT, namespace TEXT, username TEXT, parameters TEXT, origin_run_id TEXT,"
+        " failed_step TEXT, error TEXT, PRIMARY KEY (flow, run_id)) WITHOUT ROWID"
+    )
+    conn.execute("INSERT INTO runs (flow, run_id, status) VALUES ('F', 'r1', 'RUNNING')")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    meta = SqliteMetadataStore(path)
+    meta.update_run("F", "r1", scheduler_pid=42, scheduler_host="h", heartbeat_at="2026-01-01T00:00:00.000Z")
+    run = meta.get_run("F", "r1")
+    assert (run["status"], run["scheduler_pid"], run["scheduler_host"]) == ("RUNNING", 42, "h")
+    meta.close()

@@ -222,6 +222,11 @@ class ArtifactStore:
                 fix="each attempt writes its own files; run the task again as a new attempt (resume the run)",
             )
 
+    def _create_same(self, key: str, data: bytes, what: str, fix: str) -> None:
+        """Write a file shared by a task's (or a run's) attempts once; a retry writing the same bytes is fine."""
+        if not self.objects.create(key, data) and self.objects.get_bytes(key) != data:
+            raise StorageError(f"{self.url(key)} already holds a different {what}: it is written once", fix=fix)
+
     def sweep_temp(self) -> int:
         """Remove staging files (local objects, spooled pickles) of writers that were killed."""
         removed = tempfiles.sweep(tempfiles.spool_dir())
@@ -415,7 +420,8 @@ class ArtifactStore:
     # -- run graph ---------------------------------------------------------------------------
     def put_graph(self, flow: str, run_id: str, document: Mapping[str, Any]) -> str:
         key = keys.graph_key(flow, run_id)
-        self.objects.put_bytes(key, json.dumps(document, separators=(",", ":"), default=str).encode())
+        data = json.dumps(document, separators=(",", ":"), sort_keys=True, default=str).encode()
+        self._create_same(key, data, "run graph", fix="a run keeps the graph of the code it started with")
         return key
 
     def get_graph(self, flow: str, run_id: str) -> Optional[Dict[str, Any]]:
@@ -430,11 +436,8 @@ class ArtifactStore:
             raise ValueError(f"cardinality must be >= 0, got {cardinality}")
         key = keys.foreach_key(flow, run_id, step, task_id)
         data = ("[" + ",".join(map(str, range(n))) + "]").encode()
-        if not self.objects.create(key, data) and self.objects.get_bytes(key) != data:
-            raise StorageError(
-                f"{self.url(key)} already holds a different split manifest: a task's manifest is written once",
-                fix="a retried foreach split must fan out to the same number of items; resume the run as a new run",
-            )
+        self._create_same(key, data, "split manifest",
+                          fix="a retried foreach split must fan out to the same number of items; resume the run as a new run")
         return key
 
     def get_foreach_manifest(self, flow: str, run_id: str, step: str, task_id: str) -> Optional[List[int]]:

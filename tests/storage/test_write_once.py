@@ -99,3 +99,15 @@ def test_moto_honours_if_none_match(aws):
                                          MultipartUpload={"Parts": [{"ETag": etag, "PartNumber": 1}]})
     assert info.value.response["Error"]["Code"] == "PreconditionFailed"
     assert aws.s3.get_object(Bucket=aws.bucket, Key="k")["Body"].read() == b"1"
+
+
+def test_a_runs_graph_is_written_once(backend):
+    # The start task stores the run's graph; on S3 the bucket policy lets the job role
+    # write under runs/ only with If-None-Match, so this write must be conditional too.
+    artifacts = backend.artifacts
+    document = {"name": "TrainFlow", "steps": [{"name": "start"}, {"name": "end"}]}
+    artifacts.put_graph(FLOW, "r1", document)
+    artifacts.put_graph(FLOW, "r1", dict(reversed(list(document.items()))))  # a retried start task: same graph
+    with pytest.raises(StorageError, match="written once"):
+        artifacts.put_graph(FLOW, "r1", {"name": "TrainFlow", "steps": []})
+    assert artifacts.get_graph(FLOW, "r1") == document

@@ -253,3 +253,22 @@ def test_a_flow_file_run_as_a_script_whose_import_fails(tmp_path):
     plain.write_text("import sfncompile\nraise ValueError('plain script')\n")
     proc = subprocess.run([sys.executable, str(plain)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and "Traceback" in proc.stderr and "ValueError: plain script" in proc.stderr
+
+
+def test_assigning_a_step_name_inside_a_try_is_still_rejected(tmp_path):
+    expect_error(
+        tmp_path,
+        _with_end("""
+        class F(FlowSpec):
+            @step
+            def start(self):
+                try:
+                    self.end = compute()
+                except Exception:
+                    pass
+                self.next(self.end)
+        """),
+        "step 'start' assigns self.end, which is step 'end'",
+        at="self.end = compute()",
+        fix="self.end_value",
+    )

@@ -27,6 +27,7 @@ DEPLOYED_VALUES = {
     "MetadataTable": "sfncompile-prod-metadata",
     "DatastoreBucket": "sfncompile-prod-datastore-123456789012",
     "DatastorePrefix": "sfncompile",
+    "Stack": "sfncompile-prod",
 }
 
 

@@ -45,6 +45,9 @@ class RuntimeImage(Construct):
             "Repository",
             repository_name=f"sfncompile-{settings.stage}/runtime",
             image_scan_on_push=True,
+            # A pushed tag always names the same image: a job definition can never change
+            # underneath a deployed flow.
+            image_tag_mutability=ecr.TagMutability.IMMUTABLE,
             lifecycle_rules=[
                 ecr.LifecycleRule(
                     description=f"keep the last {settings.ecr_keep_images} images",

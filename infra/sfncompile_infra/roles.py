@@ -2,12 +2,19 @@
 
 * job role (the task's own AWS identity): the datastore objects and the metadata table;
 * execution role (what ECS uses to start the container): image pull and log writes;
-* state machine role: submit and follow Batch jobs of this stage, read foreach
-  manifests, run Distributed Map children, record run status, deliver execution logs;
+* state machine role: submit, follow and stop Batch jobs of this stage, read control
+  data and foreach manifests, run Distributed Map children, deliver execution logs;
 * scheduler role: start this stage's state machines.
 
 Names such as ``sfncompile-<stage>-*`` scope the permissions to resources that
 ``sfncompile deploy`` creates later (state machines, per-flow job definitions).
+Every trust policy names the account (``aws:SourceAccount``) and, where the service
+sets it, the source resource (``aws:SourceArn``): ECS tasks
+(https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html),
+Step Functions state machines
+(https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html),
+EventBridge Scheduler schedule groups
+(https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html).
 """
 from __future__ import annotations
 
@@ -39,9 +46,18 @@ def _role(scope: Construct, construct_id: str, principal: iam.IPrincipal, descri
     )
 
 
-def _account_scoped(service: str, account: str) -> iam.ServicePrincipal:
-    """A service principal that may assume the role only on behalf of this account (confused deputy)."""
-    return iam.ServicePrincipal(service, conditions={"StringEquals": {"aws:SourceAccount": account}})
+def _account_scoped(service: str, account: str, source_arn: str) -> iam.ServicePrincipal:
+    """A service principal that may assume the role only for this account's ``source_arn`` (confused deputy)."""
+    return iam.ServicePrincipal(
+        service,
+        conditions={"StringEquals": {"aws:SourceAccount": account}, "ArnLike": {"aws:SourceArn": source_arn}},
+    )
+
+
+def _ecs_tasks(scope: Construct, settings: Settings) -> iam.ServicePrincipal:
+    """ECS tasks of this account and region (Batch runs each job as an ECS task)."""
+    ecs = Stack.of(scope).format_arn(service="ecs", resource="*", arn_format=ArnFormat.NO_RESOURCE_NAME)
+    return _account_scoped("ecs-tasks.amazonaws.com", settings.account, ecs)
 
 
 def datastore_object_arns(storage: Storage, settings: Settings) -> str:
@@ -50,13 +66,18 @@ def datastore_object_arns(storage: Storage, settings: Settings) -> str:
 
 
 def job_role(scope: Construct, settings: Settings, storage: Storage) -> iam.Role:
-    """The identity user code and the task runtime run as inside a Batch job."""
+    """The identity user code and the task runtime run as inside a Batch job.
+
+    Exactly the calls ``sfncompile/storage`` makes: S3 get/put (multipart uploads
+    included, which ``s3:PutObject`` covers), list, abort; DynamoDB get/put/update item
+    and query on the table. Writes are write-once by the bucket policy
+    (``Storage.enforce_write_once``).
+    """
     objects = datastore_object_arns(storage, settings)
-    table_indexes = f"{storage.table.table_arn}/index/*"
     role = _role(
         scope,
         "JobRole",
-        iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
+        _ecs_tasks(scope, settings),
         f"{settings.stack_name}: Batch tasks read/write the datastore and metadata table",
         [
             iam.PolicyStatement(
@@ -67,25 +88,14 @@ def job_role(scope: Construct, settings: Settings, storage: Storage) -> iam.Role
             iam.PolicyStatement(sid="DatastoreListing", actions=["s3:ListBucket"], resources=[storage.bucket.bucket_arn]),
             iam.PolicyStatement(
                 sid="MetadataItems",
-                actions=[
-                    "dynamodb:GetItem",
-                    "dynamodb:PutItem",
-                    "dynamodb:UpdateItem",
-                    "dynamodb:ConditionCheckItem",
-                    "dynamodb:BatchGetItem",
-                    "dynamodb:BatchWriteItem",
-                    "dynamodb:Query",
-                ],
-                resources=[storage.table.table_arn, table_indexes],
+                actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
+                resources=[storage.table.table_arn],
             ),
         ],
     )
     _acknowledge_resource(
         role, objects, "Artifact, log and code-package keys are per flow/run/step/task, so only the prefix is fixed; "
         "the wildcard stays inside this stage's bucket and datastore prefix."
-    )
-    _acknowledge_resource(
-        role, table_indexes, "Query on secondary indexes of this stage's own metadata table; no other table matches."
     )
     return role
 
@@ -95,7 +105,7 @@ def execution_role(scope: Construct, settings: Settings, image: RuntimeImage, ba
     role = _role(
         scope,
         "ExecutionRole",
-        iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
+        _ecs_tasks(scope, settings),
         f"{settings.stack_name}: pull the runtime image and write Batch job logs",
         [
             *image.pull_statements(),
@@ -126,16 +136,31 @@ def state_machine_role(scope: Construct, settings: Settings, storage: Storage, j
         service="states", resource="execution", resource_name=f"{prefix}*", arn_format=ArnFormat.COLON_RESOURCE_NAME
     )
     manifests = datastore_object_arns(storage, settings)
+    stack_tag = {"aws:ResourceTag/sfncompile:stack": settings.stack_name}
     role = _role(
         scope,
         "StateMachineRole",
-        _account_scoped("states.amazonaws.com", settings.account),
+        _account_scoped("states.amazonaws.com", settings.account, state_machines),
         f"{settings.stack_name}: run sfncompile state machines ({prefix}*)",
         [
             iam.PolicyStatement(
                 sid="SubmitStepJobs", actions=["batch:SubmitJob"], resources=[job_queue_arn, job_definitions]
             ),
-            iam.PolicyStatement(sid="StopStepJobs", actions=["batch:TerminateJob"], resources=[jobs]),
+            # The compiler tags every job sfncompile:stack=<stack> (compiler/tasks.py); tagging on
+            # submission needs batch:TagResource, allowed for exactly that one tag.
+            iam.PolicyStatement(
+                sid="TagStepJobs",
+                actions=["batch:TagResource"],
+                resources=[jobs],
+                conditions={
+                    "StringEquals": {"aws:RequestTag/sfncompile:stack": settings.stack_name},
+                    "ForAllValues:StringEquals": {"aws:TagKeys": ["sfncompile:stack"]},
+                },
+            ),
+            iam.PolicyStatement(
+                sid="StopStepJobs", actions=["batch:TerminateJob"], resources=[jobs],
+                conditions={"StringEquals": stack_tag},
+            ),
             iam.PolicyStatement(sid="FollowStepJobs", actions=["batch:DescribeJobs"], resources=["*"]),
             iam.PolicyStatement(
                 sid="BatchSyncEvents",
@@ -151,10 +176,10 @@ def state_machine_role(scope: Construct, settings: Settings, storage: Storage, j
                 actions=["states:DescribeExecution", "states:StopExecution", "states:RedriveExecution"],
                 resources=[executions],
             ),
+            # Switch choices and foreach cardinalities (compiler/control.py); run status is
+            # the tasks' to write, and nothing in a machine writes the table.
             iam.PolicyStatement(
-                sid="RunMetadata",
-                actions=["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"],
-                resources=[storage.table.table_arn],
+                sid="ReadControlData", actions=["dynamodb:GetItem"], resources=[storage.table.table_arn]
             ),
             # Execution logging is configured through CloudWatch Logs' delivery API,
             # which has no resource-level permissions.
@@ -185,8 +210,8 @@ def state_machine_role(scope: Construct, settings: Settings, storage: Storage, j
         "definitions; the name pattern admits only this stage's definitions (stage names contain no '-')."
     )
     _acknowledge_resource(
-        role, jobs, "Batch job ids exist only at run time; TerminateJob stops the jobs this role's executions "
-        "submitted, and SubmitJob is limited to this stage's queue and definitions."
+        role, jobs, "Batch job ids exist only at run time; TerminateJob and TagResource are limited by the "
+        "sfncompile:stack tag to this stage's jobs, and SubmitJob to this stage's queue and definitions."
     )
     _acknowledge_resource(
         role, manifests, "Distributed Map reads foreach manifests whose keys are per run and step, "
@@ -204,12 +229,15 @@ def state_machine_role(scope: Construct, settings: Settings, storage: Storage, j
 
 
 def scheduler_role(scope: Construct, settings: Settings) -> iam.Role:
-    """The role EventBridge Scheduler uses for `@schedule` flows of this stage."""
+    """The role EventBridge Scheduler uses for `@schedule` flows of this stage (group ``default``)."""
     state_machines = state_machine_arn_pattern(Stack.of(scope), settings)
+    schedule_group = Stack.of(scope).format_arn(
+        service="scheduler", resource="schedule-group", resource_name="default"
+    )
     role = _role(
         scope,
         "SchedulerRole",
-        _account_scoped("scheduler.amazonaws.com", settings.account),
+        _account_scoped("scheduler.amazonaws.com", settings.account, schedule_group),
         f"{settings.stack_name}: start scheduled sfncompile state machines",
         [iam.PolicyStatement(sid="StartScheduledFlows", actions=["states:StartExecution"], resources=[state_machines])],
     )

@@ -53,6 +53,7 @@ class Settings:
     build_image: bool = False
     image_uri: Optional[str] = None
     ecr_keep_images: int = 10
+    egress: str = "open"
 
     @property
     def stack_name(self) -> str:
@@ -71,6 +72,11 @@ class Settings:
     @property
     def uses_existing_vpc(self) -> bool:
         return self.vpc_id is not None
+
+
+# "open": jobs reach anything on the internet (the default, needs no endpoints);
+# "endpoints": isolated subnets whose only way out is VPC endpoints of the AWS services used.
+EGRESS_KINDS = ("open", "endpoints")
 
 
 def settings_from_context(get: ContextGetter, environ: Optional[Mapping[str, str]] = None) -> Settings:
@@ -113,8 +119,19 @@ def settings_from_context(get: ContextGetter, environ: Optional[Mapping[str, str
     for subnet in subnet_ids:
         if not re.fullmatch(r"subnet-[0-9a-f]{8,17}", subnet):
             raise SettingsError(f"-c subnet_ids: {subnet!r} is not a subnet id like subnet-0123456789abcdef0")
-    assign_public_ip = _flag(get("assign_public_ip"), True, "assign_public_ip")
-    if not assign_public_ip and vpc_id is None:
+    egress = _text(get("egress"), "open").lower()
+    if egress not in EGRESS_KINDS:
+        raise SettingsError(f"-c egress={egress!r}: expected one of {', '.join(EGRESS_KINDS)}")
+    if egress == "endpoints" and vpc_id is not None:
+        raise SettingsError(
+            "-c egress=endpoints applies to the VPC this stack creates; for -c vpc_id, add the VPC endpoints "
+            "to that VPC and restrict its routes yourself (infra/README.md, Egress)"
+        )
+    # Isolated subnets have no internet gateway: tasks reach AWS only through the endpoints.
+    assign_public_ip = _flag(get("assign_public_ip"), egress != "endpoints", "assign_public_ip")
+    if assign_public_ip and egress == "endpoints":
+        raise SettingsError("-c egress=endpoints runs tasks without a public IP: drop -c assign_public_ip=true")
+    if not assign_public_ip and vpc_id is None and egress != "endpoints":
         raise SettingsError(
             "-c assign_public_ip=false needs -c vpc_id: the VPC this stack creates has no NAT gateway, "
             "so tasks without a public IP could not reach ECR, S3 or DynamoDB"
@@ -150,6 +167,7 @@ def settings_from_context(get: ContextGetter, environ: Optional[Mapping[str, str
         build_image=build_image,
         image_uri=image_uri,
         ecr_keep_images=_positive(get("ecr_keep_images"), 10, "ecr_keep_images"),
+        egress=egress,
     )
 
 

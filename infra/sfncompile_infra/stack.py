@@ -39,6 +39,7 @@ class SfnCompileStack(Stack):
         self.network = Network(self, "Network", settings=settings)
 
         self.job_role = roles.job_role(self, settings, self.storage)
+        self.storage.enforce_write_once(self.job_role)
         self.execution_role = roles.execution_role(self, settings, self.image, self.logs.batch)
         self.batch = BatchCompute(
             self,

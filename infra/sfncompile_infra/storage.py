@@ -1,7 +1,9 @@
 """The datastore bucket and the metadata table: the only state a stage keeps.
 
 Both are retained when the stack is deleted, because they hold every run's
-artifacts and history; ``infra/README.md`` says how to delete them on purpose.
+artifacts and history; ``infra/README.md`` says how to delete them on purpose. The
+table has deletion protection; the bucket keeps versions, and its policy makes the
+job role's writes write-once (:meth:`Storage.enforce_write_once`).
 """
 from __future__ import annotations
 
@@ -9,11 +11,14 @@ from typing import Optional
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from .nag import acknowledge
 from .settings import Settings
+
+NONCURRENT_VERSION_DAYS = 30
 
 
 class Storage(Construct):
@@ -33,12 +38,20 @@ class Storage(Construct):
             enforce_ssl=True,
             minimum_tls_version=1.2,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            # A version survives an overwrite or delete by anyone the policy does not stop.
+            versioned=True,
             lifecycle_rules=[
                 # Interrupted uploads of large artifacts would otherwise be billed forever.
                 s3.LifecycleRule(
                     id="abort-incomplete-multipart-uploads",
                     abort_incomplete_multipart_upload_after=Duration.days(7),
-                )
+                ),
+                # Datastore keys are written once, so old versions exist only after a deliberate
+                # overwrite (a redeploy's manifest); keep them long enough to undo one.
+                s3.LifecycleRule(
+                    id="expire-noncurrent-versions",
+                    noncurrent_version_expiration=Duration.days(NONCURRENT_VERSION_DAYS),
+                ),
             ],
             server_access_logs_bucket=self.access_log_bucket,
             server_access_logs_prefix="datastore/" if self.access_log_bucket else None,
@@ -62,8 +75,41 @@ class Storage(Construct):
                 point_in_time_recovery_enabled=True
             ),
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
-            time_to_live_attribute="expires_at",
+            deletion_protection=True,
             removal_policy=RemovalPolicy.RETAIN,
+        )
+        self._prefix = settings.datastore_prefix
+
+    def enforce_write_once(self, writer: iam.IRole) -> None:
+        """Bucket policy: ``writer`` (the job role) creates datastore objects only, never replaces one.
+
+        Blob and run keys (artifacts, commit markers, logs, foreach manifests) must be put
+        with ``If-None-Match: *`` - S3 then refuses to replace an existing key - enforced
+        with the ``s3:if-none-match`` condition key; ``s3:ObjectCreationOperation`` exempts
+        the multipart steps that carry no conditional header (CreateMultipartUpload,
+        UploadPart), as the S3 guide prescribes
+        (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes-enforce.html).
+        Code packages and deploy manifests are deploy's: the job role may not write them at all.
+        """
+        principal = iam.ArnPrincipal(writer.role_arn)
+        self.bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="JobWritesAreWriteOnce",
+                effect=iam.Effect.DENY,
+                principals=[principal],
+                actions=["s3:PutObject"],
+                resources=[self.bucket.arn_for_objects(f"{self._prefix}/*/{area}/*") for area in ("blobs", "runs")],
+                conditions={"Null": {"s3:if-none-match": "true"}, "Bool": {"s3:ObjectCreationOperation": "true"}},
+            )
+        )
+        self.bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="JobNeverWritesDeployments",
+                effect=iam.Effect.DENY,
+                principals=[principal],
+                actions=["s3:PutObject", "s3:DeleteObject"],
+                resources=[self.bucket.arn_for_objects(f"{self._prefix}/*/{area}/*") for area in ("deployments", "code")],
+            )
         )
 
     def _access_log_bucket(self) -> s3.Bucket:

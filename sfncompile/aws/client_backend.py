@@ -2,7 +2,9 @@
 
 `sfncompile.client` calls ``open_backend()`` when it meets a run id starting with
 ``sfn-`` or lists a flow's runs; without a config file it returns None and the
-client shows local runs only.
+client shows local runs only. A Step Functions run's status is reconciled with its
+execution's (``reconcile.py``): the record alone can say RUNNING for a run whose
+execution has ended.
 """
 from __future__ import annotations
 
@@ -10,10 +12,14 @@ from typing import Optional
 
 
 def open_backend() -> Optional["object"]:
+    import dataclasses
+
     from ..client.backend import Backend
     from . import config as cfg
+    from .reconcile import ReconciledMetadata
 
     config = cfg.load_config(required=False)
     if config is None:
         return None
-    return Backend(cfg.stores(config), "aws")
+    stores = cfg.stores(config)
+    return Backend(dataclasses.replace(stores, metadata=ReconciledMetadata(stores.metadata, config)), "aws")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 from ..exceptions import CompileError
 from . import config as cfg
@@ -46,6 +46,7 @@ def deploy(
     flow_name: Optional[str] = None,
     name: Optional[str] = None,
     tags: Optional[Mapping[str, str]] = None,
+    include: Sequence[str] = (),
     dry_run: bool = False,
     config: Optional[Mapping[str, Any]] = None,
     say: Callable[[str], None] = lambda _msg: None,
@@ -62,7 +63,8 @@ def deploy(
     compute = stage_compute(client("batch", config), config["job_queue"]) if config.get("job_queue") else None
     compiled = compile_flow(graph, DeploySettings(state_machine_name=sm_name, compute=compute))
     result.warnings = [str(w) for w in compiled.warnings]
-    package = build_package(flow_file)
+    file_defaults = [(p.name, p.default) for p in graph.parameters if p.type == "file" and p.default]
+    package = build_package(flow_file, include=include, file_defaults=file_defaults)
     stores = cfg.stores(config)
     code_key = stores.artifacts.code_key(graph.name, package.sha256)
     code_url = f"{cfg.datastore_url(config).rstrip('/')}/{code_key}"

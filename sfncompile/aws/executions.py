@@ -23,6 +23,16 @@ def _execution_arn(flow: str, run_id: str, config: Mapping[str, Any], name: Opti
     return statemachine.execution_arn(config, manifest["name"], run_id[len("sfn-"):])
 
 
+def _startable_execution_arn(flow: str, run_id: str, config: Mapping[str, Any], name: Optional[str]) -> str:
+    """The execution ARN, once its state machine is shown to be this stage's (start_guard)."""
+    from .start_guard import startable_arn
+
+    arn = _execution_arn(flow, run_id, config, name)  # checks the run id, reads the manifest
+    manifest = find_manifest(cfg.stores(config).objects, config, flow, name)
+    startable_arn(client("stepfunctions", config), config, manifest)
+    return arn
+
+
 def execution_status(flow: str, run_id: str, *, config: Optional[Mapping[str, Any]] = None,
                      name: Optional[str] = None) -> Optional[Dict[str, Any]]:
     """describe_execution of a run, or None when Step Functions does not know it."""
@@ -93,7 +103,7 @@ def redrive(flow: str, run_id: str, *, config: Optional[Mapping[str, Any]] = Non
     """Step Functions' redrive: failed and unfinished states run again; finished ones do not."""
 
     config = dict(config or cfg.load_config())
-    arn = _execution_arn(flow, run_id, config, name)
+    arn = _startable_execution_arn(flow, run_id, config, name)
     with aws_errors(f"redrive {flow}/{run_id}"):
         client("stepfunctions", config).redrive_execution(executionArn=arn)
     stores = cfg.stores(config)

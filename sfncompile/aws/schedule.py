@@ -39,13 +39,25 @@ def desired_schedule(
     }
 
 
+def _json_or_text(text: Any) -> Any:
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return text
+
+
 def _same(current: Mapping[str, Any], desired: Mapping[str, Any]) -> bool:
+    """Every field deploy sets: expression, zone, time window, description, state, and the target's input."""
     target = current.get("Target", {})
+    window = current.get("FlexibleTimeWindow") or {"Mode": "OFF"}
     return (
         current.get("ScheduleExpression") == desired["ScheduleExpression"]
         and (current.get("ScheduleExpressionTimezone") or "UTC") == desired["ScheduleExpressionTimezone"]
+        and window == desired["FlexibleTimeWindow"]
+        and current.get("Description") == desired["Description"]
         and target.get("Arn") == desired["Target"]["Arn"]
         and target.get("RoleArn") == desired["Target"]["RoleArn"]
+        and _json_or_text(target.get("Input")) == _json_or_text(desired["Target"]["Input"])
         and current.get("State", "ENABLED") == "ENABLED"
     )
 

@@ -96,12 +96,15 @@ def ensure_state_machine(
         with aws_errors(f"create state machine {name}"):
             arn = sfn.create_state_machine(**request)["stateMachineArn"]
         return arn, "created"
-    if _same_definition(current["definition"], definition) and current.get("roleArn") == role:
+    if (
+        _same_definition(current["definition"], definition)
+        and current.get("roleArn") == role
+        and same_logging(current.get("loggingConfiguration"), logging)
+    ):
         _retag(sfn, arn, tags)
         return arn, "unchanged"
-    request = {"stateMachineArn": arn, "definition": definition, "roleArn": role, "publish": True}
-    if logging:
-        request["loggingConfiguration"] = logging
+    request = {"stateMachineArn": arn, "definition": definition, "roleArn": role, "publish": True,
+               "loggingConfiguration": logging or LOGGING_OFF}
     with aws_errors(f"update state machine {name}"):
         sfn.update_state_machine(**request)
     _retag(sfn, arn, tags)
@@ -113,6 +116,21 @@ def _retag(sfn: Any, arn: str, tags: Mapping[str, str]) -> None:
         current = {t["key"]: t["value"] for t in sfn.list_tags_for_resource(resourceArn=arn).get("tags", [])}
         if any(current.get(k) != v for k, v in tags.items()):
             sfn.tag_resource(resourceArn=arn, tags=[{"key": k, "value": v} for k, v in sorted(tags.items())])
+
+
+LOGGING_OFF: Dict[str, Any] = {"level": "OFF", "includeExecutionData": False}
+
+
+def same_logging(current: Optional[Mapping[str, Any]], desired: Optional[Mapping[str, Any]]) -> bool:
+    """Whether the machine logs as deploy wants: level, execution data and destination log groups."""
+
+    def key(config: Optional[Mapping[str, Any]]) -> Tuple[str, bool, Tuple[str, ...]]:
+        config = config or LOGGING_OFF
+        groups = tuple(sorted(d.get("cloudWatchLogsLogGroup", {}).get("logGroupArn", "")
+                              for d in config.get("destinations") or ()))
+        return str(config.get("level") or "OFF"), bool(config.get("includeExecutionData")), groups
+
+    return key(current) == key(desired)
 
 
 def _logging(config: Mapping[str, Any]) -> Optional[Dict[str, Any]]:

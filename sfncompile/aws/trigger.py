@@ -9,11 +9,14 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from ..exceptions import ParameterError
+from ..storage.interfaces import FAILED
+from ..storage.records import now_iso
 from ..tags import SFN_RUNTIME, run_tags
 from ..user import default_namespace, default_username
 from . import config as cfg
 from .errors import aws_errors
 from .manifest import find_manifest
+from .start_guard import check_submit_size, startable_arn
 from .session import client
 
 
@@ -106,7 +109,10 @@ def trigger(
     stores = cfg.stores(config)
     manifest = find_manifest(stores.objects, config, flow, name)
     parameters = typed_parameters(manifest, raw_parameters)
+    sfn = client("stepfunctions", config)
+    machine = startable_arn(sfn, config, manifest)
     parameters = _include_files(manifest, parameters, stores.artifacts)
+    check_submit_size(config, flow, parameters)
     execution = new_execution_name()
     run_id = f"sfn-{execution}"
     username = default_username()
@@ -118,13 +124,19 @@ def trigger(
         tags=run_tags(tags or [], username, SFN_RUNTIME),
         parameters=parameters,
     )
-    sfn = client("stepfunctions", config)
-    with aws_errors(f"start an execution of {manifest['name']}"):
-        response = sfn.start_execution(
-            stateMachineArn=manifest["state_machine_arn"],
-            name=execution,
-            input=json.dumps({"parameters": parameters}),
+    try:
+        with aws_errors(f"start an execution of {manifest['name']}"):
+            response = sfn.start_execution(
+                stateMachineArn=machine,
+                name=execution,
+                input=json.dumps({"parameters": parameters}),
+            )
+    except BaseException as exc:
+        # The run never started: its record must not stay RUNNING for ever.
+        stores.metadata.update_run(
+            flow, run_id, status=FAILED, finished_at=now_iso(), error=f"never started: {exc}"
         )
+        raise
     return Triggered(flow=flow, run_id=run_id, execution_arn=response["executionArn"],
                      steps=tuple(manifest.get("steps") or ()))
 

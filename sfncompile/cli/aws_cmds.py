@@ -59,15 +59,18 @@ def configure(stack: str, region: Optional[str], config_file: Optional[str], pro
 @click.option("--flow", "flow_name", default=None, help="Class name, when the file defines several flows.")
 @click.option("--name", default=None, help="State machine name (default: <stack prefix><Flow>).")
 @click.option("--tag", "tags", multiple=True, help="Tag the state machine: --tag team=ml (repeatable).")
+@click.option("--include", "include", multiple=True,
+              help="Also package files matching this glob (repeatable); Python sources always go in.")
 @click.option("--dry-run", is_flag=True, help="Check, compile and package; change nothing on AWS.")
 @aws_options
-def deploy_cmd(flow_file: str, flow_name: Optional[str], name: Optional[str], tags: Tuple[str, ...], dry_run: bool) -> None:
+def deploy_cmd(flow_file: str, flow_name: Optional[str], name: Optional[str], tags: Tuple[str, ...],
+               include: Tuple[str, ...], dry_run: bool) -> None:
     """Deploy a flow: code package to S3, job definition, state machine, schedule."""
     from ..aws.deploy import deploy, parse_tags
 
     # Each action is printed once, from the result; only a dry run narrates what it would do.
-    result = deploy(flow_file, flow_name=flow_name, name=name, tags=parse_tags(list(tags)), dry_run=dry_run,
-                    say=(lambda m: click.echo(m, err=True)) if dry_run else (lambda _m: None))
+    result = deploy(flow_file, flow_name=flow_name, name=name, tags=parse_tags(list(tags)), include=include,
+                    dry_run=dry_run, say=(lambda m: click.echo(m, err=True)) if dry_run else (lambda _m: None))
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     if dry_run:

@@ -48,8 +48,7 @@ class Container:
     tag: str  # one letter per enclosing "auto" foreach: which copy ('i'nline / 'd'istributed)
     distributed: bool = False  # a Distributed Map's iteration (a child execution)
     states: Dict[str, Any] = field(default_factory=dict)
-    failed: Dict[str, Any] = field(default_factory=dict)  # "<step> failed" passes
-    tail: Dict[str, Any] = field(default_factory=dict)  # recorder, Fail, exits
+    tail: Dict[str, Any] = field(default_factory=dict)  # exits (Succeed, a distributed item's result)
 
     @property
     def tag_text(self) -> str:
@@ -57,7 +56,6 @@ class Container:
         return f" ({self.tag})" if "d" in self.tag else ""
 
     def finish(self) -> Dict[str, Any]:
-        self.states.update(self.failed)
         self.states.update(self.tail)
         return self.states
 
@@ -149,26 +147,6 @@ class Builder:
         c.tail.setdefault(name, {"Type": "Succeed"})
         return name
 
-    # -- failure path ---------------------------------------------------------------
-
-    def fail_state(self, c: Container) -> str:
-        name = self._container_name(c, "run failed")
-        c.tail.setdefault(name, failures.fail_state())
-        return name
-
-    def recorder(self, c: Container) -> str:
-        name = self._container_name(c, "record failure")
-        if name not in c.tail:
-            c.tail[name] = None  # keep the recorder before the Fail state
-            c.tail[name] = failures.recorder(self.fail_state(c))
-        return name
-
-    def failed_state(self, step: StepNode, c: Container) -> str:
-        name = self.name(c, step.name, " failed")
-        if name not in c.failed:
-            c.failed[name] = failures.failed_pass(step.name, self.recorder(c))
-        return name
-
     # -- steps -----------------------------------------------------------------------
 
     def emit_step(self, c: Container, step: StepNode) -> None:
@@ -180,7 +158,6 @@ class Builder:
         image = (step.decorator("batch") or {}).get("image")
         if image:
             self.job_definitions[step.name] = {"placeholder": asl.job_definition_placeholder(step.name), "image": image}
-        task["Catch"] = failures.catch_to(self.failed_state(step, c))
         c.states[name] = link(task, self.after(c, step))
 
     def after(self, c: Container, step: StepNode) -> Optional[str]:
@@ -222,19 +199,17 @@ class Builder:
     # -- switch ----------------------------------------------------------------------
 
     def switch(self, c: Container, step: StepNode) -> str:
-        failed = self.failed_state(step, c)
         read, route, unknown = (self.name(c, step.name, s) for s in (" choice", " switch", " unknown case"))
         for name in (read, route, unknown):
             c.states[name] = None
-        c.states[read] = link(control.read_choice(step, failed), route)
+        c.states[read] = link(control.read_choice(step), route)
         targets = [self.edge(c, step, self.graph[case.target], for_choice=True) for case in step.switch_cases]
         c.states[route] = control.switch_choice(step, targets, unknown)
         cases = ", ".join(case.value for case in step.switch_cases)
-        c.states[unknown] = failures.error_pass(
+        c.states[unknown] = failures.detected_failure(
             UNKNOWN_CASE,
             f"step {step.name} chose {{}}, which is none of its cases ({cases})",
             [control.ctl_path(control.CHOICE)],
-            failed,
         )
         return read
 
@@ -249,7 +224,6 @@ class Builder:
             start_at = self.edge(body, step, self.graph[succ])
             branches.append({"StartAt": start_at, "States": self.fill(body, self.graph[succ])})
         state = {"Type": "Parallel", "Branches": branches, "ResultPath": None}
-        state["Catch"] = failures.container_catch(self.fail_state(c), self.failed_state(step, c), distributed=False)
         c.states[name] = link(state, self.after_join(c, step))
         return name
 
@@ -261,7 +235,6 @@ class Builder:
             return self.distributed_map(c, step, c.tag)
         read = self.name(c, step.name, " cardinality")
         c.states[read] = None
-        failed = self.failed_state(step, c)
         if mode == "inline":
             check = self.name(c, step.name, " width check")
             too_wide = self.name(c, step.name, " too wide")
@@ -271,14 +244,13 @@ class Builder:
             c.states[check] = foreach.width_choice(
                 empty=self.after_join(c, step), inline=items, inline_max=hard_max, wider=too_wide, wider_is_error=True
             )
-            c.states[too_wide] = failures.error_pass(
+            c.states[too_wide] = failures.detected_failure(
                 FOREACH_TOO_WIDE,
                 f"step {step.name} fans out to {{}} items; an inline foreach takes at most {hard_max}: "
                 "use @foreach with mode distributed or auto",
                 [control.ctl_path(control.CARDINALITY)],
-                failed,
             )
-            c.states[read] = link(control.read_cardinality(step, failed), check)
+            c.states[read] = link(control.read_cardinality(step), check)
             return read
         choose = self.name(c, step.name, " mode")
         c.states[choose] = None
@@ -287,7 +259,7 @@ class Builder:
         c.states[choose] = foreach.width_choice(
             empty=self.after_join(c, step), inline=items, inline_max=threshold, wider=wide
         )
-        c.states[read] = link(control.read_cardinality(step, failed), choose)
+        c.states[read] = link(control.read_cardinality(step), choose)
         return read
 
     def body(self, step: StepNode, tag: str, *, distributed: bool) -> Tuple[str, Dict[str, Any]]:
@@ -298,9 +270,6 @@ class Builder:
 
     def _selector(self, step: StepNode) -> Dict[str, Any]:
         return foreach.item_selector(list(frame_updates(self.graph, step, self.graph[step.successors[0]])))
-
-    def _map_catch(self, c: Container, step: StepNode, *, distributed: bool) -> List[Dict[str, Any]]:
-        return failures.container_catch(self.fail_state(c), self.failed_state(step, c), distributed=distributed)
 
     def inline_map(self, c: Container, step: StepNode, tag: str, *, limit: Optional[int]) -> Tuple[str, int]:
         """Items Pass + inline Map: (the Pass, most items). ``limit`` None: choose from the history budget."""
@@ -317,7 +286,6 @@ class Builder:
         self.inline_max_items[name] = limit
         c.states[items] = foreach.items_pass(name)
         state = foreach.inline_map(start_at, states, self._selector(step), foreach.max_concurrency_of(step))
-        state["Catch"] = self._map_catch(c, step, distributed=False)
         c.states[name] = link(state, self.after_join(c, step))
         return items, limit
 
@@ -326,7 +294,6 @@ class Builder:
         c.states[name] = None
         start_at, states = self.body(step, tag, distributed=True)
         state = foreach.distributed_map(step, start_at, states, self._selector(step), foreach.max_concurrency_of(step))
-        state["Catch"] = self._map_catch(c, step, distributed=True)
         c.states[name] = link(state, self.after_join(c, step))
         return name
 

@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Sequence
 from ..graph.ir import StepNode
 from . import intrinsics as asl
 from .context import task_id_template
-from .failures import catch_to, idempotent_retry
+from .failures import idempotent_retry
 
 CHOICE = "choice"
 CARDINALITY = "cardinality"
@@ -25,7 +25,7 @@ def task_item_key(step: StepNode) -> Dict[str, Any]:
     return {"pk": {"S.$": asl.format_call(f"RUN#{asl.placeholder(asl.FLOW_NAME)}#{{}}", [asl.RUN])}, "sk": sk}
 
 
-def read_attribute(step: StepNode, attribute: str, value: str, failed_state: str) -> Dict[str, Any]:
+def read_attribute(step: StepNode, attribute: str, value: str) -> Dict[str, Any]:
     """getItem of the task item; ``value`` (an expression over ``$.Item``) lands in ``$.ctl.<attribute>``.
 
     The whole (small) item is read and the ResultSelector keeps one attribute, which
@@ -42,17 +42,16 @@ def read_attribute(step: StepNode, attribute: str, value: str, failed_state: str
         "ResultSelector": {f"{attribute}.$": value},
         "ResultPath": asl.CTL,
         "Retry": idempotent_retry(),
-        "Catch": catch_to(failed_state),
     }
 
 
-def read_choice(step: StepNode, failed_state: str) -> Dict[str, Any]:
-    return read_attribute(step, CHOICE, f"$.Item.{CHOICE}.S", failed_state)
+def read_choice(step: StepNode) -> Dict[str, Any]:
+    return read_attribute(step, CHOICE, f"$.Item.{CHOICE}.S")
 
 
-def read_cardinality(step: StepNode, failed_state: str) -> Dict[str, Any]:
+def read_cardinality(step: StepNode) -> Dict[str, Any]:
     # DynamoDB numbers arrive as strings ({"N": "12"}); StringToJson makes them numbers.
-    return read_attribute(step, CARDINALITY, asl.call("StringToJson", f"$.Item.{CARDINALITY}.N"), failed_state)
+    return read_attribute(step, CARDINALITY, asl.call("StringToJson", f"$.Item.{CARDINALITY}.N"))
 
 
 def ctl_path(attribute: str) -> str:

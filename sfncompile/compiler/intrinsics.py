@@ -10,7 +10,6 @@ from typing import Sequence
 
 BATCH_SUBMIT_SYNC = "arn:aws:states:::batch:submitJob.sync"
 DYNAMODB_GET_ITEM = "arn:aws:states:::dynamodb:getItem"
-DYNAMODB_UPDATE_ITEM = "arn:aws:states:::dynamodb:updateItem"
 S3_GET_OBJECT = "arn:aws:states:::s3:getObject"
 
 # Placeholders (docs/internals.md, "Definition substitutions").
@@ -20,14 +19,13 @@ METADATA_TABLE = "MetadataTable"
 DATASTORE_BUCKET = "DatastoreBucket"
 DATASTORE_PREFIX = "DatastorePrefix"
 FLOW_NAME = "FlowName"
-PLACEHOLDERS = (JOB_QUEUE, JOB_DEFINITION, METADATA_TABLE, DATASTORE_BUCKET, DATASTORE_PREFIX, FLOW_NAME)
+STACK = "Stack"
+PLACEHOLDERS = (JOB_QUEUE, JOB_DEFINITION, METADATA_TABLE, DATASTORE_BUCKET, DATASTORE_PREFIX, FLOW_NAME, STACK)
 
 # Paths into the (tiny) state payload: {"run": ..., "ctx": {...}, "ctl": {...}}.
 RUN = "$.run"
 CTX = "$.ctx"
 CTL = "$.ctl"
-FAILURE = "$.failure"
-FAILED_STEP = "$.failed_step"
 RETRY_COUNT = "$$.State.RetryCount"
 MAP_INDEX = "$$.Map.Item.Index"
 

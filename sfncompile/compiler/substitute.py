@@ -22,6 +22,7 @@ CONFIG_KEYS = {
     "table": asl.METADATA_TABLE,
     "bucket": asl.DATASTORE_BUCKET,
     "prefix": asl.DATASTORE_PREFIX,
+    "stack": asl.STACK,
 }
 
 

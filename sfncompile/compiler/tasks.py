@@ -7,6 +7,9 @@ step also needs the run's parameters: Batch substitutes ``Ref::`` only in the jo
 definition's command, so the start step overrides the command with the same words
 plus ``--params-json``, every value resolved by Step Functions itself.
 
+Every job is tagged ``sfncompile:stack=<stack>``: the stage's state machine role may
+stop (TerminateJob) only jobs carrying its own stack's tag.
+
 Job descriptions never flow into state (``ResultPath: null``): state stays
 ``{"run", "ctx", "ctl"}``, a few hundred bytes.
 """
@@ -32,6 +35,9 @@ MAX_JOB_NAME = 128
 
 TASK_FAILED = "States.TaskFailed"
 STATE_TIMEOUT = "States.Timeout"
+
+# The tag that scopes the state machine role's batch:TerminateJob to this stage's jobs.
+STACK_TAG = "sfncompile:stack"
 
 # The attempt number as the string Batch parameters must be.
 ATTEMPT = asl.format_call("{}", [asl.RETRY_COUNT])
@@ -154,6 +160,7 @@ def batch_task(
         "JobQueue": batch.get("queue") or asl.placeholder(asl.JOB_QUEUE),
         "JobDefinition": asl.placeholder(asl.job_definition_placeholder(step.name) if image else asl.JOB_DEFINITION),
         "Parameters": job_parameters,
+        "Tags": {STACK_TAG: asl.placeholder(asl.STACK)},
     }
     overrides: Dict[str, Any] = {}
     if is_start:

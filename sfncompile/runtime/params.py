@@ -13,6 +13,7 @@ under its class attribute name (files: the blob stored at run start, by referenc
 from __future__ import annotations
 
 import os
+import re
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 from ..exceptions import ParameterError
@@ -27,11 +28,41 @@ def declared(flow_cls: type) -> Dict[str, Parameter]:
     return {name: param for name, (_attr, param) in parameters_of(flow_cls).items()}
 
 
-def split_run_parameters(run_params: Optional[Mapping[str, Any]]) -> Tuple[Dict[str, Any], Dict[str, Dict[str, Any]]]:
-    """(values by parameter name, IncludeFile blob entries by parameter name)."""
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _check_file_entries(files: Any, params: Mapping[str, Parameter]) -> Dict[str, Dict[str, Any]]:
+    """``__files__`` as the run start stored it: {file parameter: {"sha", "size", "type"}}, nothing else.
+
+    It arrives in the execution input, which anyone allowed to start the machine writes:
+    a wrong shape would otherwise surface as a confusing read of a blob that is not there.
+    """
+    if not isinstance(files, dict):
+        raise ParameterError(f"{FILES_KEY} must be an object of file parameter -> stored blob, not {type(files).__name__}")
+    for name, entry in files.items():
+        param = params.get(name)
+        if param is None or not param.is_file:
+            raise ParameterError(f"{FILES_KEY} names {name!r}, which is not an IncludeFile parameter of this flow")
+        if (
+            not isinstance(entry, dict)
+            or set(entry) - {"sha", "size", "type"}
+            or not isinstance(entry.get("sha"), str)
+            or not _SHA256.match(entry["sha"])
+            or not isinstance(entry.get("size"), int)
+            or entry["size"] < 0
+        ):
+            raise ParameterError(
+                f"{FILES_KEY}[{name!r}] must be {{\"sha\": <64 hex digits>, \"size\": <bytes>, \"type\": ...}}",
+                fix="start runs with `sfncompile trigger`, which stores IncludeFile contents and fills this in",
+            )
+    return dict(files)
+
+
+def split_run_parameters(run_params: Optional[Mapping[str, Any]]) -> Tuple[Dict[str, Any], Any]:
+    """(values by parameter name, IncludeFile blob entries by parameter name, as given: check them)."""
     run_params = dict(run_params or {})
     files = run_params.pop(FILES_KEY, None) or {}
-    return run_params, dict(files)
+    return run_params, files
 
 
 def public_parameters(run_params: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
@@ -62,11 +93,13 @@ def start_task_parameters(flow_cls: type, run_params: Optional[Mapping[str, Any]
     """Checked again in the start task. Returns (values by attribute, entries by attribute).
 
     Values are to be stored as new artifacts; entries (IncludeFile contents stored at
-    run start) are carried by reference. An IncludeFile whose content was not stored
-    at run start (e.g. an execution started by hand) is read here.
+    run start) are carried by reference. A path the run's input names is never read
+    here (only its stored content is used); an IncludeFile left at its default is read
+    from the flow's code package.
     """
     params = declared(flow_cls)
     values, files = split_run_parameters(run_params)
+    files = _check_file_entries(files, params)
     typed = resolve_parameters(params, {k: v for k, v in values.items() if v is not None})
     by_attr: Dict[str, Any] = {}
     entries: Dict[str, Dict[str, Any]] = {}
@@ -75,13 +108,31 @@ def start_task_parameters(flow_cls: type, run_params: Optional[Mapping[str, Any]
         if param.is_file:
             if name in files:
                 entries[attr] = dict(files[name])
+            elif values.get(name) is not None:
+                # A path from the run's input: on AWS the container must not read a file
+                # the caller named (it could be any file of the image); content arrives by reference.
+                raise ParameterError(
+                    f"parameter '{name}': the run's input names file {values[name]!r} but carries no stored "
+                    f"content for it in {FILES_KEY}",
+                    fix="start runs with `sfncompile run` or `sfncompile trigger`, which store the file's content",
+                )
             elif typed.get(name) is not None:
-                by_attr[attr] = param.read(typed[name])  # type: ignore[attr-defined]
+                # The flow's own default, relative to the flow file's directory: deploy packs
+                # it there (aws/package.py), so a scheduled execution finds it on Batch too.
+                by_attr[attr] = param.read(_beside_flow(flow_cls, typed[name]))  # type: ignore[attr-defined]
             else:
                 by_attr[attr] = None
         else:
             by_attr[attr] = param.step_value(typed.get(name))
     return by_attr, entries
+
+
+def _beside_flow(flow_cls: type, path: str) -> str:
+    if os.path.isabs(os.path.expanduser(path)):
+        return path
+    import inspect
+
+    return os.path.join(os.path.dirname(os.path.abspath(inspect.getfile(flow_cls))), path)
 
 
 ENV_PREFIXES = ("SFNCOMPILE_RUN_", "METAFLOW_RUN_")  # ours first; Metaflow's so its flows' habits work

@@ -306,6 +306,13 @@ def run_task(
         metadata.finish_attempt(
             flow, run_id, step, task_id, attempt, status=FAILED, finished_at=iso_of(finished), error=tb_text
         )
+        if run_id.startswith("sfn-") and (not result.retryable or retry_count >= retries):
+            # Step Functions will not try again: the failing Task state ends the execution
+            # (no Catch routes it anywhere, so a redrive resumes right here), and the
+            # run record says why before the job exits non-zero.
+            metadata.update_run(
+                flow, run_id, status=FAILED, failed_step=step, error=short_error(tb_text), finished_at=iso_of(finished)
+            )
     # Drop references to (possibly large) artifact values before returning.
     obj = None  # noqa: F841
     return result

@@ -35,6 +35,7 @@ TEST_VALUES = {
     "MetadataTable": "metadata",
     "DatastoreBucket": "bucket",
     "DatastorePrefix": "sfncompile",
+    "Stack": "sfncompile-test",
 }
 
 

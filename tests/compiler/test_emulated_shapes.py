@@ -168,20 +168,19 @@ def test_retry_resubmits_the_failed_task_with_the_next_attempt(aws_stack, moto_a
 
 
 @pytest.mark.parametrize("where", ["top", "distributed"])
-def test_failed_step_is_recorded_on_the_run_item(aws_stack, moto_aws, where):
+def test_failed_step_is_the_executions_unsuccessful_state(aws_stack, moto_aws, where):
+    """The failing step's own Task state fails the execution: nothing catches it, nothing records it."""
     name, step, task = ("examples/hello.py", "hello", "0") if where == "top" else ("examples/foreach.py", "square", "1")
     path = next(p for p in EXAMPLES if p.endswith(name))
     graph = graph_of(path)
     script = Script(graph, width=WIDTH, failures={(step, task): None})
     graph, script, description, jobs, run = run_flow(moto_aws, aws_stack, path, script, inline_max_items=1)
     assert description["status"] == "FAILED"
-    assert description["error"] == "sfncompile.StepFailed"
-    item = moto_aws.client("dynamodb").get_item(
-        TableName=aws_stack["table"], Key={"pk": {"S": f"FLOW#{graph.name}"}, "sk": {"S": f"RUN#{run}"}}
-    )["Item"]
-    assert item["status"] == {"S": "FAILED"}
-    assert item["failed_step"] == {"S": step}
-    assert item["error"] == {"S": "States.TaskFailed"}
-    assert item["finished_at"]["S"][:2] == "20"
-    assert json.loads(item["cause"]["S"])["Status"] == "FAILED"  # the Batch job description
+    history = moto_aws.execution_history(description["executionArn"])
+    failed = [e for e in history if e["type"] in ("TaskFailed", "MapRunFailed")]
+    assert failed, "a Task (or the Map Run holding it) failed"
+    entered = [e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e]
+    # top: the step's Task; foreach: the Distributed Map whose child execution failed in the step's Task.
+    assert entered[-1] == (step if where == "top" else f"{graph[step].scope[-1].name} distributed")
+    assert not any(name.endswith((" failed", "record failure", "run failed")) for name in entered)
     assert "end" not in [j.command[2] for j in jobs]

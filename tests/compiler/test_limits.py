@@ -205,7 +205,8 @@ def test_verify_accepts_compiled_output(good):
 
 
 def test_verify_states_all_must_be_last(good):
-    good["States"]["start"]["Catch"].append({"ErrorEquals": ["Custom"], "Next": "end"})
+    good["States"]["start"]["Catch"] = [{"ErrorEquals": ["States.ALL"], "Next": "end"},
+                                        {"ErrorEquals": ["Custom"], "Next": "end"}]
     with pytest.raises(CompileError, match="state 'start': States.ALL must be alone in the last Catch entry"):
         verify_definition(good)
 

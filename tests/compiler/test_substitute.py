@@ -19,7 +19,8 @@ def test_definitions_use_only_the_documented_placeholders():
     used = set()
     for path in EXAMPLES:
         used |= set(placeholders_in(compile_path(path).definition))
-    assert used == {"JobQueue", "JobDefinition", "MetadataTable", "DatastoreBucket", "DatastorePrefix", "FlowName"}
+    assert used == {"JobQueue", "JobDefinition", "MetadataTable", "DatastoreBucket", "DatastorePrefix", "FlowName",
+                    "Stack"}
 
 
 def test_a_step_with_its_own_image_gets_its_own_job_definition_placeholder():
@@ -34,7 +35,7 @@ def test_substitute_fills_plain_and_intrinsic_strings():
     definition = compile_path(foreach_flow()).definition
     values = {"FlowName": "ForeachFlow", "DatastorePrefix": "it's {odd}", "DatastoreBucket": "b", "JobQueue": "q"}
     filled, missing = substitute(definition, values)
-    assert missing == ("JobDefinition", "MetadataTable")
+    assert missing == ("JobDefinition", "MetadataTable", "Stack")
     reader = filled["States"]["start distributed"]["ItemReader"]["Parameters"]
     assert reader["Bucket"] == "b"
     assert reader["Key.$"] == (
@@ -65,7 +66,7 @@ def test_values_from_config_rejects_bad_values(config, message):
 def test_compile_time_substitution_gives_the_same_json_as_substituting_later():
     path = foreach_flow()
     values = values_from_config({"bucket": "b", "prefix": "p", "table": "t", "job_queue": "q",
-                                 "job_definition": "jd"}, graph_of(path).name)
+                                 "job_definition": "jd", "stack": "s"}, graph_of(path).name)
     now = compile_path(path, substitutions=values).definition
     later, missing = substitute(compile_path(path).definition, values)
     assert not missing

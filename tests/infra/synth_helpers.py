@@ -32,6 +32,8 @@ EXTERNAL_IMAGE = "111122223333.dkr.ecr.us-east-1.amazonaws.com/team/trainer:2024
 CONFIGURATIONS: Dict[str, Dict[str, str]] = {
     # cdk.json defaults only: Fargate, a VPC of our own, image from the stage's repository.
     "dev": {},
+    # Egress restricted to VPC endpoints (isolated subnets), on EC2 compute.
+    "locked": {"stage": "locked", "egress": "endpoints", "compute": "ec2"},
     # A second stage in the same account: every name must differ from dev's.
     "prod": {"stage": "prod"},
     # Everything non-default at once: EC2 Spot with GPU types in an existing VPC,

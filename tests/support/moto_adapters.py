@@ -22,11 +22,10 @@ G. Distributed Map tolerated failures  (``DistributedIterationComponent._map_run
    moto counts failed child executions but never fails the Map Run.
 H. Retry of a ``.sync`` Batch Task  (``StateTaskServiceBatch._eval_execution``): every
    attempt after the first ends as States.Timeout in moto.
-I. RedriveExecution  (new ``StepFunctionResponse.redrive_execution`` and
-   ``StepFunctionsParserBackend.redrive_execution``; ``StepFunctionResponse.describe_execution``
-   wrapped): moto has no RedriveExecution at all. Emulated by restarting the same
-   execution from its first state; finished Task states are submitted again, which
-   sfncompile's runtime turns into no-ops (see the section's comment).
+I. RedriveExecution, in its own module ``sfn_redrive.py``: moto has no RedriveExecution
+   at all. Emulated as AWS documents it: the execution resumes at its unsuccessful
+   states and keeps the results of the states that succeeded (inside inline Map and
+   Parallel, only failed iterations and branches run again).
 J. StopExecution terminates the execution's running ``.sync`` Batch jobs
    (``StepFunctionsParserBackend.stop_execution`` wrapped; the adapter C resolver records
    which execution submitted which job): in moto the job keeps running to its end.
@@ -109,10 +108,6 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration impo
     distributed_iteration_component,
 )
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
-from moto.core.exceptions import AWSError
-from moto.core.responses import ActionResult
-from moto.stepfunctions import responses as sfn_responses
-from moto.stepfunctions.parser.api import ExecutionStatus
 from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
 
 LOG = logging.getLogger(__name__)
@@ -296,35 +291,6 @@ PATCHED_INTERNALS: List[PatchedInternal] = [
                     params=("self", "callback_id")),
     PatchedInternal("moto.stepfunctions.parser.asl.eval.callback.callback", "CallbackEndpoint.wait", "H",
                     params=("self", "timeout"), source_contains=("self._notify_event.wait(timeout=timeout)",)),
-    # I. RedriveExecution: the response dispatches on method names; we add redrive_execution ...
-    PatchedInternal("moto.core.responses", "BaseResponse.call_action", "I", params=("self",),
-                    source_contains=("action = camelcase_to_underscores(self._get_action())",
-                                     "method_names_from_class(self.__class__)")),
-    PatchedInternal("moto.stepfunctions.responses", "StepFunctionResponse.stepfunction_backend", "I"),
-    # ... wrap describe_execution (its ActionResult dict gets the redrive fields) ...
-    PatchedInternal("moto.stepfunctions.responses", "StepFunctionResponse.describe_execution", "I",
-                    params=("self",),
-                    source_contains=('arn = self._get_param("executionArn")', "return ActionResult(response)")),
-    PatchedInternal("moto.core.responses", "ActionResult.result", "I"),
-    PatchedInternal("moto.stepfunctions.models", "StepFunctionBackend.describe_execution", "I",
-                    params=("self", "execution_arn")),
-    # ... and restart an execution in place: a new worker on the same Execution object.
-    PatchedInternal("moto.stepfunctions.parser.backend.execution", "Execution.start", "I", params=("self",),
-                    source_contains=("if self.exec_worker:",
-                                     "self.exec_worker = self._get_start_execution_worker()",
-                                     "self.exec_status = ExecutionStatus.RUNNING",
-                                     "self.exec_worker.start()")),
-    PatchedInternal("moto.stepfunctions.parser.backend.execution", "Execution.__init__", "I",
-                    source_contains=("self.exec_status = None", "self.stop_date = None", "self.output = None",
-                                     "self.error = None", "self.cause = None", "self.exec_worker = None")),
-    PatchedInternal("moto.stepfunctions.parser.backend.execution", "Execution.get_start_execution_details", "I",
-                    params=("self",),
-                    source_contains=("arn=self.exec_arn", "name=self.name", "inpt=self.input_data",
-                                     "start_time=self.start_date")),
-    # A terminal status means the worker thread is done: the status is reflected last.
-    PatchedInternal("moto.stepfunctions.parser.backend.execution_worker", "ExecutionWorker._execution_logic", "I",
-                    params=("self",),
-                    source_contains=("program.eval(self.env)", "self._execution_communication.terminated()")),
     # J. StopExecution terminates the execution's .sync Batch jobs.
     PatchedInternal("moto.stepfunctions.models", "StepFunctionBackend.stop_execution", "J",
                     params=("self", "execution_arn")),
@@ -714,116 +680,6 @@ def _wrap_map_run(original: Callable) -> Callable:
 
     _map_run.__sfncompile_original__ = original  # type: ignore[attr-defined]
     return _map_run
-
-
-# --------------------------------------------------------------------------------------
-# I. RedriveExecution
-# --------------------------------------------------------------------------------------
-#
-# What moto does: nothing. StepFunctionResponse has no ``redrive_execution``, so
-# BaseResponse.call_action raises NotImplementedError and the server answers
-# RedriveExecution with HTTP 500; executions have no redrive count, and
-# DescribeExecution never returns redriveCount / redriveDate / redriveStatus.
-# Why we need it: ``sfncompile redrive Flow/sfn-...`` calls RedriveExecution and must be
-# tested end to end: the failed step runs again and the run succeeds, with the same
-# run id (``sfn-<execution name>``), and finished tasks' user code does not run twice.
-# What the patch does:
-#  * adds ``StepFunctionsParserBackend.redrive_execution(execution_arn)``: only a
-#    FAILED / TIMED_OUT / ABORTED execution may be redriven (else ExecutionNotRedrivable,
-#    "Execution is <STATUS> and cannot be redriven.", AWS's wording); it then restarts
-#    the SAME Execution object - same ARN, name, input and (snapshotted) definition, as
-#    AWS redrives - with a fresh interpreter worker from the first state. redriveCount is
-#    incremented, redriveDate set, error/cause/stopDate/output cleared, and the status
-#    is RUNNING before the call returns, so a DescribeExecution poll right after
-#    RedriveExecution (``trigger --wait``-style) never sees the old FAILED status;
-#  * adds ``StepFunctionResponse.redrive_execution`` (the action; answers
-#    ``{"redriveDate": ...}``), only with the executing (parser) backend;
-#  * wraps ``StepFunctionResponse.describe_execution`` to add redriveCount (0 until
-#    redriven), redriveDate, redriveStatus and, when NOT_REDRIVABLE, redriveStatusReason.
-# How this differs from AWS, on purpose: AWS keeps the results of the states that
-# succeeded and re-runs only failed / unfinished states (with their Retry counts reset:
-# ``$$.State.RetryCount`` starts at 0 again). The emulator re-runs every state, so the
-# Task states that had finished submit their Batch jobs again. sfncompile's runtime makes
-# those jobs no-ops: a task of an ``sfn-`` run whose record already has a successful
-# attempt prints "already succeeded in attempt N: reused" and exits 0 without running
-# user code (task ids are deterministic, so the re-submitted job lands on the same task).
-# A test can therefore still prove that finished tasks' code ran once - but it must not
-# count Batch jobs to prove it. Also not emulated: the execution history restarts with
-# the redriven run (no ExecutionRedriven event, earlier events dropped),
-# ``$$.Execution.RedriveCount`` is absent from the context object, ListExecutions has no
-# redrive fields, and there is no 14-day / 1,000-redrive limit.
-
-
-class ExecutionNotRedrivable(AWSError):
-    TYPE = "ExecutionNotRedrivable"
-    STATUS = 400
-
-
-REDRIVABLE_STATUSES = (ExecutionStatus.FAILED, ExecutionStatus.TIMED_OUT, ExecutionStatus.ABORTED)
-_REDRIVE_LOCK = threading.Lock()
-
-
-def _status_name(execution: Any) -> str:
-    status = execution.exec_status
-    return getattr(status, "value", str(status))
-
-
-def _backend_redrive_execution(self, execution_arn: str) -> Any:
-    """Added as ``StepFunctionsParserBackend.redrive_execution`` (adapter I)."""
-    execution = self.describe_execution(execution_arn)  # ExecutionDoesNotExist / InvalidArn as moto answers
-    with _REDRIVE_LOCK:
-        if execution.exec_status not in REDRIVABLE_STATUSES:
-            raise ExecutionNotRedrivable(f"Execution is {_status_name(execution)} and cannot be redriven.")
-        # A terminal status is set as the old worker's last act: its thread is done.
-        execution.exec_worker = None
-        execution.error = execution.cause = execution.stop_date = execution.output = None
-        execution.redrive_count = getattr(execution, "redrive_count", 0) + 1
-        execution.redrive_date = datetime.now(tz=timezone.utc)
-        execution.start()  # a new worker from the first state; status RUNNING from here on
-    return execution
-
-
-def _response_redrive_execution(self) -> ActionResult:
-    """Added as ``StepFunctionResponse.redrive_execution`` (adapter I): the RedriveExecution action."""
-    arn = self._get_param("executionArn")
-    backend = self.stepfunction_backend
-    if not isinstance(backend, sfn_parser_models.StepFunctionsParserBackend):
-        raise ExecutionNotRedrivable(
-            "the emulator redrives only executions it runs (stepfunctions.execute_state_machine is off)"
-        )
-    execution = backend.redrive_execution(arn)
-    return ActionResult({"redriveDate": execution.redrive_date})
-
-
-def redrive_fields(execution: Any) -> Dict[str, Any]:
-    """DescribeExecution's redrive members for a moto (parser) Execution."""
-    count = getattr(execution, "redrive_count", 0)
-    fields: Dict[str, Any] = {"redriveCount": count}
-    if count:
-        fields["redriveDate"] = execution.redrive_date
-    if execution.exec_status in REDRIVABLE_STATUSES:
-        fields["redriveStatus"] = "REDRIVABLE"
-    else:
-        fields["redriveStatus"] = "NOT_REDRIVABLE"
-        fields["redriveStatusReason"] = f"Execution is {_status_name(execution)} and cannot be redriven."
-    return fields
-
-
-def _wrap_describe_execution(original: Callable) -> Callable:
-    @functools.wraps(original)
-    def describe_execution(self) -> Any:
-        """Wraps ``StepFunctionResponse.describe_execution`` (adapter I): adds the redrive fields."""
-        result = original(self)
-        backend = self.stepfunction_backend
-        if isinstance(backend, sfn_parser_models.StepFunctionsParserBackend) and isinstance(
-            getattr(result, "result", None), dict
-        ):
-            execution = backend.describe_execution(self._get_param("executionArn"))
-            result.result.update(redrive_fields(execution))
-        return result
-
-    describe_execution.__sfncompile_original__ = original  # type: ignore[attr-defined]
-    return describe_execution
 
 
 # --------------------------------------------------------------------------------------
@@ -1593,11 +1449,10 @@ def install(endpoint_url: str, base_env: Dict[str, str], workdir: Optional[str] 
         # G
         component = distributed_iteration_component.DistributedIterationComponent
         _PATCHES.set(component, "_map_run", _wrap_map_run(component._map_run))
-        # I (new attributes: uninstall deletes them again)
-        _PATCHES.set(backend_cls, "redrive_execution", _backend_redrive_execution)
-        response_cls = sfn_responses.StepFunctionResponse
-        _PATCHES.set(response_cls, "redrive_execution", _response_redrive_execution)
-        _PATCHES.set(response_cls, "describe_execution", _wrap_describe_execution(response_cls.describe_execution))
+        # I (its own module: sfn_redrive.py)
+        from . import sfn_redrive
+
+        sfn_redrive.install(_PATCHES)
         # J
         _PATCHES.set(backend_cls, "stop_execution", _wrap_stop_execution(backend_cls.stop_execution))
         _RUNNER = runner

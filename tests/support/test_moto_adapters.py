@@ -15,7 +15,7 @@ import time
 import pytest
 
 import moto
-from tests.support import moto_adapters
+from tests.support import moto_adapters, sfn_redrive
 from tests.support.aws_resources import CONFIG_KEYS, TASK_COMMAND, create_stack, write_config
 from tests.support.moto_adapters import (
     ATTEMPT_TIMEOUT_REASON,
@@ -49,7 +49,7 @@ def _internal_id(internal: PatchedInternal) -> str:
     return f"{internal.adapter}:{internal.module.rsplit('.', 1)[-1]}.{internal.qualname}"
 
 
-@pytest.mark.parametrize("internal", PATCHED_INTERNALS, ids=_internal_id)
+@pytest.mark.parametrize("internal", PATCHED_INTERNALS + sfn_redrive.REDRIVE_INTERNALS, ids=_internal_id)
 def test_patched_moto_internal_is_unchanged(internal: PatchedInternal):
     where = f"{internal.module}.{internal.qualname} (adapter {internal.adapter}, moto {PINNED_MOTO_VERSION})"
     try:
@@ -109,25 +109,10 @@ def test_every_adapter_is_installed(moto_server):
     from moto.stepfunctions import responses as sfn_responses
 
     backend_cls = parser_models.StepFunctionsParserBackend
-    assert backend_cls.redrive_execution is moto_adapters._backend_redrive_execution
-    assert sfn_responses.StepFunctionResponse.redrive_execution is moto_adapters._response_redrive_execution
+    assert backend_cls.redrive_execution is sfn_redrive._backend_redrive_execution
+    assert sfn_responses.StepFunctionResponse.redrive_execution is sfn_redrive._response_redrive_execution
     assert hasattr(sfn_responses.StepFunctionResponse.describe_execution, "__sfncompile_original__")
     assert hasattr(backend_cls.stop_execution, "__sfncompile_original__")
-
-
-def test_moto_still_lacks_redrive_execution(moto_server):
-    """Adapter I adds RedriveExecution; if moto grows its own, the adapter must go."""
-    from moto.stepfunctions import models, responses
-    from moto.stepfunctions.parser import models as parser_models
-    from moto.stepfunctions.parser.backend import execution
-
-    for module in (responses, models, parser_models, execution):
-        assert "def redrive_execution" not in inspect.getsource(module), module.__name__
-    added = [(owner.__name__, name) for owner, name, had_own, _ in moto_adapters._PATCHES._saved
-             if name == "redrive_execution"]
-    assert sorted(added) == [("StepFunctionResponse", "redrive_execution"),
-                             ("StepFunctionsParserBackend", "redrive_execution")]
-    assert not any(had_own for _, name, had_own, _ in moto_adapters._PATCHES._saved if name == "redrive_execution")
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -538,7 +523,7 @@ def test_redrive_restarts_the_same_execution_and_counts(moto_aws, aws_stack):
     def on_job(record, attempt):
         if record.job_name == "second" and not phase["redriven"]:
             return 1  # fails in the original execution
-        if record.job_name == "first" and phase["redriven"]:
+        if record.job_name == "second" and phase["redriven"]:
             gate.wait(10)  # holds the redriven execution RUNNING while the test looks
         return 0
 
@@ -576,8 +561,8 @@ def test_redrive_restarts_the_same_execution_and_counts(moto_aws, aws_stack):
     assert done["startDate"] == failed["startDate"]
     assert done["redriveCount"] == 1 and done["redriveDate"] == answer["redriveDate"]
     assert [e["executionArn"] for e in sfn.list_executions(stateMachineArn=machine)["executions"]] == [arn]
-    # The emulation restarts from the first state: the finished "first" is submitted again.
-    assert [j.job_name for j in moto_aws.batch_jobs()] == ["first", "second", "first", "second"]
+    # As on AWS, the redrive resumes at the failed "second": the finished "first" is not run again.
+    assert [j.job_name for j in moto_aws.batch_jobs()] == ["first", "second", "second"]
 
     with pytest.raises(ClientError) as succeeded:
         sfn.redrive_execution(executionArn=arn)

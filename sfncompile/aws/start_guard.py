@@ -1,0 +1,75 @@
+"""What must hold before `trigger` or `redrive` starts anything on a deployment.
+
+The deploy manifest lives in S3, where anyone who can write the datastore could
+change it; so a manifest is trusted for parameters and names, never for *which*
+state machine to start. A machine may be started only when it is the one this
+stage's config names (``<state_machine_prefix><name>`` in the configured account and
+region) and its tags say deploy made it for this flow.
+
+The start step's SubmitJob request carries the run's parameters on its command line
+(``--params-json``); AWS Batch rejects a SubmitJob payload over 30 KiB
+(https://docs.aws.amazon.com/batch/latest/userguide/service_limits.html, "Maximum job
+payload size (for SubmitJob API operations)"), which would fail the run only once it
+reached Batch. :func:`check_submit_size` rejects such parameters before anything starts.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, Mapping
+
+from ..exceptions import ConfigError, ParameterError
+from . import statemachine
+from .errors import aws_errors
+
+SUBMIT_JOB_PAYLOAD_LIMIT = 30 * 1024
+# What the start step's SubmitJob holds besides the command: resource and environment
+# overrides, timeout, retry fields and JSON punctuation (generous, so the check errs safe).
+SUBMIT_JOB_OVERHEAD = 2 * 1024
+
+
+def startable_arn(sfn: Any, config: Mapping[str, Any], manifest: Mapping[str, Any]) -> str:
+    """The manifest's state machine ARN, once it is shown to be this stage's sfncompile machine."""
+    flow, name = manifest.get("flow"), str(manifest.get("name") or "")
+    prefix = config.get("state_machine_prefix") or ""
+    expected = statemachine.state_machine_arn(config, name)
+    if not name.startswith(prefix) or manifest.get("state_machine_arn") != expected:
+        raise ConfigError(
+            f"the deploy manifest of {flow} names state machine {manifest.get('state_machine_arn')!r}, "
+            f"not one of this stage's ({expected!r}, names starting with {prefix!r}); refusing to start it",
+            fix=f"redeploy the flow (`sfncompile deploy`) to rewrite its manifest",
+        )
+    with aws_errors(f"read the tags of state machine {name}"):
+        tags = {t["key"]: t["value"] for t in sfn.list_tags_for_resource(resourceArn=expected).get("tags", [])}
+    if tags.get(statemachine.FLOW_TAG) != flow:
+        raise ConfigError(
+            f"state machine {name} is not tagged {statemachine.FLOW_TAG}={flow}: it was not deployed by "
+            "sfncompile for this flow; refusing to start it",
+            fix="redeploy the flow with `sfncompile deploy`",
+        )
+    return expected
+
+
+def start_submit_request(config: Mapping[str, Any], flow: str, parameters: Mapping[str, Any]) -> Dict[str, Any]:
+    """The start step's SubmitJob request, as far as the parameters make it grow."""
+    from ..compiler.tasks import job_name
+
+    params_json = json.dumps(parameters, separators=(",", ":"), ensure_ascii=False)
+    return {
+        "jobName": job_name(flow, "start"),
+        "jobQueue": config.get("job_queue", ""),
+        "jobDefinition": config.get("job_definition", ""),
+        "parameters": {"step": "start", "run": "sfn-" + "0" * 26, "task": "0", "attempt": "0"},
+        "containerOverrides": {"command": ["sfncompile", "task", "start", "--run-id", "sfn-" + "0" * 26,
+                                           "--task-id", "0", "--attempt", "0", "--params-json", params_json]},
+    }
+
+
+def check_submit_size(config: Mapping[str, Any], flow: str, parameters: Mapping[str, Any]) -> None:
+    """ParameterError when the start step's SubmitJob would pass Batch's 30 KiB payload limit."""
+    size = len(json.dumps(start_submit_request(config, flow, parameters)).encode("utf-8")) + SUBMIT_JOB_OVERHEAD
+    if size > SUBMIT_JOB_PAYLOAD_LIMIT:
+        raise ParameterError(
+            f"the parameters of {flow} make the start step's Batch SubmitJob request about {size:,} bytes; "
+            f"AWS Batch accepts at most {SUBMIT_JOB_PAYLOAD_LIMIT:,}",
+            fix="pass large values as an IncludeFile parameter (stored in the datastore, passed by reference)",
+        )

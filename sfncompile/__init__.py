@@ -15,11 +15,15 @@ from .flow import (
     batch,
     card,
     catch,
+    conda,
+    conda_base,
     current,
     environment,
     foreach,
     kubernetes,
     project,
+    pypi,
+    pypi_base,
     resources,
     retry,
     schedule,
@@ -27,18 +31,16 @@ from .flow import (
     timeout,
 )
 
+# The one version source: packaging reads it (pyproject's dynamic version), so does `--version`.
 __version__ = "0.1.0"
 
 # Library use: sfncompile logs to the "sfncompile" logger and prints nothing unless the
 # application configures logging (the stdlib convention for libraries).
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-_CLIENT_NAMES = (
-    "Metaflow", "Flow", "Run", "Step", "Task", "DataArtifact", "namespace", "get_namespace", "default_namespace",
-    "get_metadata", "Runner", "Deployer",
-)
-
+# Literal, so that type checkers and IDEs see the public names without running code.
 __all__ = [
+    "__version__",
     "FlowSpec",
     "step",
     "Parameter",
@@ -53,12 +55,31 @@ __all__ = [
     "environment",
     "foreach",
     "schedule",
+    "pypi",
+    "pypi_base",
+    "conda",
+    "conda_base",
     "kubernetes",
     "project",
     "TimeoutException",
     "card",
-    *_CLIENT_NAMES,
+    "Metaflow",
+    "Flow",
+    "Run",
+    "Step",
+    "Task",
+    "DataArtifact",
+    "namespace",
+    "get_namespace",
+    "default_namespace",
+    "get_metadata",
+    "Runner",
+    "Deployer",
 ]
+
+# The client pulls in storage backends: its names (the tail of __all__, from "Metaflow")
+# load on first use (``__getattr__`` below).
+_CLIENT_NAMES = frozenset(__all__[__all__.index("Metaflow"):])
 
 
 from .script_errors import install_for_flow_script as _install_for_flow_script

@@ -128,6 +128,12 @@ class CommandError(SfnCompileError):
     headline = "command failed"
 
 
+class EnvironmentSpecError(SfnCompileError):
+    """A step's package environment cannot be resolved, built or bootstrapped."""
+
+    headline = "environment error"
+
+
 class TimeoutException(SfnCompileError):
     """Raised inside a step that ran past its @timeout (Metaflow's name: ``except TimeoutException``)."""
 

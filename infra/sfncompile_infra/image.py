@@ -19,7 +19,7 @@ from constructs import Construct
 
 from .settings import Settings
 
-# The repository root, which holds the Dockerfile and the wheel it installs from dist/.
+# The repository root: the build context of sfncompile/image/Dockerfile (the wheel comes from dist/).
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 _ECR_URI = re.compile(
@@ -67,7 +67,7 @@ class RuntimeImage(Construct):
                 self,
                 "Build",
                 directory=str(REPO_ROOT),
-                file="Dockerfile",
+                file="sfncompile/image/Dockerfile",
                 platform=ecr_assets.Platform.LINUX_AMD64,
             )
             self.image_uri: str = self._asset.image_uri

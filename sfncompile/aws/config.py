@@ -54,6 +54,9 @@ SCHEMA: Dict[str, Any] = {
         "image": _NAME,
         "state_machine_prefix": {"type": "string", "pattern": "^[A-Za-z0-9_-]*$", "maxLength": 40},
         "endpoint_url": {"type": "string"},
+        # Package environments: the Batch hosts' CPU and the runtime image's Python (default: the shipped Dockerfile's).
+        "architecture": {"enum": ["x86_64", "arm64"]},
+        "image_python": {"type": "string", "pattern": "^3\\.\\d{1,2}$"},
     },
     "additionalProperties": False,
 }

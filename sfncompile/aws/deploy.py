@@ -12,6 +12,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 from ..exceptions import CompileError
 from . import config as cfg
 from . import jobdef, schedule, statemachine
+from .images import pin_image
 from .manifest import write_manifest
 from .package import build_package
 from .session import client
@@ -54,6 +55,7 @@ def deploy(
     from ..compiler import DeploySettings, check_definition_size, compile_flow, substitute, values_from_config
     from ..graph import build_graph_from_file
     from ..graph.schema import parameters_schema
+    from ..environments.deploy import deploy_environments
     from .compute import stage_compute
 
     config = dict(config or cfg.load_config())
@@ -61,11 +63,13 @@ def deploy(
     sm_name = statemachine.deployment_name(config, graph.name, name)
     result = DeployResult(name=sm_name, dry_run=dry_run)
     compute = stage_compute(client("batch", config), config["job_queue"]) if config.get("job_queue") else None
-    compiled = compile_flow(graph, DeploySettings(state_machine_name=sm_name, compute=compute))
+    stores = cfg.stores(config)
+    env_ids, env_changes = deploy_environments(graph, config, None if dry_run else stores.objects, say)
+    compiled = compile_flow(graph, DeploySettings(state_machine_name=sm_name, compute=compute, environments=env_ids))
     result.warnings = [str(w) for w in compiled.warnings]
+    result.changes.extend(env_changes)
     file_defaults = [(p.name, p.default) for p in graph.parameters if p.type == "file" and p.default]
     package = build_package(flow_file, include=include, file_defaults=file_defaults)
-    stores = cfg.stores(config)
     code_key = stores.artifacts.code_key(graph.name, package.sha256)
     code_url = f"{cfg.datastore_url(config).rstrip('/')}/{code_key}"
     if dry_run:
@@ -77,13 +81,17 @@ def deploy(
         say(f"dry run: would deploy {graph.name} as {sm_name} (code {package.sha256[:12]}, {len(package.files)} files)")
         return result
 
-    if not stores.objects.exists(code_key):
+    uploaded_code = not stores.objects.exists(code_key)
+    if uploaded_code:
         stores.artifacts.put_code(graph.name, package.data)
         result.changes.append(f"uploaded code package {package.sha256[:12]} ({len(package.files)} files)")
-    say(f"code package {package.sha256[:12]}: {'uploaded' if result.changes else 'unchanged'}")
+    say(f"code package {package.sha256[:12]}: {'uploaded' if uploaded_code else 'unchanged'}")
 
     batch = client("batch", config)
     base = jobdef.base_definition(batch, config["job_definition"])
+    ecr = client("ecr", config)
+    runtime_image = pin_image(ecr, base.get("containerProperties", {}).get("image") or config.get("image", ""))
+    say(f"runtime image {runtime_image}")
     environment = jobdef.job_environment(
         flow=graph.name,
         flow_file=package.flow_file,
@@ -95,13 +103,13 @@ def deploy(
     jd_tags = {statemachine.FLOW_TAG: graph.name}
     subs = values_from_config(config, graph.name)
     jd_arn, registered = jobdef.ensure_job_definition(
-        batch, sm_name, base, jobdef.flow_container_properties(base, environment), jd_tags
+        batch, sm_name, base, jobdef.flow_container_properties(base, environment, runtime_image), jd_tags
     )
     subs["JobDefinition"] = jd_arn
     if registered:
         result.changes.append(f"registered job definition {jd_arn.rsplit('/', 1)[-1]}")
     for step, extra in sorted(compiled.job_definitions.items()):
-        image = extra["image"]
+        image = pin_image(ecr, extra["image"])
         arn, reg = jobdef.ensure_job_definition(
             batch, f"{sm_name}-{step}", base, jobdef.flow_container_properties(base, environment, image), jd_tags
         )

@@ -23,26 +23,42 @@ def load_graph(path: str, flow_name: Optional[str]):
 @click.option("--compute", type=click.Choice(["fargate", "ec2", "ec2-gpu"]), default=None,
               help="Also reject step sizes (@resources) that this kind of Batch compute cannot run.")
 @json_option
-def check(flow_file: str, flow_name: Optional[str], compute: Optional[str], as_json: bool) -> None:
-    """Check a flow's graph and decorators; print a one-line summary or the first error."""
+@click.option("--environments", "show_locks", is_flag=True, help="Also print each environment's locks (local and image).")
+def check(flow_file: str, flow_name: Optional[str], compute: Optional[str], show_locks: bool, as_json: bool) -> None:
+    """Check a flow's graph, decorators and package environments; print a summary or the first error."""
     from ..compiler.compute import Compute, check_compute, compute_notes, kubernetes_warnings
 
     graph = load_graph(flow_file, flow_name)
     if compute:
         check_compute(graph, Compute(compute))
+    environments = _environment_lines(graph, show_locks)
     if as_json:
-        emit_json({"ok": True, **graph_document(graph)})
+        emit_json({"ok": True, **graph_document(graph), "environments": environments})
         return
     kinds = {}
     for node in graph:
         kinds[node.kind] = kinds.get(node.kind, 0) + 1
     summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
     click.echo(f"{graph.name}: OK ({len(graph)} steps: {summary}; {len(graph.parameters)} parameters)")
+    for line in environments:
+        click.echo(line)
     for warning in kubernetes_warnings(graph):
         click.echo(f"note: {warning}", err=True)
     if not compute:
         for note in compute_notes(graph):
             click.echo(note, err=True)
+
+
+def _environment_lines(graph, show_locks: bool):
+    from ..environments.local import has_environments
+
+    if not has_environments(graph):
+        return []
+    from ..aws.config import load_config
+    from ..environments.report import describe
+
+    # The stage's config (when there is one) says which image platform and Python to resolve for.
+    return describe(graph, load_config(required=False), locks=show_locks)
 
 
 @click.command("show")

@@ -6,6 +6,7 @@ from typing import Any, List, Optional
 
 import click
 
+from .. import __version__
 from ..exceptions import SfnCompileError
 
 
@@ -45,7 +46,7 @@ class Group(click.Group):
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--debug", is_flag=True, help="Show full stack traces for errors.")
-@click.version_option(package_name="sfncompile", prog_name="sfncompile")
+@click.version_option(version=__version__, prog_name="sfncompile")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
     """Write flows the Metaflow way; run them locally or on AWS Step Functions + Batch.
@@ -70,10 +71,10 @@ def version() -> None:
 
 
 def _register() -> None:
-    from . import aws_cmds, client_cmds, compile_cmds, graph_cmds, local_cmds, tag_cmds, task_cmd, ui_cmds
+    from . import aws_cmds, client_cmds, compile_cmds, graph_cmds, image_cmds, local_cmds, tag_cmds, task_cmd, ui_cmds
 
     cli.add_command(version)
-    for module in (graph_cmds, local_cmds, client_cmds, tag_cmds, compile_cmds, aws_cmds, task_cmd, ui_cmds):
+    for module in (graph_cmds, local_cmds, client_cmds, tag_cmds, compile_cmds, aws_cmds, image_cmds, task_cmd, ui_cmds):
         for command in module.COMMANDS:
             cli.add_command(command)
 

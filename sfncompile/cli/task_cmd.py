@@ -22,8 +22,10 @@ import click
 @click.option("--flow-file", default=None, help="The flow file (default: $SFNCOMPILE_FLOW_FILE).")
 @click.option("--flow", "flow_name", default=None, help="Class name, when the file defines several flows.")
 @click.option("--params-json", default=None, help="Parameter values as JSON (the start task of a new run).")
+@click.option("--environment", "env_id", default=None,
+              help="Run inside this package environment (built from the datastore's wheels, offline).")
 def task(step: str, run_id: str, task_id: str, attempt: int, flow_file: Optional[str], flow_name: Optional[str],
-         params_json: Optional[str]) -> None:
+         params_json: Optional[str], env_id: Optional[str]) -> None:
     """Run one task of a flow (what each Batch job, and a local worker, does)."""
     from ..exceptions import ConfigError
     from ..graph import build_graph
@@ -34,6 +36,16 @@ def task(step: str, run_id: str, task_id: str, attempt: int, flow_file: Optional
     from ..storage.factory import open_stores
 
     stores = open_stores()
+    if env_id:
+        from ..environments import bootstrap
+
+        if not bootstrap.running_in(env_id):
+            python = bootstrap.prepare(stores.objects, env_id, lambda m: click.echo(m, err=True))
+            argv = ["task", step, "--run-id", run_id, "--task-id", task_id, "--attempt", str(attempt)]
+            for option, value in (("--flow-file", flow_file), ("--flow", flow_name), ("--params-json", params_json)):
+                if value is not None:
+                    argv += [option, value]
+            bootstrap.reexec(python, env_id, [*argv, "--environment", env_id])
     packaged = None
     if os.environ.get("SFNCOMPILE_CODE_URL"):
         from ..runtime.code_package import flow_file_from_package

@@ -83,10 +83,10 @@ def ctx_template(updates: Sequence[FrameUpdate]) -> Dict[str, Any]:
     out: Dict[str, Any] = {}
     for u in updates:
         key = ctx_key(u.frame)
-        if u.op == KEEP:
-            out[f"{key}.$"] = ctx_path(u.source)
-        elif u.op == NEXT:
-            out[f"{key}.$"] = asl.call("MathAdd", ctx_path(u.source), "1")
+        if u.op in (KEEP, NEXT):
+            assert u.source is not None, "KEEP and NEXT updates always name their source frame"
+            path = ctx_path(u.source)
+            out[f"{key}.$"] = path if u.op == KEEP else asl.call("MathAdd", path, "1")
         elif u.op == ZERO:
             out[key] = 0
         else:

@@ -61,6 +61,8 @@ class DeploySettings:
     throttle_retry: ThrottleRetry = ThrottleRetry()
     # The stage's Batch compute; when known, steps it cannot run are rejected (compute.py).
     compute: Optional["Compute"] = None
+    # step -> package environment id (image target): its task command gets --environment ID.
+    environments: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.default_foreach_mode not in FOREACH_MODES:

@@ -72,7 +72,7 @@ def resource_requirements(step: StepNode) -> List[Dict[str, str]]:
     return out
 
 
-def environment(step: StepNode) -> List[Dict[str, str]]:
+def container_environment(step: StepNode) -> List[Dict[str, str]]:
     env = (step.decorator("environment") or {}).get("vars") or {}
     return [{"Name": name, "Value": value} for name, value in sorted(env.items())]
 
@@ -122,8 +122,13 @@ def user_retrier(step: StepNode) -> Optional[Dict[str, Any]]:
     }
 
 
-def task_command(step: StepNode, task_template: Tuple[str, Tuple[str, ...]], params_json: str) -> str:
-    """``States.Array`` of the task command with every value resolved (the start step's override)."""
+def task_command(step: StepNode, task_template: Tuple[str, Tuple[str, ...]], params_json: Optional[str],
+                 environment: Optional[str] = None) -> str:
+    """``States.Array`` of the task command with every value resolved.
+
+    The start step's override adds ``--params-json``; a step with a package environment
+    adds ``--environment ID`` (the job definition's command has neither).
+    """
     words = [
         asl.literal("sfncompile"),
         asl.literal("task"),
@@ -134,9 +139,11 @@ def task_command(step: StepNode, task_template: Tuple[str, Tuple[str, ...]], par
         asl.argument(*task_template),
         asl.literal("--attempt"),
         ATTEMPT,
-        asl.literal("--params-json"),
-        asl.call("JsonToString", params_json),
     ]
+    if params_json is not None:
+        words += [asl.literal("--params-json"), asl.call("JsonToString", params_json)]
+    if environment is not None:
+        words += [asl.literal("--environment"), asl.literal(environment)]
     return asl.call("Array", *words)
 
 
@@ -163,12 +170,14 @@ def batch_task(
         "Tags": {STACK_TAG: asl.placeholder(asl.STACK)},
     }
     overrides: Dict[str, Any] = {}
-    if is_start:
-        overrides["Command.$"] = task_command(step, task_template, "$$.Execution.Input.parameters")
+    environment = settings.environments.get(step.name)
+    if is_start or environment:
+        params_json = "$$.Execution.Input.parameters" if is_start else None
+        overrides["Command.$"] = task_command(step, task_template, params_json, environment)
     requirements = resource_requirements(step)
     if requirements:
         overrides["ResourceRequirements"] = requirements
-    env = environment(step)
+    env = container_environment(step)
     if env:
         overrides["Environment"] = env
     if overrides:

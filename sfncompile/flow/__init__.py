@@ -2,6 +2,7 @@
 from .card import card
 from .current import current
 from .decorators import batch, catch, environment, foreach, kubernetes, project, resources, retry, schedule, timeout
+from .env_decorators import conda, conda_base, pypi, pypi_base
 from .flowspec import FlowSpec, Inputs
 from .parameters import IncludeFile, JSONType, Parameter
 from .step import step
@@ -22,6 +23,10 @@ __all__ = [
     "environment",
     "foreach",
     "schedule",
+    "pypi",
+    "pypi_base",
+    "conda",
+    "conda_base",
     "kubernetes",
     "project",
     "card",

@@ -9,6 +9,7 @@ naming the file and line.
 from __future__ import annotations
 
 import sys
+from types import FrameType
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ..exceptions import FlowDefinitionError
@@ -20,7 +21,7 @@ IS_STEP_ATTR = "__sfn_step__"
 
 def _caller() -> Tuple[str, int]:
     """file:line of the user code that applied a decorator (outside this package)."""
-    frame = sys._getframe(1)
+    frame: Optional[FrameType] = sys._getframe(1)
     here = __file__.rsplit("/", 1)[0]
     while frame is not None and frame.f_code.co_filename.startswith(here):
         frame = frame.f_back

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import sys
 from typing import Optional, Tuple, Type
 
@@ -55,7 +56,9 @@ def import_error(exc: BaseException, path: str) -> FlowDefinitionError:
             f"({os.path.basename(sys.executable)} -m pip install {top}), or correct the name" + debug,
         )
     if isinstance(exc, NameError):
-        missing = getattr(exc, "name", None) or str(exc)
+        # NameError.name exists from Python 3.10; before, the name is only in the message.
+        named = re.search(r"name '([^']+)' is not defined", str(exc))
+        missing = getattr(exc, "name", None) or (named.group(1) if named else str(exc))
         return FlowDefinitionError(
             f"importing {flow} failed: {exc}", file=file, line=line,
             fix=f"define or import '{missing}' before this line" + debug,

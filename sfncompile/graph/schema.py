@@ -1,7 +1,7 @@
 """The JSON Schema of a flow's parameters: checked before an execution starts and again in the start task."""
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 from .ir import FlowGraph
 
@@ -11,14 +11,14 @@ _TYPES = {"str": {"type": "string"}, "int": {"type": "integer"}, "float": {"type
 
 def parameters_schema(graph: FlowGraph) -> Dict[str, Any]:
     properties: Dict[str, Any] = {}
-    required = []
+    required: List[str] = []
     for p in graph.parameters:
-        schema = dict(_TYPES[p.type])
+        prop = dict(_TYPES[p.type])
         if p.help:
-            schema["description"] = p.help
+            prop["description"] = p.help
         if p.default is not None:
-            schema["default"] = p.default
-        properties[p.name] = schema
+            prop["default"] = p.default
+        properties[p.name] = prop
         if p.required and p.default is None:
             required.append(p.name)
     schema: Dict[str, Any] = {

@@ -139,13 +139,17 @@ class LocalRunner:
         self._failed_text: Optional[str] = None
         self._end_caught: Optional[TaskResult] = None  # the end step failed and @catch caught it: not successful
         self._origin_tasks: Dict[Tuple[str, str], Dict[str, Any]] = {}
+        self.environments: Dict[str, str] = {}  # step -> interpreter of its environment
 
     # ------------------------------------------------------------------ public
     def prepare(self) -> None:
         """Check parameters and create the run record (raises ParameterError before anything runs)."""
         from ..runtime.artifacts import ArtifactIO
         from ..runtime.params import prepare_run_parameters
+        from ..environments.local import maybe_prepare
 
+        # Environments first: a package or python= error stops the run before it is recorded.
+        self.environments = maybe_prepare(self.graph, self.reporter.line) or {}
         aio = ArtifactIO(self.stores.artifacts, self.flow, self.stores.metadata)
         metadata = self.stores.metadata
         if self.resume:
@@ -184,6 +188,10 @@ class LocalRunner:
             self.prepare()
         started = time.time()
         self.pool = Pool(self.max_workers, self._worker_init)
+        if self.environments:
+            from ..environments.workers import routed_pools
+
+            self.pool = routed_pools(self.pool, self.environments, self.max_workers, self._environment_worker_init())
         start = self.graph.start
         self._push(start.name, tuple(0 for _ in start.scope), cloned_parents=True)
         interrupted = False
@@ -242,32 +250,23 @@ class LocalRunner:
     # ------------------------------------------------------------------ worker side
     def _worker_init(self):
         """Runs in each forked worker: open own store connections; return the task handler."""
-        from ..runtime.task import run_task
-        from ..runtime.artifacts import pickle_flow_module_by_value
         from ..storage.factory import open_stores
 
         stores = _reopen(self.stores, open_stores)
-        pickle_flow_module_by_value(self.flow_cls)
-        flow_cls, graph, run_id, settings = self.flow_cls, self.graph, self.run_id, self.settings
-        params, run_info = self.params, dict(self.run_info)
+        return task_handler(self.flow_cls, self.graph, stores, self.run_id, self.settings, self.params, self.run_info)
 
-        def handle(message):
-            step, task_id, attempt, forced = message
-            return run_task(
-                flow_cls,
-                graph,
-                step,
-                run_id,
-                task_id,
-                attempt,
-                stores=stores,
-                settings=settings,
-                run_params=params if step == "start" else None,
-                run_info=run_info,
-                forced_failure=forced,
-            )
-
-        return handle
+    def _environment_worker_init(self) -> Dict[str, Any]:
+        """What a worker started from an environment's interpreter needs to load the flow and serve tasks."""
+        return {
+            "flow_file": self.graph.file,
+            "flow_name": self.flow_cls.__name__,
+            "datastore": self.stores.datastore_url,
+            "metadata": self.stores.metadata_url,
+            "run_id": self.run_id,
+            "settings": self.settings,
+            "params": self.params,
+            "run_info": dict(self.run_info),
+        }
 
     # ------------------------------------------------------------------ main loop
     def _loop(self) -> None:
@@ -310,7 +309,7 @@ class LocalRunner:
             if self._try_clone(pending):
                 self._ready.popleft()
                 continue
-            worker = self.pool.idle_worker()
+            worker = self.pool.idle_worker(pending.step) if self.environments else self.pool.idle_worker()
             if worker is None:
                 return
             self._ready.popleft()
@@ -553,6 +552,34 @@ class LocalRunner:
 
         aio = ArtifactIO(self.stores.artifacts, self.flow, self.stores.metadata)
         clone_task(aio, self.stores.metadata, self.flow, self.origin_run_id, self.run_id, node, task_id, origin)
+
+
+def task_handler(flow_cls: type, graph: FlowGraph, stores: Any, run_id: str, settings: TaskSettings,
+                 params: Any, run_info: Mapping[str, Any]):
+    """The function a worker (forked, or started from an environment) calls for each task message."""
+    from ..runtime.artifacts import pickle_flow_module_by_value
+    from ..runtime.task import run_task
+
+    pickle_flow_module_by_value(flow_cls)
+    run_info = dict(run_info)
+
+    def handle(message):
+        step, task_id, attempt, forced = message
+        return run_task(
+            flow_cls,
+            graph,
+            step,
+            run_id,
+            task_id,
+            attempt,
+            stores=stores,
+            settings=settings,
+            run_params=params if step == "start" else None,
+            run_info=run_info,
+            forced_failure=forced,
+        )
+
+    return handle
 
 
 def clone_task(aio, metadata, flow: str, origin_run: str, run_id: str, node: StepNode, task_id: str,

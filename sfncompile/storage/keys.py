@@ -57,3 +57,18 @@ def run_prefix(flow: str, run_id: str) -> str:
 def graph_key(flow: str, run_id: str) -> str:
     """The run's graph IR as JSON (written by its start task; lets readers draw the run)."""
     return run_prefix(flow, run_id) + "graph.json"
+
+
+def env_lock_key(env_id: str) -> str:
+    """An environment's lock (image target); shared by every flow that uses the same environment."""
+    return f"envs/{env_id}/lock.txt"
+
+
+def env_manifest_key(env_id: str) -> str:
+    """The wheels an environment installs (JSON); written last, so its presence means complete."""
+    return f"envs/{env_id}/wheels.json"
+
+
+def wheel_key(sha: str, filename: str) -> str:
+    """A wheel, content-addressed: uploaded once whatever environments list it."""
+    return f"envs/wheels/{sha}/{filename}"

@@ -81,7 +81,8 @@ def test_run_typed_parameters_and_errors(tmp_path):
     missing = sfn("run", os.path.join(EXAMPLES, "parameters.py"), check=False)
     assert missing.returncode == 1 and "parameter 'label' is required" in missing.stderr
     unknown = sfn("run", os.path.join(EXAMPLES, "parameters.py"), "--label", "x", "--nope", "1", check=False)
-    assert unknown.returncode == 2 and "No such option '--nope'" in unknown.stderr
+    # click 8.1 (the last for Python 3.9) writes "No such option: --nope", later ones "No such option '--nope'".
+    assert unknown.returncode == 2 and re.search(r"No such option:? '?--nope", unknown.stderr)
 
 
 def test_python_flow_file_run():

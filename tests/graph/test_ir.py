@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import glob
 import os
-import time
 
 import pytest
 
@@ -126,11 +125,11 @@ def test_next_values_follow_identity_rules():
         next_values(g, start, (), init)  # entering a foreach needs the item index
 
 
-def test_thousand_step_flow_builds_quickly(tmp_path):
+def test_thousand_step_flow_builds(tmp_path):
+    # How fast is benchmarks/graph_bench.py's figure; a timing is never a pass/fail test.
     path = write_linear_flow(str(tmp_path), 1000)
-    began = time.perf_counter()
     g = build_graph_from_file(path)
-    elapsed = time.perf_counter() - began
     assert len(g) == 1000
-    # A generous bound (not a benchmark): quadratic behaviour would take far longer.
-    assert elapsed < 5, elapsed
+    order = [node.name for node in g.topological()]
+    assert order == ["start"] + [f"s{i}" for i in range(1, 999)] + ["end"]
+    assert g["s500"].successors == ("s501",)

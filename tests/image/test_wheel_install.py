@@ -1,7 +1,7 @@
 """The wheel installs the way the Dockerfile installs it, and real tasks run from it.
 
 Without a Docker engine this is the closest check of the image: build the project
-wheel, make a fresh virtual environment, install ``runtime_image/requirements.txt``
+wheel, make a fresh virtual environment, install ``sfncompile/image/requirements.txt``
 then the wheel with ``--no-deps`` (the Dockerfile's two steps), and run
 ``sfncompile task --help`` directly and through the image's entrypoint script. Then
 run a real flow's tasks (start, end) with that venv's ``sfncompile`` against the
@@ -21,6 +21,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -28,8 +29,8 @@ from typing import Dict, List, Optional
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-REQUIREMENTS = REPO_ROOT / "runtime_image" / "requirements.txt"
-ENTRYPOINT = REPO_ROOT / "runtime_image" / "entrypoint.sh"
+REQUIREMENTS = REPO_ROOT / "sfncompile" / "image" / "requirements.txt"
+ENTRYPOINT = REPO_ROOT / "sfncompile" / "image" / "entrypoint.sh"
 
 # What the wheel is built from; copied so the build leaves nothing in the repository.
 PROJECT_FILES = ("pyproject.toml", "README.md", "LICENSE", "setup.cfg", "MANIFEST.in")
@@ -68,6 +69,7 @@ class Venv:
     root: Path
     bin: Path
     pip: List[str]  # the pip command that installs into (and checks) this venv
+    wheel: Path  # the wheel it was installed from
 
 
 def _run(command: List[str], env: Dict[str, str], cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess:
@@ -148,13 +150,31 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Venv:
     wheels = sorted(dist.glob("sfncompile-*.whl"))
     assert len(wheels) == 1, wheels
     _run([*pip, "install", "--no-deps", str(wheels[0])], env, work)
-    return Venv(root=venv, bin=venv / "bin", pip=pip)
+    return Venv(root=venv, bin=venv / "bin", pip=pip, wheel=wheels[0])
 
 
 @pytest.mark.slow
 def test_pinned_requirements_satisfy_the_wheel(installed: Venv) -> None:
     result = _run([*installed.pip, "check"], _clean_env(), installed.root)
     assert "No broken requirements found" in result.stdout
+
+
+@pytest.mark.slow
+def test_wheel_ships_its_license_type_marker_and_one_version(installed: Venv) -> None:
+    """SPDX license and its text, py.typed, and the version the package itself reports."""
+    import sfncompile
+
+    with zipfile.ZipFile(installed.wheel) as wheel:
+        names = wheel.namelist()
+        metadata_name = next(n for n in names if n.endswith(".dist-info/METADATA"))
+        metadata = wheel.read(metadata_name).decode()
+        license_text = wheel.read(metadata_name.replace("METADATA", "licenses/LICENSE")).decode()
+    assert "sfncompile/py.typed" in names
+    assert "License-Expression: Apache-2.0" in metadata.splitlines()
+    assert "Apache License" in license_text and "Version 2.0" in license_text
+    assert f"Version: {sfncompile.__version__}" in metadata.splitlines()
+    result = _run([str(installed.bin / "sfncompile"), "--version"], _clean_env(), installed.root)
+    assert sfncompile.__version__ in result.stdout
 
 
 @pytest.mark.slow

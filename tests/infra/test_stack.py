@@ -307,14 +307,14 @@ def test_build_image_context_builds_the_repository_dockerfile_as_an_asset(synth:
     images = list(manifest["dockerImages"].values())
     assert len(images) == 1
     source = images[0]["source"]
-    assert source["dockerFile"] == "Dockerfile"
+    assert source["dockerFile"] == "sfncompile/image/Dockerfile"
     assert source.get("platform") == "linux/amd64"
     staged = synth.outdir / source["directory"]
     # .dockerignore keeps the build context to what the Dockerfile copies.
-    assert (staged / "Dockerfile").is_file()
-    assert (staged / "runtime_image" / "requirements.txt").is_file()
+    assert (staged / "sfncompile" / "image" / "Dockerfile").is_file()
+    assert (staged / "sfncompile" / "image" / "requirements.txt").is_file()
     assert not (staged / ".venv").exists()
-    assert not (staged / "sfncompile").exists()
+    assert not (staged / "sfncompile" / "flow").exists()
     image = render(_job_definition(synth, "built")["ContainerProperties"]["Image"])
     assert "container-assets" in image, image
     execution_role = synth.id_of("built", synth.stacks["built"].execution_role)

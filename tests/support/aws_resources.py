@@ -77,12 +77,27 @@ def _allow(actions: list, resources: list) -> Dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": resources}]}
 
 
-def create_stack(server: Any, *, job_definition_environment: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+def push_runtime_image(ecr: Any, tag: str = "latest") -> str:
+    """Put an image manifest into the stage's repository, as `sfncompile image push` would; returns its digest."""
+    manifest = json.dumps({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2,
+                   "digest": "sha256:" + "0" * 64},
+        "layers": [],
+    })
+    return ecr.put_image(repositoryName=ECR_REPOSITORY, imageManifest=manifest, imageTag=tag)["image"]["imageId"][
+        "imageDigest"]
+
+
+def create_stack(server: Any, *, job_definition_environment: Optional[Dict[str, str]] = None,
+                 push_image: bool = True) -> Dict[str, str]:
     """Create the stage's resources on ``server`` (a MotoServer, or anything with
     ``client(service)``, ``region`` and ``account_id``) and return the config dict,
     shaped exactly like the config file (keys :data:`CONFIG_KEYS`).
 
     ``job_definition_environment`` is laid over the job definition's base environment.
+    ``push_image`` puts a runtime image into the repository (deploy pins its digest).
     """
     region, account = server.region, server.account_id
     s3, ddb, iam = server.client("s3"), server.client("dynamodb"), server.client("iam")
@@ -109,6 +124,8 @@ def create_stack(server: Any, *, job_definition_environment: Optional[Dict[str, 
         if g["logGroupName"] == STATE_MACHINE_LOG_GROUP
     )
     image = ecr.create_repository(repositoryName=ECR_REPOSITORY)["repository"]["repositoryUri"] + ":latest"
+    if push_image:
+        push_runtime_image(ecr)
 
     bucket_arn = f"arn:aws:s3:::{BUCKET}"
     table_arn = f"arn:aws:dynamodb:{region}:{account}:table/{TABLE}"

@@ -26,12 +26,14 @@ Fixtures
 from __future__ import annotations
 
 import os
-from typing import Dict, Iterator
+from typing import TYPE_CHECKING, Dict, Iterator
 
 import pytest
 
 from .aws_resources import create_stack, write_config
-from .moto_server import MotoServer
+
+if TYPE_CHECKING:  # imported when a test asks for the emulator, so tests without it need no moto
+    from .moto_server import MotoServer
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -44,6 +46,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
+    from .moto_server import MotoServer
+
     server = MotoServer(workdir=str(tmp_path_factory.mktemp("moto"))).start()
     try:
         yield server

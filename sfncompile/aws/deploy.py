@@ -142,7 +142,7 @@ def deploy(
         "parameters": [{"name": p.name, "type": p.type, "help": p.help, "required": p.required,
                         "default": p.default, "is_text": p.is_text, "encoding": p.encoding}
                        for p in graph.parameters],
-        "steps": [n.name for n in graph],
+        "steps": [n.name for n in graph.topological()],  # progress lists steps in this order
         "schedule": dict(graph.flow_decorators["schedule"]) if "schedule" in graph.flow_decorators else None,
     }
     if write_manifest(stores.objects, graph.name, sm_name, manifest):

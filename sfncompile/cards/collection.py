@@ -4,15 +4,21 @@ A step has one card per ``@card``; ``current.card.append(c)`` goes to the card w
 no ``id`` (or the only card), ``current.card["id"].append(c)`` to a named one.
 In a step without ``@card`` components are dropped with one warning (as Metaflow
 does), so the same code runs with or without the decorator.
+
+``current.card.refresh()`` renders the cards so far while the step runs (the runtime
+stores them as the attempt's in-progress cards, replaced by the final ones when the
+step ends), at most once a second: a long step can show its progress in the UI.
 """
 from __future__ import annotations
 
 import sys
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence
+import time
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence
 
 from .components import CardComponent
 
 DEFAULT_CARD_ID = "default"
+REFRESH_INTERVAL = 1.0  # seconds: refreshes closer together than this are skipped (the final card has it all)
 
 
 class CardContents:
@@ -23,6 +29,7 @@ class CardContents:
         self.type = card_type
         self.options = dict(options or {})
         self.components: List[CardComponent] = []
+        self._refresh: Callable[[], bool] = lambda: False
 
     def append(self, component: CardComponent) -> None:
         if not isinstance(component, CardComponent):
@@ -39,8 +46,9 @@ class CardContents:
     def clear(self) -> None:
         self.components.clear()
 
-    def refresh(self, *args: Any, **kwargs: Any) -> None:
-        """Accepted for Metaflow compatibility: cards render once, when the step ends."""
+    def refresh(self) -> bool:
+        """Render and store the step's cards so far (see ``CardCollection.refresh``)."""
+        return self._refresh()
 
     def __len__(self) -> int:
         return len(self.components)
@@ -59,6 +67,14 @@ class CardCollection:
             self.cards[card_id] = CardContents(card_id, spec.get("type") or "default", spec.get("options"))
         self._step = step
         self._warned = False
+        self._refresher: Optional[Callable[[], Any]] = None
+        self._last_refresh: Optional[float] = None
+        for contents in self.cards.values():
+            contents._refresh = self.refresh
+
+    def set_refresher(self, refresher: Callable[[], Any]) -> None:
+        """What ``refresh()`` calls to render and store the cards (the runtime sets it for the running task)."""
+        self._refresher = refresher
 
     def _default(self) -> Optional[CardContents]:
         if DEFAULT_CARD_ID in self.cards:
@@ -95,8 +111,20 @@ class CardCollection:
         if target is not None:
             target.clear()
 
-    def refresh(self, *args: Any, **kwargs: Any) -> None:
-        """Accepted for Metaflow compatibility: cards render once, when the step ends."""
+    def refresh(self) -> bool:
+        """Render and store the cards so far while the step runs; True if done, False if skipped.
+
+        Skipped within REFRESH_INTERVAL of the last refresh (rendering is not free and a
+        loop may call this every iteration), and in a step without ``@card``.
+        """
+        now = time.monotonic()
+        if self._refresher is None or not self.cards:
+            return False
+        if self._last_refresh is not None and now - self._last_refresh < REFRESH_INTERVAL:
+            return False
+        self._last_refresh = now
+        self._refresher()
+        return True
 
     def __getitem__(self, card_id: str) -> CardContents:
         if card_id not in self.cards:

@@ -15,7 +15,9 @@ from __future__ import annotations
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Protocol, Sequence, Tuple
 
 from ..exceptions import FlowDefinitionError
+from .decorators import _caller
 from .parameters import RESERVED_ATTRIBUTES, Parameter
+from .step import is_step
 
 
 class ArtifactSource(Protocol):
@@ -145,7 +147,21 @@ class FlowSpec:
             raise AttributeError(f"inputs are read-only: cannot set '{name}' on a parent step's view")
         if name in RESERVED_ATTRIBUTES:
             raise AttributeError(f"'{name}' is reserved by sfncompile; choose another artifact name")
+        if is_step(getattr(type(self), name, None)):  # e.g. setattr(self, "train", ...): check sees only self.x =
+            file, line = _caller()
+            raise AttributeError(
+                f"{file}:{line}: self.{name} is step '{name}', so an artifact of that name could never be read back; "
+                f"store it under another name, e.g. self.{name}_value"
+            )
         object.__setattr__(self, name, value)
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        # A flow holds the run's stores (open connections): storing it, or one of its steps
+        # (``self.f = inputs.a.train``), as an artifact would drag them in. Say what to store instead.
+        raise TypeError(
+            f"the flow object {type(self).__name__} (or one of its steps) cannot be stored as an artifact; "
+            "store plain values read from it instead"
+        )
 
     # ----- what steps call ---------------------------------------------------------------
     def next(self, *steps: Any, foreach: Optional[str] = None, condition: Optional[str] = None) -> None:

@@ -222,23 +222,19 @@ def _kubernetes_on_batch(decorators: Dict[str, dict], file: str, line: int, step
 
 
 def _check_assigned_names(parsed: Dict[str, ParsedStep]) -> None:
-    """``self.next = ...``, ``self.input = ...``, ``self.train = ...`` (a step) fail at run time: say so at check."""
+    """``self.next = ...``, ``self.input = ...`` fail at run time and ``self.train = ...`` (a step) is shadowed
+    by the step wherever it is read (``inputs.train.train`` is the method): say so at check."""
     reserved = reserved_parameter_names()
     for p in parsed.values():
-        for name, line in p.assigned:
-            if name in reserved:
-                what = f"self.{name}, which sfncompile reserves"
-            elif name in parsed:
-                what = f"self.{name}, which is step '{name}'"
-            else:
-                continue
-            raise FlowDefinitionError(
-                f"step '{p.name}' assigns {what}",
-                file=p.file,
-                line=line,
-                step=p.name,
-                fix=f"store the value under another artifact name (reserved: {', '.join(sorted(reserved))})",
-            )
+        other = f"store the value under another artifact name (reserved: {', '.join(sorted(reserved))})"
+        clashes = [(line, name, f"self.{name}, which sfncompile reserves", other) for name, line in p.assigned
+                   if name in reserved]
+        # A step's name is never assigned on purpose (reads would get the step), even inside a try.
+        clashes += [(line, name, f"self.{name}, which is step '{name}'",
+                     f"store the value under another artifact name, e.g. self.{name}_value")
+                    for name, line in p.assigned_anywhere if name in parsed and name not in reserved]
+        for line, name, what, fix in sorted(clashes)[:1]:
+            raise FlowDefinitionError(f"step '{p.name}' assigns {what}", file=p.file, line=line, step=p.name, fix=fix)
 
 
 def _check_decorator_combinations(parsed: Dict[str, ParsedStep]) -> None:

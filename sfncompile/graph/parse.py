@@ -29,6 +29,7 @@ class ParsedStep:
     next_line: int = 0
     has_next: bool = False
     assigned: Tuple[Tuple[str, int], ...] = ()  # self.X = ... (name, line), outside a try catching AttributeError
+    assigned_anywhere: Tuple[Tuple[str, int], ...] = ()  # every self.X = ..., guarded by a try or not
     decorators: Dict[str, dict] = field(default_factory=dict)
 
 
@@ -135,6 +136,7 @@ def parse_step(func: ast.FunctionDef, path: str, decorators: Dict[str, dict]) ->
     )
     next_calls: List[ast.Call] = [node for node in ast.walk(func) if _is_self_next(node)]  # type: ignore[misc]
     step.assigned = tuple(sorted(_self_assignments(func).items(), key=lambda kv: kv[1]))
+    step.assigned_anywhere = tuple(sorted(_self_assignments(func, honour_try=False).items(), key=lambda kv: kv[1]))
     if not next_calls:
         return step
     next_calls.sort(key=lambda c: (c.lineno, c.col_offset))
@@ -196,11 +198,12 @@ def _assignment_targets(node: ast.AST) -> List[ast.AST]:
     return []
 
 
-def _self_assignments(func: ast.FunctionDef) -> Dict[str, int]:
-    """First line of each ``self.X = ...`` in a step, except inside a ``try`` that catches AttributeError.
+def _self_assignments(func: ast.FunctionDef, honour_try: bool = True) -> Dict[str, int]:
+    """First line of each ``self.X = ...`` in a step, except (``honour_try``) inside a ``try`` catching AttributeError.
 
     Assigning a read-only name raises AttributeError at run time; code that tries it
-    on purpose and catches the error (Metaflow's own tests do) is ordinary code.
+    on purpose and catches the error (Metaflow's own tests do) is ordinary code. A
+    step's name is never assigned on purpose, so that check looks inside ``try`` too.
     """
     found: Dict[str, int] = {}
 
@@ -212,7 +215,7 @@ def _self_assignments(func: ast.FunctionDef) -> Dict[str, int]:
                     if attr is not None:
                         found.setdefault(attr, t.lineno)
         if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
-            body_guarded = guarded or any(_catches_attribute_error(h) for h in node.handlers)  # type: ignore[attr-defined]
+            body_guarded = guarded or (honour_try and any(_catches_attribute_error(h) for h in node.handlers))  # type: ignore[attr-defined]
             for child in node.body:  # type: ignore[attr-defined]
                 visit(child, body_guarded)
             for child in [*node.handlers, *node.orelse, *node.finalbody]:  # type: ignore[attr-defined]

@@ -1,5 +1,8 @@
 """Render a step's cards after its code ran, and store them with the task attempt.
 
+``current.card.refresh()`` stores them earlier too, under the same keys, marked "in
+progress" (``live_refresh``); the render at the end of the step replaces them.
+
 A card never fails its task: a component that cannot render shows its error in
 place (``CardComponent.safe_render``), and a card that cannot be rendered or stored
 at all is replaced by, or reported as, an error message on the task's stderr.
@@ -32,10 +35,11 @@ def store_cards(
     step_values: Mapping[str, Any],
     entries: Mapping[str, Mapping[str, Any]],
     error: Optional[str] = None,
+    in_progress: bool = False,
 ) -> List[str]:
     """Render and store every card of the step; returns the ids stored (never raises)."""
     pathspec = f"{aio.flow}/{run_id}/{step}/{task_id}"
-    subtitle = f"attempt {attempt}" + (" · the step failed" if error else "")
+    subtitle = f"attempt {attempt}" + (" · the step failed" if error else "") + (" · in progress" if in_progress else "")
     stored: List[str] = []
     for card in collection:
         try:
@@ -50,6 +54,14 @@ def store_cards(
             print(f"[{pathspec}] card {card.id!r} could not be stored: {type(exc).__name__}: {exc}",
                   file=sys.stderr)
     return stored
+
+
+def live_refresh(collection: CardCollection, aio: ArtifactIO, run_id: str, step: str, task_id: str,
+                 attempt: int, obj: Any) -> None:
+    """Let ``current.card.refresh()`` store the cards so far (with the values the step has set by then)."""
+    collection.set_refresher(lambda: store_cards(
+        collection, aio, run_id, step, task_id, attempt, step_values=step_values(obj), entries={}, in_progress=True,
+    ))
 
 
 def _render_one(card: Any, pathspec: str, subtitle: str, step_values: Mapping[str, Any],
@@ -78,4 +90,4 @@ def step_values(obj: Any) -> Dict[str, Any]:
     return {k: v for k, v in vars(obj).items() if not k.startswith("_")}
 
 
-__all__ = ["new_collection", "store_cards", "step_values"]
+__all__ = ["live_refresh", "new_collection", "store_cards", "step_values"]

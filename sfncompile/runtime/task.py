@@ -41,7 +41,7 @@ from ..storage.interfaces import FAILED, RUNNING, SUCCEEDED
 from ..storage.records import iso_of, now_iso
 from .artifacts import ArtifactIO, IndexSource
 from .capture import Capture
-from .cards import new_collection, step_values, store_cards
+from .cards import live_refresh, new_collection, step_values, store_cards
 from .caught import CaughtException, short_error
 from .environment_info import attempt_info
 from .decorators import alarm, catch_settings, environment, environment_vars, retry_policy, timeout_seconds
@@ -183,6 +183,7 @@ def run_task(
     failure: Optional[BaseException] = None
     tb_text = ""
     cards = new_collection(node)
+    live_refresh(cards, aio, run_id, step, task_id, attempt, obj)
     try:
         with capture:
             try:

@@ -197,3 +197,35 @@ def test_a_resumed_run_has_its_graph_even_when_start_is_reused():
     assert Run(f"UiFailingFlow/{resumed.run_id}")["start"].task.origin_pathspec  # start was reused, not run
     graph = Run(f"UiFailingFlow/{resumed.run_id}").graph
     assert graph is not None and list(graph.steps) == ["start", "explode", "end"]
+
+
+def test_refresh_stores_the_cards_so_far_while_the_step_runs():
+    from sfncompile import Task, namespace
+
+    outcome, printed = run_flow(os.path.join(HERE, "flows", "card_refresh_flow.py"))
+    assert outcome.status == "SUCCEEDED", printed
+    namespace(None)
+    start = Task(f"CardRefreshFlow/{outcome.run_id}/start/0")
+    assert start.data.first is True and start.data.second is False  # at most one refresh a second
+    assert "epoch one" in start.data.seen_first and "in progress" in start.data.seen_first
+    assert "epoch two" not in start.data.seen_second  # the skipped refresh stored nothing
+    final = start.cards[0].html  # replaced by the final card when the step ended
+    assert "epoch one" in final and "epoch two" in final and "in progress" not in final
+    assert Task(f"CardRefreshFlow/{outcome.run_id}/end/0").data.plain is False
+
+
+def test_refresh_is_rate_limited_to_once_a_second(monkeypatch):
+    from sfncompile.cards import collection
+
+    clock = [100.0]
+    monkeypatch.setattr(collection.time, "monotonic", lambda: clock[0])
+    cards = collection.CardCollection([{"id": None, "type": "blank"}], step="s")
+    calls = []
+    cards.set_refresher(lambda: calls.append(len(cards["default"])))
+    cards.append(Markdown("a"))
+    assert cards.refresh() is True
+    clock[0] += 0.5
+    assert cards["default"].refresh() is False
+    clock[0] += 0.6
+    assert cards["default"].refresh() is True
+    assert calls == [1, 1]

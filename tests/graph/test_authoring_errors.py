@@ -41,19 +41,25 @@ def test_assigning_a_reserved_name_is_rejected(tmp_path, name):
     )
 
 
-def test_assigning_a_step_name_is_rejected(tmp_path):
+@pytest.mark.parametrize("assignment", [
+    "for self.end in range(2):\n    pass",
+    "try:  # a step's name is never assigned on purpose, so a try does not excuse it\n"
+    "    self.end = compute()\nexcept Exception:\n    pass",
+])
+def test_assigning_a_step_name_is_rejected(tmp_path, assignment):
+    body = textwrap.indent(assignment, " " * 16)
     expect_error(
         tmp_path,
-        _with_end("""
+        _with_end(f"""
         class F(FlowSpec):
             @step
             def start(self):
-                for self.end in range(2):
-                    pass
+{body}
                 self.next(self.end)
         """),
         "step 'start' assigns self.end, which is step 'end'",
-        at="for self.end in range(2)",
+        at=assignment.splitlines()[0] if assignment.startswith("for") else "self.end = compute()",
+        fix="self.end_value",
     )
 
 
@@ -253,3 +259,4 @@ def test_a_flow_file_run_as_a_script_whose_import_fails(tmp_path):
     plain.write_text("import sfncompile\nraise ValueError('plain script')\n")
     proc = subprocess.run([sys.executable, str(plain)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and "Traceback" in proc.stderr and "ValueError: plain script" in proc.stderr
+

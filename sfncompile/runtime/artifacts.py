@@ -69,8 +69,10 @@ class ArtifactIO:
         return data.decode("utf-8", "replace") if data else ""
 
     # cards ---------------------------------------------------------------------------
-    def put_card(self, run_id: str, step: str, task_id: str, attempt: int, card_id: str, html: str) -> None:
-        self.store.put_card(self.flow, run_id, step, str(task_id), int(attempt), card_id, html.encode("utf-8"))
+    def put_card(self, run_id: str, step: str, task_id: str, attempt: int, card_id: str, html: str,
+                 live_seq: Optional[int] = None) -> None:
+        self.store.put_card(self.flow, run_id, step, str(task_id), int(attempt), card_id, html.encode("utf-8"),
+                            live_seq=live_seq)
 
     def get_card(self, run_id: str, step: str, task_id: str, attempt: int, card_id: str) -> Optional[str]:
         data = self.store.get_card(self.flow, run_id, step, str(task_id), int(attempt), card_id)

@@ -1,13 +1,17 @@
 """Render a step's cards after its code ran, and store them with the task attempt.
 
-``current.card.refresh()`` stores them earlier too, under the same keys, marked "in
-progress" (``live_refresh``); the render at the end of the step replaces them.
+``current.card.refresh()`` stores them earlier too, marked "in progress"
+(``live_refresh``): each refresh is a write-once file of its own under ``cards/live/``
+(every file under ``runs/`` is written once), readers show the latest, and the final
+render at the end of the step takes precedence over all of them.
 
 A card never fails its task: a component that cannot render shows its error in
 place (``CardComponent.safe_render``), and a card that cannot be rendered or stored
 at all is replaced by, or reported as, an error message on the task's stderr.
 """
 from __future__ import annotations
+
+import itertools
 
 import sys
 from typing import Any, Dict, List, Mapping, Optional
@@ -35,11 +39,11 @@ def store_cards(
     step_values: Mapping[str, Any],
     entries: Mapping[str, Mapping[str, Any]],
     error: Optional[str] = None,
-    in_progress: bool = False,
+    live_seq: Optional[int] = None,
 ) -> List[str]:
     """Render and store every card of the step; returns the ids stored (never raises)."""
     pathspec = f"{aio.flow}/{run_id}/{step}/{task_id}"
-    subtitle = f"attempt {attempt}" + (" · the step failed" if error else "") + (" · in progress" if in_progress else "")
+    subtitle = f"attempt {attempt}" + (" · the step failed" if error else "") + (" · in progress" if live_seq is not None else "")
     stored: List[str] = []
     for card in collection:
         try:
@@ -48,7 +52,7 @@ def store_cards(
             html = render_card([], title=f"{pathspec} ({card.id})", subtitle=subtitle,
                                error=f"the card could not be rendered: {type(exc).__name__}: {exc}")
         try:
-            aio.put_card(run_id, step, task_id, attempt, card.id, html)
+            aio.put_card(run_id, step, task_id, attempt, card.id, html, live_seq=live_seq)
             stored.append(card.id)
         except Exception as exc:  # noqa: BLE001 - storing a card is best effort
             print(f"[{pathspec}] card {card.id!r} could not be stored: {type(exc).__name__}: {exc}",
@@ -59,8 +63,11 @@ def store_cards(
 def live_refresh(collection: CardCollection, aio: ArtifactIO, run_id: str, step: str, task_id: str,
                  attempt: int, obj: Any) -> None:
     """Let ``current.card.refresh()`` store the cards so far (with the values the step has set by then)."""
+    refreshes = itertools.count()  # each refresh is its own write-once file; readers take the latest
+
     collection.set_refresher(lambda: store_cards(
-        collection, aio, run_id, step, task_id, attempt, step_values=step_values(obj), entries={}, in_progress=True,
+        collection, aio, run_id, step, task_id, attempt, step_values=step_values(obj), entries={},
+        live_seq=next(refreshes),
     ))
 
 

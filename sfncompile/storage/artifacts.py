@@ -404,18 +404,39 @@ class ArtifactStore:
             return None
 
     # -- cards -------------------------------------------------------------------------------
-    def put_card(self, flow: str, run_id: str, step: str, task_id: str, attempt: int, card_id: str, html: bytes) -> str:
-        key = keys.card_key(flow, run_id, step, task_id, attempt, card_id)
+    def put_card(self, flow: str, run_id: str, step: str, task_id: str, attempt: int, card_id: str, html: bytes,
+                 live_seq: Optional[int] = None) -> str:
+        """Store a card once: the final render, or (``live_seq``) one refresh while the step runs."""
+        if live_seq is None:
+            key = keys.card_key(flow, run_id, step, task_id, attempt, card_id)
+        else:
+            key = keys.live_card_key(flow, run_id, step, task_id, attempt, card_id, live_seq)
         self._create_once(key, html, "an attempt's card")
         return key
 
     def get_card(self, flow: str, run_id: str, step: str, task_id: str, attempt: int, card_id: str) -> Optional[bytes]:
-        return self._bytes_or_none(keys.card_key(flow, run_id, step, task_id, attempt, card_id))
+        """The final card, else the latest refresh stored while the step ran, else None."""
+        final = self._bytes_or_none(keys.card_key(flow, run_id, step, task_id, attempt, card_id))
+        if final is not None:
+            return final
+        live = self._live_cards(flow, run_id, step, task_id, attempt).get(card_id)
+        return self._bytes_or_none(live) if live else None
 
     def list_cards(self, flow: str, run_id: str, step: str, task_id: str, attempt: int) -> List[str]:
-        """Card ids stored with an attempt, sorted (one listing: a prefix on S3, a directory locally)."""
+        """Card ids stored with an attempt (final or refreshed), sorted."""
         prefix = keys.attempt_prefix(flow, run_id, step, task_id, attempt) + keys.CARDS_DIR + "/"
-        return sorted(k[len(prefix):-len(".html")] for k in self.objects.list(prefix) if k.endswith(".html"))
+        final = {k[len(prefix):-len(".html")] for k in self.objects.list(prefix)
+                 if k.endswith(".html") and "/" not in k[len(prefix):]}
+        return sorted(final | set(self._live_cards(flow, run_id, step, task_id, attempt)))
+
+    def _live_cards(self, flow: str, run_id: str, step: str, task_id: str, attempt: int) -> Dict[str, str]:
+        """Card id -> key of its latest refresh (sequence numbers are zero-padded: the largest key wins)."""
+        prefix = (keys.attempt_prefix(flow, run_id, step, task_id, attempt)
+                  + f"{keys.CARDS_DIR}/{keys.LIVE_CARDS_DIR}/")
+        latest: Dict[str, str] = {}
+        for key in sorted(k for k in self.objects.list(prefix) if k.endswith(".html")):
+            latest[key[len(prefix):].rsplit(".", 2)[0]] = key
+        return latest
 
     # -- run graph ---------------------------------------------------------------------------
     def put_graph(self, flow: str, run_id: str, document: Mapping[str, Any]) -> str:

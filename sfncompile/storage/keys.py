@@ -46,6 +46,16 @@ def card_key(flow: str, run_id: str, step: str, task_id: str, attempt: int, card
     return attempt_prefix(flow, run_id, step, task_id, attempt) + f"{CARDS_DIR}/{card_id}.html"
 
 
+LIVE_CARDS_DIR = "live"
+
+
+def live_card_key(flow: str, run_id: str, step: str, task_id: str, attempt: int, card_id: str, seq: int) -> str:
+    """A card as ``current.card.refresh()`` stored it while the step ran: one write-once file per refresh."""
+    final = card_key(flow, run_id, step, task_id, attempt, card_id)
+    head, _, name = final.rpartition("/")
+    return f"{head}/{LIVE_CARDS_DIR}/{name[:-len('.html')]}.{int(seq):06d}.html"
+
+
 def foreach_key(flow: str, run_id: str, step: str, task_id: str) -> str:
     return task_prefix(flow, run_id, step, task_id) + FOREACH_MANIFEST
 

@@ -5,9 +5,6 @@ from typing import Any, Dict
 
 import pytest
 
-pytest_plugins = ["tests.support.fixtures"]
-
-
 @pytest.fixture
 def aws_config(aws_config_file, aws_environ, moto_aws) -> Dict[str, Any]:
     """The emulated stack's sfncompile config, with fresh boto3 clients for this test."""

@@ -15,7 +15,7 @@ import click
 from ..exceptions import ParameterError
 
 RUN_OPTIONS = ("flow", "max-workers", "max_workers", "tag", "quiet", "help", "h", "with", "run-id-file", "run_id_file",
-               "max-num-splits", "max_num_splits", "datastore")
+               "max-num-splits", "max_num_splits", "datastore", "environment")
 
 
 def _peek(args: List[str]) -> Tuple[Optional[str], Optional[str]]:
@@ -141,6 +141,10 @@ common_options = [
     click.option("--datastore", type=click.Choice(["local", "s3"]), default="local", show_default=True,
                  help="Where the run's artifacts and metadata go: the local store, or the configured "
                       "AWS stores (S3 + DynamoDB; needs `sfncompile configure`)."),
+    click.option("--environment", type=click.Choice(["pypi", "conda", "local"]), default=None,
+                 help="pypi / conda (Metaflow's spelling; the default here): steps with @pypi/@conda run in "
+                      "their own environments. local: ignore @pypi/@conda and run every step in this "
+                      "interpreter (e.g. to debug offline)."),
 ]
 
 
@@ -188,7 +192,7 @@ def resume(ctx: click.Context, flow_file: str, step_arg: Optional[str], origin_r
 
 
 def _execute(ctx: click.Context, flow_cls, graph, *, max_workers, tags, quiet, with_decorators=(), run_id_file=None,
-             max_num_splits=None, datastore="local", parameters=None, resume=False, origin_run_id=None,
+             max_num_splits=None, datastore="local", environment=None, parameters=None, resume=False, origin_run_id=None,
              resume_step=None) -> None:
     from ..graph.attach import attach_decorators
     from ..local.output import Reporter
@@ -209,6 +213,7 @@ def _execute(ctx: click.Context, flow_cls, graph, *, max_workers, tags, quiet, w
         origin_run_id=origin_run_id,
         resume_step=resume_step,
         max_num_splits=max_num_splits,
+        use_environments=environment != "local",
     )
     if quiet:
         runner.reporter.quiet = True

@@ -126,8 +126,10 @@ class LocalRunner:
         resume_step: Optional[str] = None,
         run_id: Optional[str] = None,
         max_num_splits: Optional[int] = None,
+        use_environments: bool = True,
     ) -> None:
         self.flow_cls = flow_cls
+        self.use_environments = use_environments
         self.max_num_splits = max_num_splits
         self.graph = graph
         self.flow = graph.name
@@ -221,8 +223,13 @@ class LocalRunner:
     def _prepare_environments(self) -> None:
         """Build (or find cached) the steps' package environments; a package or python= error stops the
         run before it is recorded."""
-        from ..environments.local import maybe_prepare
+        from ..environments.local import has_environments, maybe_prepare
 
+        if not self.use_environments:
+            if has_environments(self.graph):
+                self.reporter.line("environments: ignored (--environment local): every step runs in this interpreter")
+            self.environments = {}
+            return
         self.environments = maybe_prepare(self.graph, self.reporter.line) or {}
 
     def _sweep_staging(self) -> None:

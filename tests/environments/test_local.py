@@ -267,3 +267,17 @@ def test_an_environment_task_over_its_timeout_is_killed(env_cache):
     assert not outcome.ok
     # The step blocks the in-task alarm: the scheduler kills the task's process group itself.
     assert "ran longer than its @timeout of 1 s and was killed" in out.getvalue(), out.getvalue()
+
+
+def test_environment_local_runs_every_step_in_this_interpreter(tmp_path):
+    # An environment that cannot be built (no python3.99) stops a plain run before it is
+    # recorded; `--environment local` skips environments altogether and says so.
+    path = _write_flow(tmp_path, '@pypi(packages={"idna": "3.7"}, python="3.99")')
+    plain = CliRunner().invoke(cli, ["run", path])
+    assert plain.exit_code == 1 and "no working python3.99 on PATH" in plain.output, plain.output
+    local = CliRunner().invoke(cli, ["run", path, "--environment", "local"])
+    assert local.exit_code == 0, local.output
+    assert "environments: ignored (--environment local): every step runs in this interpreter" in local.output
+    assert "SUCCEEDED" in local.output
+    accepted = CliRunner().invoke(cli, ["run", path, "--environment", "pypi"])  # Metaflow's spelling: the default
+    assert accepted.exit_code == 1 and "no working python3.99 on PATH" in accepted.output, accepted.output

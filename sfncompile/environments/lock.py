@@ -127,7 +127,9 @@ def _compile(spec: EnvSpec, target: Target, inputs: Mapping[str, Any], where: st
 
 
 def _resolution_error(stderr: str, spec: EnvSpec, target: Target, where: str) -> EnvironmentSpecError:
-    missing = re.search(r"Because ([A-Za-z0-9._-]+)(?:\[[^\]]*\])? was not found in the package registry", stderr)
+    # uv wraps its report to the terminal's width: match on the text with its line breaks folded.
+    folded = " ".join(stderr.split())
+    missing = re.search(r"Because ([A-Za-z0-9._-]+)(?:\[[^\]]*\])? was not found in the package registry", folded)
     if missing:
         name = missing.group(1)
         if canonical(name) in {canonical(c) for c in spec.conda}:
@@ -139,8 +141,8 @@ def _resolution_error(stderr: str, spec: EnvSpec, target: Target, where: str) ->
         return EnvironmentSpecError(
             f"{where}: package {name!r} is not on PyPI", fix=f"check its name on https://pypi.org/project/{name}/"
         )
-    wheels = re.search(r"Wheels are required for `([^`]+)`", stderr) or re.search(
-        r"Because ([A-Za-z0-9._-]+)\S* has no usable wheels", stderr)
+    wheels = re.search(r"Wheels are required for `([^`]+)`", folded) or re.search(
+        r"Because ([A-Za-z0-9._-]+)\S* has no usable wheels", folded)
     if wheels and target.platform:
         name = wheels.group(1)
         return EnvironmentSpecError(

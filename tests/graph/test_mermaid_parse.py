@@ -16,6 +16,8 @@ from sfncompile.graph.render import render_mermaid
 
 from ..conftest import EXAMPLES, FLOWS, ROOT
 
+pytestmark = pytest.mark.browser  # Mermaid 11 runs inside headless Chromium
+
 MERMAID_JS = os.path.join(ROOT, "node_modules", "mermaid", "dist", "mermaid.min.js")
 FLOW_FILES = sorted(glob.glob(os.path.join(EXAMPLES, "*.py")) + glob.glob(os.path.join(FLOWS, "*.py")))
 

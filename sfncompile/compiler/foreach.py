@@ -10,7 +10,7 @@ are only indices:
   (``[0, 1, ..., n-1]``) from the datastore; each iteration is a child execution.
 
 ``auto`` picks one at run time with a Choice on the cardinality; both Maps hold the
-same iteration body. Map results are discarded (``ResultPath: null``); each
+same iteration body (outermost foreaches only: see :func:`mode_of`). Map results are discarded (``ResultPath: null``); each
 distributed child ends in a Pass returning ``0``, so the result array Step Functions
 assembles stays far under its 256 KiB limit (about 130,000 items).
 """
@@ -112,9 +112,20 @@ def width_choice(
 
 
 def mode_of(step: StepNode, default_mode: str) -> str:
-    """@foreach(mode=...) or the settings' default; an explicit ``auto`` stays ``auto``."""
+    """The Map(s) a foreach compiles to: @foreach(mode=...) or the settings' default.
+
+    ``auto`` (a Choice between an inline and a Distributed Map, each holding the body)
+    is kept for an outermost foreach only. Nested inside another foreach's body it would
+    copy its body again in each copy of the enclosing one, so the definition would double
+    per nesting level; there it becomes ``distributed``, the mode that runs any width
+    (a child execution per item, with a history of its own). Set ``mode='inline'`` on a
+    nested foreach known to stay narrow.
+    """
     deco = step.decorator("foreach")
-    return deco["mode"] if deco else default_mode
+    mode = deco["mode"] if deco else default_mode
+    if mode == "auto" and step.foreach_depth > 0:
+        return "distributed"
+    return mode
 
 
 def max_concurrency_of(step: StepNode) -> int:

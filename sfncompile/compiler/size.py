@@ -10,6 +10,8 @@ or how many steps fit).
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 from ..exceptions import CompileError
@@ -17,9 +19,9 @@ from ..graph.ir import FOREACH, FlowGraph
 from . import intrinsics as asl
 from .result import CompileWarning
 from .serialize import to_json
-from .substitute import substitute
 
 MAX_DEFINITION_BYTES = 1_048_576
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 WARN_SHARE = 0.8
 
 # As long as a production stage's values (a long region, a 12-digit account, stack-derived
@@ -46,13 +48,17 @@ def _assumed(name: str, flow: str) -> str:
 
 
 def deployed_size(definition: Mapping[str, Any], flow: str = "TrainFlow") -> int:
-    """Compact UTF-8 bytes of ``definition`` once deploy has filled its placeholders."""
+    """Compact UTF-8 bytes of ``definition`` once deploy has filled its placeholders.
+
+    Counted on the JSON text (each placeholder's occurrences times the length it gains),
+    not by substituting a copy of the definition: this runs on every compilation.
+    """
     text = to_json(definition)
-    if "${" in text:
-        _, missing = substitute(definition, {})
-        filled, _ = substitute(definition, {name: _assumed(name, flow) for name in missing})
-        text = to_json(filled)
-    return len(text.encode("utf-8"))
+    size = len(text.encode("utf-8"))
+    for name, count in Counter(_PLACEHOLDER.findall(text)).items():
+        value = _assumed(name, flow)
+        size += count * (len(json.dumps(value, ensure_ascii=False).encode("utf-8")) - 2 - len(name) - 3)
+    return size
 
 
 def _foreach_bytes(graph: FlowGraph, definition: Mapping[str, Any]) -> Optional[Tuple[str, int, int]]:

@@ -97,29 +97,22 @@ def test_long_linear_flow_between_the_old_and_new_limits_compiles_with_a_warning
     assert warning.fix == "split the flow: its 2,200 steps take about 423 bytes each, and about 2,477 fit in one state machine"
 
 
+def foreach_chain_flow(tmp_path, steps: int, decorator: str = "") -> str:
+    """start (a foreach) -> b1 -> ... -> b<steps> -> join -> end; ``decorator`` on every b step."""
+    names = [f"b{i}" for i in range(1, steps + 1)] + ["join"]
+    lines = ["class ChainFlow(FlowSpec):", "    @step", "    def start(self):", "        self.xs = [1]",
+             "        self.next(self.b1, foreach='xs')", ""]
+    for name, nxt in zip(names, names[1:]):
+        lines += [f"    {decorator}"] if decorator else []
+        lines += ["    @step", f"    def {name}(self):", f"        self.next(self.{nxt})", ""]
+    lines += ["    @step", "    def join(self, inputs):", "        self.next(self.end)", "",
+              "    @step", "    def end(self):", "        pass", ""]
+    return write_flow(tmp_path, "\n".join(lines))
+
+
 def test_definition_over_one_mebibyte_names_the_foreach_to_change(tmp_path):
     """An outer 'auto' foreach holds its body twice: the fix names that step."""
-    body = "\n".join(f"    @step\n    def b{i}(self):\n        self.next(self.b{i + 1})\n" for i in range(1, 1300))
-    path = write_flow(tmp_path, f"""
-class WideFlow(FlowSpec):
-    @step
-    def start(self):
-        self.xs = [1]
-        self.next(self.b1, foreach="xs")
-
-{body}
-    @step
-    def b1300(self):
-        self.next(self.join)
-
-    @step
-    def join(self, inputs):
-        self.next(self.end)
-
-    @step
-    def end(self):
-        pass
-""")
+    path = foreach_chain_flow(tmp_path, 1300)
     graph = build_graph_from_file(path)
     with pytest.raises(CompileError) as err:
         compile_flow(graph)
@@ -182,29 +175,7 @@ def test_forced_inline_foreach_that_could_pass_the_history_limit_warns(tmp_path)
 
 
 def test_auto_foreach_narrows_its_inline_width_to_fit_the_history(tmp_path):
-    steps = "\n".join(f"    @retry(times=10)\n    @step\n    def b{i}(self):\n        self.next(self.b{i + 1})\n"
-                      for i in range(1, 10))
-    path = write_flow(tmp_path, f"""
-class HeavyFlow(FlowSpec):
-    @step
-    def start(self):
-        self.xs = [1]
-        self.next(self.b1, foreach="xs")
-
-{steps}
-    @retry(times=10)
-    @step
-    def b10(self):
-        self.next(self.join)
-
-    @step
-    def join(self, inputs):
-        self.next(self.end)
-
-    @step
-    def end(self):
-        pass
-""")
+    path = foreach_chain_flow(tmp_path, 10, decorator="@retry(times=10)")
     definition = compile_flow(build_graph_from_file(path)).definition
     # 10 tasks x (2 + 4 x 11 attempts) + 2 = 462 events per item: half of 25,000 holds 27 items.
     assert definition["States"]["start mode"]["Choices"][1]["NumericLessThanEquals"] == 27

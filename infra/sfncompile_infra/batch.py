@@ -24,6 +24,11 @@ TASK_COMMAND: List[str] = [
     "--attempt", "Ref::attempt",
 ]
 
+# Defaults of the command's Ref:: parameters: a Task leaves out `task` and `attempt`
+# when they equal these (docs/internals.md, "The task command"). Deploy registers each
+# flow's job definition with them too.
+TASK_PARAMETER_DEFAULTS = {"task": "0", "attempt": "0"}
+
 # Non-root user of the runtime image (see Dockerfile).
 CONTAINER_USER = "1000"
 
@@ -103,6 +108,7 @@ class BatchCompute(Construct):
             job_definition_name=f"{settings.name_prefix}task",
             platform_capabilities=["EC2" if settings.compute == "ec2" else "FARGATE"],
             propagate_tags=True,
+            parameters=TASK_PARAMETER_DEFAULTS,
             container_properties=self._container(
                 image_uri, job_role, execution_role, log_group_name, environment
             ),

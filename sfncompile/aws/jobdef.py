@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Mapping, Optional, Tuple
 
+from ..compiler.tasks import JOB_PARAMETER_DEFAULTS
 from .errors import aws_errors
 
 # Container properties we copy from the base job definition (the rest are defaults).
@@ -67,18 +68,29 @@ def flow_container_properties(
 def ensure_job_definition(
     batch: Any, name: str, base: Mapping[str, Any], properties: Dict[str, Any], tags: Mapping[str, str]
 ) -> Tuple[str, bool]:
-    """(ARN, registered?) of a job definition with exactly these properties."""
+    """(ARN, registered?) of a job definition with exactly these properties.
+
+    Its ``parameters`` always hold the defaults the compiled Tasks rely on
+    (``task``/``attempt``, which they leave out when they equal them), whatever the
+    base definition has: a stack deployed before those defaults still gets them.
+    """
+    parameters = {**(base.get("parameters") or {}), **JOB_PARAMETER_DEFAULTS}
     latest = _latest_active(batch, name)
-    if latest is not None and _normalise(latest.get("containerProperties", {})) == properties:
+    if (
+        latest is not None
+        and _normalise(latest.get("containerProperties", {})) == properties
+        and (latest.get("parameters") or {}) == parameters
+    ):
         return latest["jobDefinitionArn"], False
     request: Dict[str, Any] = {
         "jobDefinitionName": name,
         "type": "container",
         "containerProperties": properties,
+        "parameters": parameters,
         "tags": dict(tags),
         "propagateTags": True,
     }
-    for key in ("platformCapabilities", "retryStrategy", "timeout", "parameters"):
+    for key in ("platformCapabilities", "retryStrategy", "timeout"):
         if base.get(key):
             request[key] = base[key]
     with aws_errors(f"register job definition {name}"):

@@ -7,7 +7,7 @@ iteration; the container ends where control reaches the split's join (a Task the
 ``End: true``; a Choice goes to a ``Succeed``). Loops and switches stay inside one
 container (the graph IR guarantees it; :meth:`Builder.members` checks it).
 
-State payload: ``{"run": "sfn-<execution>", "job": {shared SubmitJob values}, "ctx": {frame values},
+State payload: ``{"r": "sfn-<execution>", "j": {shared SubmitJob values}, "ctx": {frame values},
 "ctl": {control}}``.
 When an edge changes frame values (entering a loop: ``l_<target>`` = 0; a switch
 case looping back: ``l_<target>`` + 1) a Pass on that edge rewrites ``$.ctx``
@@ -81,8 +81,8 @@ class Builder:
         top.states[setup] = {
             "Type": "Pass",
             "Parameters": {
-                "run.$": asl.format_call("sfn-{}", ["$$.Execution.Name"]),
-                "job": shared_job_values(),
+                f"{asl.RUN_KEY}.$": asl.format_call("sfn-{}", ["$$.Execution.Name"]),
+                asl.JOB_KEY: shared_job_values(),
                 "ctx": ctx_template(frame_updates(self.graph, None, start)),
             },
             "Next": self.step_state(start, top),

@@ -1,6 +1,6 @@
 """Map states for a foreach: inline (small fan-out) and Distributed (wide fan-out).
 
-Each iteration starts from ``{"run", "job", "ctx"}`` built by the Map's ``ItemSelector``:
+Each iteration starts from ``{"r", "j", "ctx"}`` built by the Map's ``ItemSelector``:
 the run id and shared SubmitJob values passed on, the outer frame values plus ``$$.Map.Item.Index`` as the new foreach frame. Items
 are only indices:
 
@@ -35,7 +35,7 @@ def manifest_key(step: StepNode) -> str:
 
 
 def item_selector(updates: List[FrameUpdate]) -> Dict[str, Any]:
-    return {"run.$": asl.RUN, "job.$": asl.JOB, "ctx": ctx_template(updates)}
+    return {f"{asl.RUN_KEY}.$": asl.RUN, f"{asl.JOB_KEY}.$": asl.JOB, "ctx": ctx_template(updates)}
 
 
 def items_pass(next_state: str) -> Dict[str, Any]:

@@ -22,12 +22,15 @@ FLOW_NAME = "FlowName"
 STACK = "Stack"
 PLACEHOLDERS = (JOB_QUEUE, JOB_DEFINITION, METADATA_TABLE, DATASTORE_BUCKET, DATASTORE_PREFIX, FLOW_NAME, STACK)
 
-# Paths into the (small) state payload: {"run": ..., "job": {...}, "ctx": {...}, "ctl": {...}}.
-RUN = "$.run"
+# Paths into the (small) state payload: {"r": run id, "j": {...}, "ctx": {...}, "ctl": {...}}.
+# The two keys every Task reads are one letter: each letter is paid once per step.
+RUN_KEY = "r"
+RUN = f"$.{RUN_KEY}"
 # The SubmitJob values every step shares (queue, job definition, tags), stored once in
 # state by the first Pass instead of in every Task: long ARNs would otherwise repeat
 # per step (about 170 bytes each) and bring Step Functions' 1 MiB limit closer.
-JOB = "$.job"
+JOB_KEY = "j"
+JOB = f"$.{JOB_KEY}"
 JOB_QUEUE_PATH = f"{JOB}.q"
 JOB_DEFINITION_PATH = f"{JOB}.d"
 JOB_TAGS_PATH = f"{JOB}.t"

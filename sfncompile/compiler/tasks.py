@@ -2,7 +2,8 @@
 
 The job definition's command is ``sfncompile task Ref::step --run-id Ref::run
 --task-id Ref::task --attempt Ref::attempt`` (docs/internals.md); the state fills the
-four ``Ref::`` values through SubmitJob's ``Parameters`` (all strings). The start
+``Ref::`` values through SubmitJob's ``Parameters`` (all strings), leaving out
+``task`` and ``attempt`` when they equal the job definition's defaults. The start
 step also needs the run's parameters: Batch substitutes ``Ref::`` only in the job
 definition's command, so the start step overrides the command with the same words
 plus ``--params-json``, every value resolved by Step Functions itself.
@@ -11,8 +12,8 @@ Every job is tagged ``sfncompile:stack=<stack>``: the stage's state machine role
 stop (TerminateJob) only jobs carrying its own stack's tag.
 
 Job descriptions never flow into state (``ResultPath: null``): state stays
-``{"run", "job", "ctx", "ctl"}``, a few hundred bytes. The queue, job definition and
-tags every step shares are read from ``$.job`` (:func:`shared_job_values`, stored once
+``{"r", "j", "ctx", "ctl"}``, a few hundred bytes. The queue, job definition and
+tags every step shares are read from ``$.j`` (:func:`shared_job_values`, stored once
 by the first state), so a step costs the same bytes whatever the ARNs' length.
 """
 from __future__ import annotations
@@ -21,7 +22,8 @@ import math
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
-from ..graph.ir import StepNode
+from ..graph.ir import FRAME_FOREACH, StepNode
+from ..graph.taskid import ROOT_TASK_ID
 from . import intrinsics as asl
 from .context import task_id_template
 from .failures import retrier
@@ -44,9 +46,18 @@ STACK_TAG = "sfncompile:stack"
 # The attempt number as the string Batch parameters must be.
 ATTEMPT = asl.format_call("{}", [asl.RETRY_COUNT])
 
+# Defaults of the job definition's ``parameters`` (docs/internals.md). Batch fills a
+# ``Ref::`` the SubmitJob request leaves out from the job definition's defaults
+# ("Parameters in a SubmitJob request override any corresponding parameter defaults
+# from the job definition": https://docs.aws.amazon.com/batch/latest/APIReference/API_JobDefinition.html,
+# https://docs.aws.amazon.com/batch/latest/userguide/example-use-parameters.html), so
+# a Task passes ``task`` and ``attempt`` only when they can differ from these: about
+# 65 bytes less per step, which is what lets ~3,000 linear steps fit in 1 MiB.
+JOB_PARAMETER_DEFAULTS: Dict[str, str] = {"task": ROOT_TASK_ID, "attempt": "0"}
+
 
 def shared_job_values() -> Dict[str, Any]:
-    """``$.job``: the SubmitJob values of every step without its own queue or image."""
+    """``$.j``: the SubmitJob values of every step without its own queue or image."""
     return {
         "q": asl.placeholder(asl.JOB_QUEUE),
         "d": asl.placeholder(asl.JOB_DEFINITION),
@@ -107,7 +118,13 @@ def attempt_seconds(step: StepNode, warnings: List[CompileWarning]) -> Optional[
     return seconds
 
 
-def throttle_retrier(settings: DeploySettings) -> Dict[str, Any]:
+def in_map(step: StepNode) -> bool:
+    """Whether the step runs in a foreach's Map, i.e. possibly many of its jobs at once."""
+    return any(frame.kind == FRAME_FOREACH for frame in step.scope)
+
+
+def throttle_retrier(settings: DeploySettings, *, jitter: bool) -> Dict[str, Any]:
+    """Retry of a throttled SubmitJob; ``jitter`` spreads the retries of many concurrent submissions."""
     t = settings.throttle_retry
     return retrier(
         list(t.errors),
@@ -115,7 +132,7 @@ def throttle_retrier(settings: DeploySettings) -> Dict[str, Any]:
         attempts=t.max_attempts,
         backoff=t.backoff_rate,
         max_delay=t.max_delay_seconds,
-        jitter=True,
+        jitter=jitter,
     )
 
 
@@ -170,9 +187,18 @@ def batch_task(
     batch = step.decorator("batch") or {}
     image = batch.get("image")
     task_template = task_id_template(step)
+    user = user_retrier(step)
     job_parameters: Dict[str, Any] = {"step": step.name, "run.$": asl.RUN}
-    asl.put(job_parameters, "task", *task_template)
-    job_parameters["attempt.$"] = ATTEMPT
+    if task_template != (JOB_PARAMETER_DEFAULTS["task"], ()):
+        asl.put(job_parameters, "task", *task_template)
+    if user:
+        # Without @retry the only retrier is the throttle one, and it retries only a
+        # SubmitJob that Batch refused, so no job ran under the previous count: every
+        # job of the state runs as attempt 0 (the default). Should a job have run
+        # anyway (the .sync poll failing after the submission), the task stores its
+        # try under the next free attempt number (runtime/task.py), and with no
+        # @retry, @catch treats every try as the last one whatever its number.
+        job_parameters["attempt.$"] = ATTEMPT
     parameters: Dict[str, Any] = {"JobName": job_name(flow, step.name)}
     if batch.get("queue"):
         parameters["JobQueue"] = batch["queue"]
@@ -204,8 +230,10 @@ def batch_task(
     if seconds is not None:
         state["TimeoutSeconds"] = seconds * settings.platform_attempts + settings.timeout_queue_margin_seconds
     state["ResultPath"] = None
-    retriers = [throttle_retrier(settings)]
-    user = user_retrier(step)
+    # Outside a foreach's Map an execution has one job of the step to submit (a static
+    # branch adds a handful, fixed by the code): full jitter would only spread retries
+    # that nothing competes with. Map iterations submit together, so they keep it.
+    retriers = [throttle_retrier(settings, jitter=in_map(step))]
     if user:
         retriers.append(user)
     state["Retry"] = retriers

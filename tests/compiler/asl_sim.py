@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
+from sfncompile.compiler.tasks import JOB_PARAMETER_DEFAULTS
+
 from .scripted import Script
 
 BATCH = "arn:aws:states:::batch:submitJob.sync"
@@ -344,7 +346,8 @@ class Simulator:
 
     def _task(self, resource: str, request: Dict[str, Any]) -> Any:
         if resource == BATCH:
-            params = request["Parameters"]
+            # Batch: SubmitJob's parameters over the job definition's defaults.
+            params = {**JOB_PARAMETER_DEFAULTS, **request["Parameters"]}
             overrides = request.get("ContainerOverrides", {})
             job = Job(params["step"], params["task"], int(params["attempt"]), params["run"],
                       overrides.get("Command"), request)

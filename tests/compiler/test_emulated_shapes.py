@@ -14,6 +14,7 @@ from typing import Any, Dict, List, Optional
 import pytest
 
 from sfncompile.compiler import DeploySettings, compile_flow, values_from_config
+from sfncompile.compiler.tasks import JOB_PARAMETER_DEFAULTS
 from sfncompile.graph.ir import FOREACH, SWITCH
 
 from tests.support.aws_resources import TASK_COMMAND
@@ -131,6 +132,7 @@ def create_step_batch_resources(server: Any) -> str:
     batch = server.client("batch")
     arn = batch.register_job_definition(
         jobDefinitionName="sfncompile-test-DecoratedFlow-score_one", type="container",
+        parameters=dict(JOB_PARAMETER_DEFAULTS),
         containerProperties={"image": "python:3.11-slim", "command": list(TASK_COMMAND),
                              "resourceRequirements": [{"type": "VCPU", "value": "1"},
                                                       {"type": "MEMORY", "value": "2048"}]},

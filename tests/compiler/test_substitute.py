@@ -39,10 +39,10 @@ def test_substitute_fills_plain_and_intrinsic_strings():
     reader = filled["States"]["start distributed"]["ItemReader"]["Parameters"]
     assert reader["Bucket"] == "b"
     assert reader["Key.$"] == (
-        "States.Format('it\\'s \\{odd\\}/ForeachFlow/runs/{}/start/0/foreach.json',$.run)"
+        "States.Format('it\\'s \\{odd\\}/ForeachFlow/runs/{}/start/0/foreach.json',$.r)"
     )
-    assert filled["States"]["set up run"]["Parameters"]["job"]["q"] == "q"
-    assert definition["States"]["set up run"]["Parameters"]["job"]["q"] == "${JobQueue}", "the input is not changed"
+    assert filled["States"]["set up run"]["Parameters"]["j"]["q"] == "q"
+    assert definition["States"]["set up run"]["Parameters"]["j"]["q"] == "${JobQueue}", "the input is not changed"
 
 
 def test_values_from_config_maps_config_keys_to_placeholders():

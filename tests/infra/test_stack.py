@@ -28,6 +28,8 @@ from .synth_helpers import (
 )
 from sfncompile_infra import SettingsError, settings_from_context
 
+from sfncompile.compiler.tasks import JOB_PARAMETER_DEFAULTS
+
 REQUIRED_OUTPUTS = {
     "DatastoreBucketName",
     "DatastorePrefix",
@@ -221,6 +223,8 @@ def test_job_definition_runs_the_task_command_as_non_root(synth: Synthesis) -> N
     assert definition["JobDefinitionName"] == "sfncompile-dev-task"
     assert definition["PlatformCapabilities"] == ["FARGATE"]
     assert container["Command"] == TASK_COMMAND
+    # the compiled Tasks leave out task/attempt when they equal these defaults
+    assert definition["Parameters"] == JOB_PARAMETER_DEFAULTS
     assert container["User"] == "1000"
     assert container["LinuxParameters"] == {"InitProcessEnabled": True}
     assert container["NetworkConfiguration"] == {"AssignPublicIp": "ENABLED"}

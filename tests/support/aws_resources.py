@@ -19,6 +19,8 @@ import os
 from pathlib import Path
 from typing import Any, Dict, Optional, Union
 
+from sfncompile.compiler.tasks import JOB_PARAMETER_DEFAULTS
+
 STAGE = "test"
 STACK_NAME = f"sfncompile-{STAGE}"
 NAME_PREFIX = f"sfncompile-{STAGE}-"
@@ -164,6 +166,7 @@ def create_stack(server: Any, *, job_definition_environment: Optional[Dict[str, 
         type="container",
         platformCapabilities=["EC2"],
         propagateTags=True,
+        parameters=dict(JOB_PARAMETER_DEFAULTS),  # as infra/sfncompile_infra/batch.py
         containerProperties={
             "image": image,
             "command": list(TASK_COMMAND),

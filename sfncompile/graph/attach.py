@@ -14,8 +14,9 @@ from typing import Any, Dict, List, Sequence, Tuple
 from ..exceptions import FlowDefinitionError
 from .ir import FlowGraph, freeze
 
-# Decorators that act the same whether written in the file or given with --with.
-ATTACHABLE = ("retry", "catch", "timeout", "resources", "environment")
+# Decorators that act the same whether written in the file or given with --with
+# (``--with batch`` sends every step to AWS Batch: sfncompile/hybrid/).
+ATTACHABLE = ("retry", "catch", "timeout", "resources", "environment", "batch")
 
 
 def _split_top_level(text: str) -> List[str]:

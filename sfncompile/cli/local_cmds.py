@@ -230,7 +230,7 @@ def _execute(ctx: click.Context, flow_cls, graph, *, max_workers, tags, quiet, w
         runner.settings.echo = False
     runner.restore_signals = False  # the command ends with the run
     if remote:
-        runner.remote = _batch_executor(runner, graph, config, remote)
+        runner.remote = _batch_executor(runner, graph, config, remote, with_decorators)
     runner.prepare()
     if run_id_file:
         with open(run_id_file, "w", encoding="utf-8") as handle:
@@ -241,7 +241,7 @@ def _execute(ctx: click.Context, flow_cls, graph, *, max_workers, tags, quiet, w
     ctx.exit(outcome.exit_code)
 
 
-def _batch_executor(runner, graph, config, steps):
+def _batch_executor(runner, graph, config, steps, with_decorators):
     """The executor that runs ``steps`` as Batch jobs (their code and environments uploaded first)."""
     from ..hybrid import plan_hybrid
 
@@ -251,7 +251,8 @@ def _batch_executor(runner, graph, config, steps):
         reporter.task_note(job.pathspec, job.pathspec.split("/")[2], line)
 
     return plan_hybrid(graph, config, steps, max_workers=runner.max_workers, say=reporter.line, show=show,
-                       echo_logs=runner.settings.echo, username=runner.username, namespace=runner.namespace)
+                       echo_logs=runner.settings.echo, username=runner.username, namespace=runner.namespace,
+                       with_decorators=with_decorators)
 
 
 def _use_aws_stores(config=None) -> None:

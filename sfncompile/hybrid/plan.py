@@ -15,7 +15,7 @@ on Step Functions, and get the run's settings as container environment overrides
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 from ..exceptions import ConfigError
 from ..graph.ir import FlowGraph, StepNode
@@ -71,6 +71,7 @@ def plan_hybrid(
     echo_logs: bool = True,
     username: str,
     namespace: str,
+    with_decorators: Sequence[str] = (),
 ) -> BatchExecutor:
     """Upload what the remote steps need and return the executor that submits their jobs."""
     from ..aws import config as cfg
@@ -80,6 +81,7 @@ def plan_hybrid(
     from ..aws.session import client
     from ..aws.statemachine import deployment_name
     from ..compiler.tasks import STACK_TAG, job_name
+    from ..graph.attach import with_environment
 
     stores = cfg.stores(config)
     datastore = cfg.datastore_url(config)
@@ -92,6 +94,7 @@ def plan_hybrid(
         datastore=datastore, metadata=cfg.metadata_url(config), production=False,
     )
     environment.update({"SFNCOMPILE_USERNAME": username, "SFNCOMPILE_NAMESPACE": namespace})
+    environment.update(with_environment(with_decorators))  # the task builds the scheduler's graph
     batch = client("batch", config)
     tags = {STACK_TAG: config["stack"]} if config.get("stack") else {}
     base: Optional[Dict[str, Any]] = None

@@ -71,7 +71,22 @@ def test_with_batch_runs_a_foreach_on_batch(hybrid, tmp_path):
     assert max(a.started_at for a in attempts) < min(a.stopped_at for a in attempts), out.stdout
     run = read_run("FanoutFlow", run_id)
     assert run.successful and run.data.total == 0 + 1 + 4 + 9
-    assert "squared 2" in run["square"].task.stdout or any("squared" in t.stdout for t in run["square"].tasks())
+    assert {t.id: t.stdout for t in run["square"].tasks()} == {str(i): f"squared {i}\n" for i in range(4)}
+    assert all(f"[FanoutFlow/{run_id}/square/{i}] squared {i}" in out.stdout for i in range(4))
+
+
+def test_retry_and_catch_act_on_remote_steps_as_locally(hybrid, tmp_path, monkeypatch):
+    monkeypatch.setenv("FANOUT_FAIL_ITEM", "1")
+    id_file = tmp_path / "run-id"
+    out = hybrid.cli("run", FANOUT, "--with", "batch", "--with", "retry:times=1", "--with", "catch:var=failure",
+                     "--max-workers", "3", "--run-id-file", str(id_file))
+    run_id = _run_id(id_file)
+    item = [j for j in hybrid.jobs() if j.job_name == "FanoutFlow-square" and j.submitted_parameters["task"] == "1"]
+    assert [j.submitted_parameters["attempt"] for j in item] == ["0", "1"]  # @retry: a new job per attempt
+    assert f"[FanoutFlow/{run_id}/square/1] attempt 0 failed: ValueError: item 1 failed; retrying" in out.stdout
+    run = read_run("FanoutFlow", run_id)
+    assert run.successful and run.data.total == 0 + 4  # item 1's exception was caught by @catch in its Batch job
+    assert "item 1 failed" in str(run["square"]["1"].data.failure)
 
 
 def test_remote_failure_then_resume_reuses_remote_successes(hybrid, tmp_path, monkeypatch):
@@ -136,7 +151,7 @@ def test_a_teammate_reads_the_hybrid_run(hybrid, tmp_path):
         "from sfncompile import Flow, namespace\n"
         "namespace('user:alice')\n"
         "run = Flow('MixedFlow').latest_run\n"
-        "print(json.dumps({'id': run.id, 'result': run.data.result, 'me': __import__('sfncompile').get_namespace(),\n"
+        "print(json.dumps({'id': run.id, 'result': run.data.result, 'job': run['train'].task.metadata_dict.get('aws_batch_job_id'),\n"
         "    'stdout': run['train'].task.stdout, 'ok': run.successful}))\n"
     )
     env = {**hybrid.env, "SFNCOMPILE_USERNAME": "bob"}
@@ -146,3 +161,4 @@ def test_a_teammate_reads_the_hybrid_run(hybrid, tmp_path):
     seen = json.loads(out.stdout.strip().splitlines()[-1])
     assert seen["id"] == run_id and seen["ok"] and seen["result"] == 42
     assert "training on batch" in seen["stdout"]
+    assert seen["job"] == hybrid.jobs()[0].job_id  # the task's metadata says which Batch job ran it

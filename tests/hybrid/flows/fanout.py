@@ -27,7 +27,7 @@ class FanoutFlow(FlowSpec):
 
     @step
     def join(self, inputs):
-        self.squares = sorted(i.value for i in inputs)
+        self.squares = sorted(i.value for i in inputs if getattr(i, "failure", None) is None)  # --with catch:var=failure
         self.next(self.end)
 
     @step

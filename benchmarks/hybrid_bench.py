@@ -49,7 +49,7 @@ def per_task_overhead(server, config: Dict[str, str], jobs: int) -> None:
                           say=lambda line: None)
     ours: List[float] = []
     queued: List[float] = []
-    parts: Dict[str, List[float]] = {"submit": [], "notice": [], "logs": []}
+    parts: Dict[str, List[float]] = {"SubmitJob": [], "until the next poll": [], "last poll (DescribeJobs + logs)": []}
     for i in range(jobs):
         spec = JobSpec(name="bench", queue=config["job_queue"], definition=config["job_definition"],
                        parameters={}, command=["python", "-c", f"print('hello {i}')"])
@@ -65,19 +65,19 @@ def per_task_overhead(server, config: Dict[str, str], jobs: int) -> None:
         noticed = time.time()
         record = server.batch.job(job.job_id)
         attempt = record.attempts[-1]
-        # the log fetch happens inside the last poll, after DescribeJobs said the job ended
+        # the last poll: DescribeJobs said the job ended, then its log was fetched
         log_time = (noticed - before) if jobs_loop.calls["GetLogEvents"] > calls else 0.0
         notice = max(0.0, noticed - attempt.stopped_at - log_time)
-        parts["submit"].append(submitted - t0)
-        parts["notice"].append(notice)
-        parts["logs"].append(log_time)
+        parts["SubmitJob"].append(submitted - t0)
+        parts["until the next poll"].append(notice)
+        parts["last poll (DescribeJobs + logs)"].append(log_time)
         ours.append((submitted - t0) + notice + log_time)
         queued.append(max(0.0, attempt.started_at - submitted))
     ms = lambda xs: f"median {statistics.median(xs) * 1000:.0f} ms, max {max(xs) * 1000:.0f} ms"  # noqa: E731
     print(f"per remote task, our side (submit + notice the end + log fetch) over {jobs} jobs: {ms(ours)} "
           f"(target <= 150 ms)")
     for name, values in parts.items():
-        print(f"  {name:7s} {ms(values)}")
+        print(f"  {name}: {ms(values)}")
     print(f"  emulator queueing before the attempt (Batch's time, not ours): {ms(queued)}")
     print(f"  API calls: {dict(jobs_loop.calls)}")
 

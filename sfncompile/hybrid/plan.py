@@ -14,7 +14,6 @@ on Step Functions, and get the run's settings as container environment overrides
 """
 from __future__ import annotations
 
-import os
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 from ..exceptions import ConfigError
@@ -38,7 +37,7 @@ def require_config(graph: FlowGraph, steps: List[str]) -> Dict[str, Any]:
     config = cfg.load_config(required=False)
     if config is None:
         node = graph[steps[0]]
-        where = f"{os.path.relpath(graph.file)}:{node.line}" if getattr(node, "line", None) else graph.file
+        where = f"{graph.file}:{node.line}" if node.line else graph.file
         more = f" (and {len(steps) - 1} more)" if len(steps) > 1 else ""
         raise ConfigError(
             f"{where}: step '{steps[0]}'{more} runs on AWS Batch (@batch), but there is no AWS configuration at "

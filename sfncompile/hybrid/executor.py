@@ -42,7 +42,7 @@ class StepJob:
 class RemoteTask:
     """A task running as a Batch job (the pool's TaskProcess, for the scheduler)."""
 
-    __slots__ = ("task", "started", "deadline", "job", "message")
+    __slots__ = ("task", "started", "deadline", "job", "message", "refused")
 
     def __init__(self, task: Any, message: Tuple[str, str, int, Optional[str]]) -> None:
         self.task = task
@@ -50,6 +50,7 @@ class RemoteTask:
         self.started = time.time()
         self.deadline: Optional[float] = None  # Batch enforces @timeout (attemptDurationSeconds)
         self.job: Optional[Job] = None
+        self.refused: Optional[str] = None  # SubmitJob failed: why
 
 
 def task_command(step: str, run_id: str, task_id: str, attempt: int, env_id: Optional[str]) -> List[str]:
@@ -94,17 +95,25 @@ class BatchExecutor:
             timeout_seconds=settings.timeout_seconds, tags=settings.tags,
         )
         self.running.append(handle)
-        handle.job = self.jobs.submit(handle, self._pathspec(step, task_id), spec)
+        try:
+            handle.job = self.jobs.submit(handle, self._pathspec(step, task_id), spec)
+        except Exception as exc:  # e.g. a queue that does not exist, sizes the queue cannot run: this attempt fails
+            handle.refused = f"AWS Batch did not accept the job: {_one_line(exc)}"
         return handle
 
     def next_wait(self) -> float:
+        if any(h.refused for h in self.running):
+            return 0.0
         return self.jobs.next_poll_in() if self.running else 3600.0
 
     def poll(self, timeout: float = 0.0) -> List[Tuple[RemoteTask, Any, Optional[str]]]:
         """Results of ended jobs: [(handle, (task, TaskResult), None)] or [(handle, None, how it ended)]."""
         if not self.running:
             return []
-        out = []
+        out: List[Tuple[RemoteTask, Any, Optional[str]]] = []
+        for handle in [h for h in self.running if h.refused]:
+            self.running.remove(handle)
+            out.append((handle, None, handle.refused))
         for job in self.jobs.poll():
             handle = job.key
             if handle in self.running:
@@ -193,3 +202,8 @@ def _error_type(text: str) -> Optional[str]:
     last = text.strip().splitlines()[-1] if text.strip() else ""
     name = last.split(":", 1)[0].rsplit(".", 1)[-1].strip()
     return name if name.isidentifier() else None
+
+
+def _one_line(exc: Exception) -> str:
+    """An AWS error as one line (botocore's text names the operation, the code and the message)."""
+    return " ".join(str(exc).split()) or type(exc).__name__

@@ -27,6 +27,7 @@ MAX_POLL = 5.0
 POLL_FRACTION = 0.05
 LOG_POLL = 2.0
 MISSING_POLLS = 3  # a job DescribeJobs stops returning is gone after this many polls (and GONE_AFTER s)
+POLL_FAILURES = 5  # consecutive failed polls (network, throttling past botocore's retries) before giving up
 GONE_AFTER = 10.0  # right after SubmitJob, DescribeJobs may not return the job yet (eventual consistency)
 STATUS_REPEAT = 30.0  # an unchanged status is shown again after this long
 LOG_PAGE_EVENTS = 10_000  # GetLogEvents returns at most this many events (or 1 MB) per call
@@ -124,6 +125,7 @@ class BatchJobs:
         self.jobs: Dict[str, Job] = {}
         self.calls: Counter = Counter()  # API operation -> calls (benchmarks report them)
         self._next_poll = 0.0
+        self._failures = 0
 
     # ------------------------------------------------------------------ submit / terminate
     def submit(self, key: Any, pathspec: str, spec: JobSpec) -> Job:
@@ -159,7 +161,18 @@ class BatchJobs:
         waiting = [j for j in self.jobs.values() if not j.ended]
         if not waiting or (not force and now < self._next_poll):
             return []
-        seen = self._describe(waiting)
+        try:
+            seen = self._describe(waiting)
+        except Exception as exc:  # a blip must not fail the run; a lasting failure does
+            self._failures += 1
+            if self._failures >= POLL_FAILURES:
+                raise
+            wait = min(MAX_POLL, MIN_POLL * 4 ** self._failures)
+            self.say(f"could not ask AWS Batch about {len(waiting)} job(s): {' '.join(str(exc).split())}; "
+                     f"trying again in {wait:g} s")
+            self._next_poll = self.clock() + wait
+            return []
+        self._failures = 0
         now = self.clock()
         ended: List[Job] = []
         for job in waiting:

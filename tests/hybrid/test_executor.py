@@ -86,3 +86,19 @@ def test_kill_terminates_the_job(tmp_path):
     executor.start("pending", ("train", "1", 0, None))
     executor.shutdown()
     assert batch.terminated == ["job-0", "job-1"]
+
+
+def test_a_refused_submission_fails_the_attempt_with_aws_s_reason(tmp_path):
+    executor, _, _, batch, _ = _executor(tmp_path)
+
+    def refuse(**request):
+        raise RuntimeError("An error occurred (ClientException) when calling the SubmitJob operation:\n"
+                           "job queue q does not exist")
+
+    batch.submit_job = refuse
+    handle = executor.start("pending", ("train", "0", 0, None))
+    assert executor.next_wait() == 0.0
+    [(got, payload, died)] = executor.poll()
+    assert got is handle and payload is None and executor.running == []
+    assert died == ("AWS Batch did not accept the job: An error occurred (ClientException) when calling the "
+                    "SubmitJob operation: job queue q does not exist")

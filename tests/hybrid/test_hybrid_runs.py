@@ -60,11 +60,14 @@ def test_batch_step_without_config_is_one_line_error_or_local_only(hybrid, tmp_p
 def test_with_batch_runs_a_foreach_on_batch(hybrid, tmp_path):
     id_file = tmp_path / "run-id"
     out = hybrid.cli("run", FANOUT, "--width", "4", "--with", "batch:cpu=1,memory=1024", "--max-workers", "4",
-                     "--run-id-file", str(id_file))
+                     "--with", "timeout:seconds=30", "--run-id-file", str(id_file))
     run_id = _run_id(id_file)
     names = sorted(j.job_name for j in hybrid.jobs())
     assert names == sorted(["FanoutFlow-start", "FanoutFlow-join", "FanoutFlow-end"] + ["FanoutFlow-square"] * 4)
     square_jobs = [j for j in hybrid.jobs() if j.job_name == "FanoutFlow-square"]
+    # @timeout: Batch's attempt timeout backs up the in-task alarm (Batch counts 60 s at least)
+    assert {j.timeout_seconds for j in hybrid.jobs()} == {60}
+    assert {j.effective_resources["MEMORY"] for j in hybrid.jobs()} == {"1024"}
     assert sorted(j.submitted_parameters["task"] for j in square_jobs) == ["0", "1", "2", "3"]
     # the items ran in parallel: each started before any other ended
     attempts = [j.attempts[0] for j in square_jobs]

@@ -6,7 +6,8 @@ from typing import Any, Dict, List, Optional
 import pytest
 
 from sfncompile.hybrid.jobs import (
-    DESCRIBE_BATCH, GONE_AFTER, MAX_POLL, MIN_POLL, MISSING_POLLS, STATUS_REPEAT, BatchJobs, JobSpec, status_line,
+    DESCRIBE_BATCH, GONE_AFTER, MAX_POLL, MIN_POLL, MISSING_POLLS, POLL_FAILURES, STATUS_REPEAT, BatchJobs, JobSpec,
+    status_line,
 )
 
 
@@ -196,3 +197,26 @@ def test_submit_request_carries_overrides_timeout_and_tags():
         "resourceRequirements": [{"type": "VCPU", "value": "4"}],
     }
     assert request["timeout"] == {"attemptDurationSeconds": 60} and request["tags"] == {"t": "v"}
+
+
+def test_a_failing_describe_is_retried_with_backoff_then_raised():
+    clock, batch, _, lines, jobs = _loop()
+    jobs.submit("k", "F/1/train/0", _spec())
+    calls = []
+
+    def broken(jobs):
+        calls.append(jobs)
+        raise ConnectionError("endpoint unreachable")
+
+    batch.describe_jobs = broken
+    waits = []
+    for _ in range(POLL_FAILURES - 1):
+        clock.now += jobs.next_poll_in()
+        assert jobs.poll() == []
+        waits.append(jobs.next_poll_in())
+    assert waits == sorted(waits) and waits[0] > MIN_POLL
+    assert "could not ask AWS Batch about 1 job(s): endpoint unreachable; trying again in" in lines[0]
+    clock.now += jobs.next_poll_in()
+    with pytest.raises(ConnectionError):
+        jobs.poll()
+    assert len(calls) == POLL_FAILURES

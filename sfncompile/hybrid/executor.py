@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Dict, List, Optional, Tuple
 
+from ..local.pool import signals_held
 from ..runtime.task import TaskResult
 from ..storage.interfaces import FAILED, SUCCEEDED
 from .jobs import BatchJobs, Job, JobSpec
@@ -96,7 +97,9 @@ class BatchExecutor:
         )
         self.running.append(handle)
         try:
-            handle.job = self.jobs.submit(handle, self._pathspec(step, task_id), spec)
+            # Ctrl-C waits for SubmitJob's answer: a job submitted is always known, so it can be terminated.
+            with signals_held():
+                handle.job = self.jobs.submit(handle, self._pathspec(step, task_id), spec)
         except Exception as exc:  # e.g. a queue that does not exist, sizes the queue cannot run: this attempt fails
             handle.refused = f"AWS Batch did not accept the job: {_one_line(exc)}"
         return handle

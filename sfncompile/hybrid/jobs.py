@@ -10,7 +10,9 @@ a short job is noticed within a few hundredths of a second of its end, a job que
 minutes is asked about every few seconds. Throttling is retried by botocore (adaptive mode).
 
 Logs: while a job runs, its CloudWatch stream (``container.logStreamName``) is read at most
-every :data:`LOG_POLL` seconds; when it ends, the rest is read once. Lines the task printed
+every :data:`LOG_POLL` seconds, and all running jobs together at most :data:`LOG_RATE` times a
+second (GetLogEvents has a low account-wide quota: a hundred running jobs must not exhaust
+it); when a job ends, the rest is read once. Lines the task printed
 already carry its ``[pathspec]`` prefix; other lines (an environment's bootstrap) get it.
 """
 from __future__ import annotations
@@ -26,6 +28,8 @@ MIN_POLL = 0.05
 MAX_POLL = 5.0
 POLL_FRACTION = 0.05
 LOG_POLL = 2.0
+LOG_RATE = 5.0  # live GetLogEvents calls per second, all jobs together (a token bucket)
+LOG_BURST = 10.0
 MISSING_POLLS = 3  # a job DescribeJobs stops returning is gone after this many polls (and GONE_AFTER s)
 POLL_FAILURES = 5  # consecutive failed polls (network, throttling past botocore's retries) before giving up
 GONE_AFTER = 10.0  # right after SubmitJob, DescribeJobs may not return the job yet (eventual consistency)
@@ -126,6 +130,8 @@ class BatchJobs:
         self.calls: Counter = Counter()  # API operation -> calls (benchmarks report them)
         self._next_poll = 0.0
         self._failures = 0
+        self._log_tokens = LOG_BURST
+        self._log_refilled = clock()
 
     # ------------------------------------------------------------------ submit / terminate
     def submit(self, key: Any, pathspec: str, spec: JobSpec) -> Job:
@@ -175,6 +181,7 @@ class BatchJobs:
         self._failures = 0
         now = self.clock()
         ended: List[Job] = []
+        live: List[Job] = []
         for job in waiting:
             desc = seen.get(job.job_id)
             if desc is None:
@@ -193,8 +200,8 @@ class BatchJobs:
             else:
                 self._show_status(job, now)
                 if job.status == "RUNNING" and now >= job.log_due:
-                    job.log_due = now + LOG_POLL
-                    self._read_logs(job, drain=False)
+                    live.append(job)
+        self._stream_live(live, now)
         youngest = min((now - j.submitted for j in self.jobs.values() if not j.ended), default=0.0)
         self._next_poll = now + min(MAX_POLL, max(MIN_POLL, youngest * POLL_FRACTION))
         return ended
@@ -250,6 +257,17 @@ class BatchJobs:
             job.log_token = token or job.log_token
             if not (drain and more):
                 return
+
+    def _stream_live(self, due: List[Job], now: float) -> None:
+        """Read the streams of running jobs whose turn it is, longest-waiting first, within the rate."""
+        self._log_tokens = min(LOG_BURST, self._log_tokens + (now - self._log_refilled) * LOG_RATE)
+        self._log_refilled = now
+        for job in sorted(due, key=lambda j: j.log_due):
+            if self._log_tokens < 1:
+                return
+            self._log_tokens -= 1
+            job.log_due = now + LOG_POLL
+            self._read_logs(job, drain=False)
 
     def _drain_logs(self, job: Job) -> None:
         self._read_logs(job, drain=True)

@@ -6,7 +6,7 @@ from typing import Any, Dict, List, Optional
 import pytest
 
 from sfncompile.hybrid.jobs import (
-    DESCRIBE_BATCH, GONE_AFTER, MAX_POLL, MIN_POLL, MISSING_POLLS, POLL_FAILURES, STATUS_REPEAT, BatchJobs, JobSpec,
+    DESCRIBE_BATCH, GONE_AFTER, LOG_BURST, LOG_RATE, MAX_POLL, MIN_POLL, MISSING_POLLS, POLL_FAILURES, STATUS_REPEAT, BatchJobs, JobSpec,
     status_line,
 )
 
@@ -220,3 +220,18 @@ def test_a_failing_describe_is_retried_with_backoff_then_raised():
     with pytest.raises(ConnectionError):
         jobs.poll()
     assert len(calls) == POLL_FAILURES
+
+
+def test_live_log_reads_of_many_running_jobs_stay_within_the_rate():
+    clock, batch, logs, _, jobs = _loop()
+    for i in range(100):
+        job = jobs.submit(i, f"F/1/square/{i}", _spec())
+        batch.states[job.job_id] = {"jobId": job.job_id, "status": "RUNNING",
+                                    "container": {"logStreamName": f"s/{i}"}}
+    start = clock.now
+    while clock.now - start < 20:
+        clock.now += max(jobs.next_poll_in(), MIN_POLL)
+        jobs.poll()
+    assert logs.calls <= LOG_BURST + LOG_RATE * (clock.now - start)  # not 100 jobs x every LOG_POLL seconds
+    assert logs.calls >= LOG_RATE * 20 - 1  # ... but the budget is used: every stream gets its turn
+    assert {j.log_token is not None for j in jobs.jobs.values()} == {True}

@@ -139,9 +139,10 @@ common_options = [
                  help="Write the new run's id to this file as soon as the run exists."),
     click.option("--max-num-splits", type=click.IntRange(1), default=None,
                  help="Fail a foreach that fans out wider than this (default: no limit)."),
-    click.option("--datastore", type=click.Choice(["local", "s3"]), default="local", show_default=True,
+    click.option("--datastore", type=click.Choice(["local", "s3"]), default=None,
                  help="Where the run's artifacts and metadata go: the local store, or the configured "
-                      "AWS stores (S3 + DynamoDB; needs `sfncompile configure`)."),
+                      "AWS stores (S3 + DynamoDB; needs `sfncompile configure`). Default: the config's "
+                      "run.datastore, else local; s3 whenever a step runs on AWS Batch."),
     click.option("--environment", type=click.Choice(["pypi", "conda", "local"]), default=None,
                  help="pypi / conda (Metaflow's spelling; the default here): steps with @pypi/@conda run in "
                       "their own environments. local: ignore @pypi/@conda and run every step in this "
@@ -195,7 +196,7 @@ def resume(ctx: click.Context, flow_file: str, step_arg: Optional[str], origin_r
 
 
 def _execute(ctx: click.Context, flow_cls, graph, *, max_workers, tags, quiet, with_decorators=(), run_id_file=None,
-             max_num_splits=None, datastore="local", environment=None, parameters=None, resume=False, origin_run_id=None,
+             max_num_splits=None, datastore=None, environment=None, parameters=None, resume=False, origin_run_id=None,
              resume_step=None, local_only=False) -> None:
     from ..graph.attach import attach_decorators
     from ..hybrid import remote_steps, require_config
@@ -208,7 +209,14 @@ def _execute(ctx: click.Context, flow_cls, graph, *, max_workers, tags, quiet, w
     if remote and local_only:
         reporter.line(f"--local-only: {', '.join(remote)} (@batch) run on this machine, not on AWS Batch")
         remote = []
+    if remote and datastore == "local":
+        raise click.UsageError(f"--datastore local: {', '.join(remote)} run on AWS Batch, whose jobs store "
+                               "their results in S3; drop --datastore local, or pass --local-only")
     config = require_config(graph, remote) if remote else None
+    if datastore is None and not remote:
+        from ..aws.config import run_datastore
+
+        datastore = run_datastore()
     if datastore == "s3" or remote:  # Batch jobs read and write the AWS stores
         _use_aws_stores(config)
 

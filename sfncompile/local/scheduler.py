@@ -440,7 +440,8 @@ class LocalRunner:
                 continue
             remote = self.remote is not None and self.remote.wants(pending.step, pending.forced)
             executor = self.remote if remote else self.pool
-            if not executor.has_capacity():
+            busy = sum(len(e.running) for e in self._executors())  # --max-workers counts local and remote tasks
+            if not executor.has_capacity() or busy >= self.max_workers:
                 return
             self._ready.popleft()
             node = self.graph[pending.step]

@@ -165,3 +165,17 @@ def test_a_teammate_reads_the_hybrid_run(hybrid, tmp_path):
     assert seen["id"] == run_id and seen["ok"] and seen["result"] == 42
     assert "training on batch" in seen["stdout"]
     assert seen["job"] == hybrid.jobs()[0].job_id  # the task's metadata says which Batch job ran it
+
+
+def test_datastore_comes_from_the_config_and_batch_steps_need_s3(hybrid, tmp_path):
+    config = json.loads(open(hybrid.env["SFNCOMPILE_CONFIG"]).read())
+    config["run"] = {"datastore": "s3"}
+    path = tmp_path / "config-s3.json"
+    path.write_text(json.dumps(config))
+    out = hybrid.cli("run", FANOUT, "--width", "1", SFNCOMPILE_CONFIG=str(path))
+    assert "stored:   artifacts in s3://" in out.stdout and not hybrid.jobs()  # run.datastore: s3, all local
+    assert not os.path.exists(os.path.join(hybrid.workdir, ".sfncompile"))
+    local = hybrid.cli("run", FANOUT, "--width", "1")  # no run.datastore: the local store
+    assert "stored:   artifacts in s3://" not in local.stdout
+    clash = hybrid.cli("run", MIXED, "--datastore", "local", expect=2)
+    assert "--datastore local: train run on AWS Batch" in clash.stderr and not hybrid.jobs()

@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 FINAL = ("SUCCEEDED", "FAILED")
 DESCRIBE_BATCH = 100  # DescribeJobs takes at most 100 job ids
@@ -161,11 +161,11 @@ class BatchJobs:
         """Seconds until the next poll is due (0: now)."""
         return max(0.0, self._next_poll - self.clock())
 
-    def poll(self, force: bool = False) -> List[Job]:
+    def poll(self) -> List[Job]:
         """If due: describe every unfinished job, show status changes, stream logs; the jobs that ended."""
         now = self.clock()
         waiting = [j for j in self.jobs.values() if not j.ended]
-        if not waiting or (not force and now < self._next_poll):
+        if not waiting or now < self._next_poll:
             return []
         try:
             seen = self._describe(waiting)
@@ -284,9 +284,6 @@ class BatchJobs:
         """Show text the job stored itself (its CloudWatch stream had nothing), line by line with the prefix."""
         for line in text.splitlines():
             self._echo(job, line)
-
-    def unfinished(self) -> Iterable[Job]:
-        return [j for j in self.jobs.values() if not j.ended]
 
 
 def status_line(job: Job, now: float) -> str:

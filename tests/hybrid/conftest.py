@@ -70,10 +70,3 @@ def read_run(flow: str, run_id: str):
     namespace(None)
     return Run(f"{flow}/{run_id}")
 
-
-def run_id_of(out: str, flow: str) -> str:
-    marker = f"{flow}/"
-    for line in out.splitlines()[::-1]:
-        if marker in line and ("SUCCEEDED" in line or "FAILED" in line):
-            return line.split(marker, 1)[1].split()[0].split("/")[0]
-    raise AssertionError(f"no run summary in:\n{out}")

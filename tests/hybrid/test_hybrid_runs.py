@@ -10,7 +10,6 @@ import time
 
 import pytest
 
-from ..conftest import ROOT
 from .conftest import HYBRID_FLOWS, read_run
 
 MIXED = os.path.join(HYBRID_FLOWS, "mixed.py")

@@ -128,5 +128,5 @@ def _environments(graph: FlowGraph, config: Mapping[str, Any], steps: List[str],
         return {}
     from ..environments.deploy import deploy_environments
 
-    env_ids, _ = deploy_environments(graph, config, stores.objects, say)
-    return {step: env_id for step, env_id in env_ids.items() if step in steps}
+    env_ids, _ = deploy_environments(graph, config, stores.objects, say, steps)
+    return env_ids

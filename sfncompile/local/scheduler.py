@@ -234,7 +234,9 @@ class LocalRunner:
                 self.reporter.line("environments: ignored (--environment local): every step runs in this interpreter")
             self.environments = {}
             return
-        self.environments = maybe_prepare(self.graph, self.reporter.line) or {}
+        # Steps that run elsewhere (the remote executor's) build their environments there.
+        here = [s for s in self.graph.steps if self.remote is None or not self.remote.wants(s, None)]
+        self.environments = maybe_prepare(self.graph, self.reporter.line, here) or {}
 
     def _sweep_staging(self) -> None:
         """Remove staging files of writers killed earlier (a kill -9'd run, a timed-out task)."""

@@ -66,7 +66,8 @@ def task(step: str, run_id: str, task_id: str, attempt: int, flow_file: Optional
         task_id,
         attempt,
         stores=stores,
-        settings=TaskSettings.from_env(echo=True, echo_traceback=True),
+        # A hybrid run's scheduler prints the failure itself (SFNCOMPILE_ECHO_TRACEBACK=0): not twice.
+        settings=TaskSettings.from_env(echo=True, echo_traceback=os.environ.get("SFNCOMPILE_ECHO_TRACEBACK") != "0"),
         run_params=parameters_from_json(params_json),
     )
     sys.stdout.flush()

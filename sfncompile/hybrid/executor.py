@@ -144,7 +144,7 @@ class BatchExecutor:
         step, task_id, attempt, _ = handle.message
         result = stored_result(self.stores, self.flow, self.run_id, step, task_id, attempt, handle.started)
         if job.log_lines == 0 and result is not None:
-            self._echo_stored_logs(job, step, task_id, attempt)
+            self._echo_stored_logs(job, step, task_id, attempt, None if result.ok else result.error)
         if result is not None:
             return handle, (handle.task, result), None
         if job.gone:
@@ -156,8 +156,9 @@ class BatchExecutor:
             how += " but the task stored no result"
         return handle, None, how
 
-    def _echo_stored_logs(self, job: Job, step: str, task_id: str, attempt: int) -> None:
-        """The job's CloudWatch stream had nothing (no log driver, or not delivered yet): show what it stored."""
+    def _echo_stored_logs(self, job: Job, step: str, task_id: str, attempt: int, error: Optional[str]) -> None:
+        """The job's CloudWatch stream had nothing (no log driver, or not delivered yet): show what it stored
+        (without the failure's traceback, which the scheduler prints)."""
         from ..runtime.artifacts import ArtifactIO
 
         aio = ArtifactIO(self.stores.artifacts, self.flow)
@@ -166,6 +167,8 @@ class BatchExecutor:
                 text = aio.get_log(self.run_id, step, task_id, attempt, stream)
             except Exception:
                 continue
+            if error and text.endswith(error):
+                text = text[: -len(error)]
             self.jobs.echo_text(job, text)
 
 

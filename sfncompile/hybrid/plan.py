@@ -92,7 +92,8 @@ def plan_hybrid(
         flow=graph.name, flow_file=package.flow_file, code_url=code_url, code_sha=package.sha256,
         datastore=datastore, metadata=cfg.metadata_url(config), production=False,
     )
-    environment.update({"SFNCOMPILE_USERNAME": username, "SFNCOMPILE_NAMESPACE": namespace})
+    environment.update({"SFNCOMPILE_USERNAME": username, "SFNCOMPILE_NAMESPACE": namespace,
+                        "SFNCOMPILE_ECHO_TRACEBACK": "0"})  # this scheduler prints a failure's traceback
     environment.update(with_environment(with_decorators))  # the task builds the scheduler's graph
     batch = client("batch", config)
     tags = {STACK_TAG: config["stack"]} if config.get("stack") else {}

@@ -216,7 +216,10 @@ class LocalRunner:
         )
         metadata.update_run(self.flow, self.run_id, **liveness.scheduler_fields(started))
         self._heartbeat_due = time.time() + liveness.HEARTBEAT_SECONDS
-        record_graph(aio, self.graph, self.run_id)  # a resumed run may reuse its start task: store it here too
+        if self.resume or self.remote is None or not self.remote.wants(self.graph.start.name, None):
+            # a resumed run may reuse its start task: store it here too (a remote start task of a new run
+            # stores it itself, with the code package's paths: the graph is written once)
+            record_graph(aio, self.graph, self.run_id)
         self.run_info = metadata.get_run(self.flow, self.run_id) or {
             "namespace": self.namespace,
             "username": self.username,

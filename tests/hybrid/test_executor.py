@@ -59,15 +59,19 @@ def test_a_committed_attempt_is_the_result(tmp_path):
 
 
 def test_a_failed_attempt_record_is_a_step_failure(tmp_path):
-    executor, stores, clock, batch, _ = _executor(tmp_path)
+    executor, stores, clock, batch, lines = _executor(tmp_path)
     executor.start("pending", ("train", "0", 0, None))
     stores.metadata.start_attempt("F", "r1", "train", "0", 0)
     stores.metadata.finish_attempt("F", "r1", "train", "0", 0, status="FAILED",
                                    error="Traceback ...\nValueError: bad input\n")
     _end(batch, clock, "job-0", "FAILED", statusReason="Essential container in task exited",
          container={"exitCode": 1})
+    aio = ArtifactIO(stores.artifacts, "F", stores.metadata)
+    aio.put_logs("r1", "train", "0", 0, "", "reading input\nTraceback ...\nValueError: bad input\n")
     [(_, (_, result), died)] = executor.poll()
     assert died is None and not result.ok and result.error_type == "ValueError" and "bad input" in result.error
+    # the stored log is shown without the traceback: the scheduler prints that with the failure
+    assert [line for line in lines if "on batch" not in line] == ["[F/r1/train/0] reading input"]
 
 
 def test_a_host_failure_with_nothing_stored_is_a_lost_attempt(tmp_path):

@@ -57,6 +57,9 @@ SCHEMA: Dict[str, Any] = {
         # Package environments: the Batch hosts' CPU and the runtime image's Python (default: the shipped Dockerfile's).
         "architecture": {"enum": ["x86_64", "arm64"]},
         "image_python": {"type": "string", "pattern": "^3\\.\\d{1,2}$"},
+        # Defaults of `sfncompile run`/`resume` (set by hand): {"datastore": "s3"} stores every run on AWS.
+        "run": {"type": "object", "properties": {"datastore": {"enum": ["local", "s3"]}},
+                "additionalProperties": False},
     },
     "additionalProperties": False,
 }
@@ -122,6 +125,13 @@ def from_stack_outputs(outputs: Mapping[str, str], *, stack: str, region: str) -
         if out in outputs:
             config[key] = outputs[out]
     return validate(config, source=f"stack {stack}")
+
+
+def run_datastore() -> str:
+    """Where a local run stores its results when `--datastore` is not given: the config's
+    ``run.datastore`` if there is a config, else ``local``."""
+    config = load_config(required=False) if os.path.exists(config_path()) else None
+    return ((config or {}).get("run") or {}).get("datastore") or "local"
 
 
 def datastore_url(config: Mapping[str, Any]) -> str:

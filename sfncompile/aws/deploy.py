@@ -14,7 +14,7 @@ from . import config as cfg
 from . import jobdef, schedule, statemachine
 from .images import pin_image
 from .manifest import write_manifest
-from .package import build_package
+from .package import package_flow, upload_package
 from .session import client
 
 @dataclass
@@ -68,10 +68,7 @@ def deploy(
     compiled = compile_flow(graph, DeploySettings(state_machine_name=sm_name, compute=compute, environments=env_ids))
     result.warnings = [str(w) for w in compiled.warnings]
     result.changes.extend(env_changes)
-    file_defaults = [(p.name, p.default) for p in graph.parameters if p.type == "file" and p.default]
-    package = build_package(flow_file, include=include, file_defaults=file_defaults)
-    code_key = stores.artifacts.code_key(graph.name, package.sha256)
-    code_url = f"{cfg.datastore_url(config).rstrip('/')}/{code_key}"
+    package = package_flow(graph, include=include)
     if dry_run:
         subs = values_from_config(config, graph.name)
         for step, extra in compiled.job_definitions.items():
@@ -81,9 +78,8 @@ def deploy(
         say(f"dry run: would deploy {graph.name} as {sm_name} (code {package.sha256[:12]}, {len(package.files)} files)")
         return result
 
-    uploaded_code = not stores.objects.exists(code_key)
+    code_url, uploaded_code = upload_package(stores, cfg.datastore_url(config), graph.name, package)
     if uploaded_code:
-        stores.artifacts.put_code(graph.name, package.data)
         result.changes.append(f"uploaded code package {package.sha256[:12]} ({len(package.files)} files)")
     say(f"code package {package.sha256[:12]}: {'uploaded' if uploaded_code else 'unchanged'}")
 

@@ -26,7 +26,6 @@ to the failure or to ``--step``; everything after runs again.
 """
 from __future__ import annotations
 
-import gc
 import heapq
 import itertools
 import os
@@ -362,18 +361,9 @@ class LocalRunner:
 
     # ------------------------------------------------------------------ task processes
     def _task_handler(self) -> "TaskHandler":
-        """What each task process runs; a fork inherits the loaded flow, a spawned interpreter loads it."""
+        """What each task process runs; a template forked from here inherits the loaded flow, one in
+        another interpreter loads it."""
         _TEMPLATES[(self.graph.file, self.graph.name)] = (self.flow_cls, self.graph, self.stores)
-        # Import here, once, what every task uses: a forked task then starts with it loaded.
-        import cloudpickle  # noqa: F401
-
-        from ..runtime import task  # noqa: F401
-        from ..runtime.artifacts import pickle_flow_module_by_value
-
-        pickle_flow_module_by_value(self.flow_cls)
-        # Objects that exist now are never collected by a task's GC pass: fewer copy-on-write page
-        # faults in every forked task (the cost of a fork is mostly those faults).
-        gc.freeze()
         return TaskHandler(
             flow_file=self.graph.file,
             flow_name=self.graph.name,
@@ -754,8 +744,19 @@ class TaskHandler:
     params: Any
     run_info: Dict[str, Any]
 
+    def prepare_template(self) -> None:
+        """Once in a template process: load the flow and import and compute what every task uses,
+        so a task forked from it starts with all of it."""
+        import cloudpickle  # noqa: F401
+
+        from ..runtime import task  # noqa: F401
+        from ..runtime.environment_info import process_constants
+
+        self._loaded()
+        process_constants()
+
     def warm(self) -> None:
-        """In a spare process, before its task: load the flow (spawn), open the stores, ready the capture."""
+        """In a spare process, before its task: open the stores, ready the capture."""
         from ..runtime.capture import prepare_capture
 
         flow_cls, graph, stores = self._loaded()

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Deque, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from ..exceptions import NotCommittedError, SfnCompileError, StorageError
+from ..exceptions import IntegrityError, NotCommittedError, SfnCompileError, StorageError
 from ..graph.ir import BRANCH, END, FOREACH, SWITCH, FlowGraph, StepNode
 from ..graph.taskid import render_task_id
 from ..graph.transitions import next_values
@@ -691,6 +691,10 @@ def clone_task(aio, metadata, flow: str, origin_run: str, run_id: str, node: Ste
     doc = aio.attempt(origin_run, node.name, task_id, attempt)
     if doc is None:
         raise NotCommittedError(f"{origin_spec} attempt {attempt} is recorded as successful but was never committed")
+    missing = aio.missing(doc.get("artifacts") or {})
+    if missing:  # a clone would "succeed" with artifacts nobody can read
+        raise IntegrityError(f"{origin_spec} attempt {attempt}: the stored value of {', '.join(sorted(missing))} "
+                             f"is missing from the datastore")
     logs = {}
     for stream in ("stdout", "stderr"):
         try:

@@ -32,14 +32,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-from contextlib import contextmanager
-import sys
 import time
 import traceback
+from contextlib import contextmanager
 from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
-from .template import TaskChild, Template, TemplateGone, die_with_parent
+from .template import HELD_SIGNALS, TaskChild, Template, TemplateGone, flush_stdio, kill_group, own_group
 
 START_METHODS = ("fork", "spawn")
 START_METHOD_ENV = "SFNCOMPILE_START_METHOD"
@@ -62,9 +61,8 @@ def start_method() -> str:
 
 
 SPARES = 2  # processes kept ready (forked, stores opened) for the next tasks
-# Signals that stop a run: held while the pool's bookkeeping changes, so a Ctrl-C can never leave a
-# process started but unrecorded (it would wait for a task for ever, and keep the interpreter alive).
-HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+# HELD_SIGNALS are held while the pool's bookkeeping changes, so a Ctrl-C can never leave a process
+# started but unrecorded (it would wait for a task for ever, and keep the interpreter alive).
 
 
 @contextmanager
@@ -173,7 +171,7 @@ class Pool:
             return self._collect(ready)
 
     def _collect(self, ready: List[Any]) -> List[Tuple[TaskProcess, Any, Optional[str]]]:
-        out = []
+        out: List[Tuple[TaskProcess, Any, Optional[str]]] = []
         for proc in list(self.running):
             if proc.conn not in ready:
                 continue
@@ -220,13 +218,6 @@ class Pool:
         return describe_exit(proc.process.exitcode) if wait_for_exit else ""
 
 
-def kill_group(pgid: int) -> None:
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
 def describe_exit(code: Optional[int]) -> str:
     if code is None:
         return "the task process did not end"
@@ -245,7 +236,8 @@ def describe_exit(code: Optional[int]) -> str:
 def run_one_task(conn: Connection, handler: Callable[[Any], Any], template_pid: int) -> None:
     """A task process, freshly forked from its template: own process group, signals reset, get
     ready, run one task, send its result, then wait to be killed with its group."""
-    _child_setup(template_pid)
+    # SIGTERM (and the template's death) take the task's subprocesses down with it.
+    own_group(template_pid, _kill_own_group)
     warm = getattr(handler, "warm", None)
     if warm is not None:
         try:
@@ -262,11 +254,7 @@ def run_one_task(conn: Connection, handler: Callable[[Any], Any], template_pid: 
         result = handler(message)
     except BaseException:  # an error of sfncompile itself (storage...), not of the step
         result = {"internal_error": traceback.format_exc()}
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except Exception:
-            pass
+    flush_stdio()
     try:
         conn.send(result)
         # The scheduler kills the group when it has the result: until then the group leader stays,
@@ -280,19 +268,3 @@ def _kill_own_group(signum: int, frame: Any) -> None:  # pragma: no cover - runs
     os.killpg(0, signal.SIGKILL)
 
 
-def _child_setup(parent_pid: int) -> None:
-    try:
-        os.setpgid(0, 0)
-    except OSError:
-        pass
-    # The scheduler decides what Ctrl-C and a closed terminal mean.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
-    # SIGTERM (and the template's death) take the task's subprocesses down with it.
-    signal.signal(signal.SIGTERM, _kill_own_group)
-    try:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)
-    except (AttributeError, ValueError, OSError):  # pragma: no cover - no pthread_sigmask
-        pass
-    if not die_with_parent(parent_pid):  # the template died before the parent-death signal was set
-        _kill_own_group(signal.SIGTERM, None)

@@ -37,10 +37,13 @@ import struct
 import subprocess
 import sys
 from multiprocessing.connection import Connection
-from typing import Any, Dict, Optional, Set, Tuple
+from typing import Any, Callable, Dict, Optional, Set, Tuple
 
 FRAME = struct.Struct("!cii")  # kind, pid, value
 FORK, PID, RELEASE, EXITED, QUIT = b"F", b"P", b"R", b"X", b"Q"
+# Signals that stop a run: the scheduler holds them while it forks and while the pool's bookkeeping
+# changes; a new process unblocks them.
+HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 REAP_POLL_SECONDS = 0.01  # how often a template checks released pids that are not reaped yet
 _CONTROLS: Set[socket.socket] = set()  # the scheduler's ends of every template's control socket
 _CHILDREN: Set[int] = set()  # in a template: task processes not reaped yet
@@ -66,7 +69,7 @@ class Template:
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        _flush_stdio()
+        flush_stdio()
         if self.python is None and self.method == "fork":
             pid = os.fork()
             if pid == 0:  # the template: never returns
@@ -253,9 +256,14 @@ def _reap(sock: socket.socket, releasing: Dict[int, bool]) -> None:
             sock.sendall(FRAME.pack(EXITED, pid, os.waitstatus_to_exitcode(status)))
 
 
-def _end_children() -> None:
-    from .pool import kill_group
+def kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
+
+def _end_children() -> None:
     for pid in list(_CHILDREN):
         kill_group(pid)
     for pid in list(_CHILDREN):
@@ -272,23 +280,26 @@ def _on_term(signum: int, frame: Any) -> None:  # pragma: no cover - runs in a d
 
 
 def _template_setup(parent_pid: int) -> None:
-    """Own process group, the terminal's signals ignored, dies with the scheduler."""
-    from .pool import HELD_SIGNALS
+    own_group(parent_pid, _on_term)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
 
+
+def own_group(parent_pid: int, on_term: Callable[[int, Any], None]) -> None:
+    """Lead a process group of one's own, leave Ctrl-C and hang-ups to the scheduler, and run
+    ``on_term`` on SIGTERM, which the parent's death sends (at once if the parent is gone already)."""
     try:
         os.setpgid(0, 0)
     except OSError:
         pass
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _on_term)
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, on_term)
     try:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)  # held by the scheduler while it forked us
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)  # held by the scheduler while it forked
     except (AttributeError, ValueError, OSError):  # pragma: no cover - no pthread_sigmask
         pass
     if not die_with_parent(parent_pid):
-        _on_term(signal.SIGTERM, None)
+        on_term(signal.SIGTERM, None)
 
 
 def die_with_parent(parent_pid: int) -> bool:
@@ -346,7 +357,7 @@ def _wait_or_kill(pid: int, timeout: float = 5.0) -> None:
         pass
 
 
-def _flush_stdio() -> None:
+def flush_stdio() -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

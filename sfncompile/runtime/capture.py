@@ -112,13 +112,16 @@ class _FdCapture:
         self.fd = fd
         self.tee: Optional["TeeStream"] = None
         self._saved: Optional[int] = None
-        self._read, self._write = os.pipe()
+        read, write = os.pipe()
+        self._read: Optional[int] = read
+        self._write: Optional[int] = write
 
     def start(self, tee: "TeeStream") -> None:
         self.tee = tee
         self._saved = os.dup(self.fd)
-        os.dup2(self._write, self.fd)  # type: ignore[arg-type]
-        os.close(self._write)  # type: ignore[arg-type]
+        assert self._write is not None, "a capture starts once"
+        os.dup2(self._write, self.fd)
+        os.close(self._write)
         self._write = None
 
     def stop(self) -> None:
@@ -147,7 +150,7 @@ class _Reader:
         self._thread.start()
 
     def _pump(self) -> None:
-        owners = {c._read: c for c in self.captures}
+        owners = {c._read: c for c in self.captures if c._read is not None}
         decoders = {fd: codecs.getincrementaldecoder("utf-8")(errors="replace") for fd in owners}
         open_fds = list(owners)
         while open_fds:

@@ -7,8 +7,9 @@ shared, so each figure is repeated and printed as best and median, with the load
 average at the time.
 
 ``--before REV`` also measures the code of git revision REV (exported to a temporary
-directory and put first on PYTHONPATH), side by side: e.g. ``--before 6c9a0d2`` for
-the reused-worker pool, ``--before main`` for today's main.
+directory and put first on PYTHONPATH; or a directory holding such a tree), side by
+side: e.g. ``--before 6c9a0d2`` for the reused-worker pool, ``--before main`` for
+today's main.
 
     python benchmarks/task_overhead_bench.py [--width 200] [--repeat 3] [--large 10000] [--before REV]
 """
@@ -102,7 +103,9 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=10_000, help="items of the large foreach (0: skip it)")
     parser.add_argument("--before", default=None, help="git revision to measure too, e.g. 6c9a0d2 or main")
     args = parser.parse_args()
-    if args.before:
+    if args.before and os.path.isdir(args.before):
+        report(f"before: {args.before}", args.width, args.repeat, args.large, os.path.abspath(args.before))
+    elif args.before:
         with tempfile.TemporaryDirectory(prefix="sfnbench-code-") as tree:
             report(f"before: {args.before}", args.width, args.repeat, args.large, export(args.before, tree))
     report("this tree", args.width, args.repeat, args.large, None)

@@ -16,7 +16,10 @@ today's main.
 Reference figures on the shared 2-core machine (load average 10-20 while measured):
 per-task CPU, reused workers (6c9a0d2) 2.7-3.3 ms; a process per task forked by
 ``multiprocessing`` (eb75a0c) 34.3-34.6 ms; a fork of a template per task
-18.3-23.5 ms. Where a task's CPU goes now (perf, 100-way run): in the task process
+18.3-23.5 ms. 10,000-item foreach: eb75a0c 1,019 s wall, 324 s CPU; a template per
+task 627 s wall, 213 s CPU (one run each, load average 9-20): at ~21 ms CPU a task, two
+cores need ~105 s, so the 3 s target is out of reach while every task is a process of
+its own. Where a task's CPU goes now (perf, 100-way run): in the task process
 ~60% kernel (mostly copy-on-write faults: CPython writes reference counts into the
 pages it shares with its template) and ~40% Python and SQLite; the template's fork
 (page-table copy) ~3 ms per task.

@@ -26,7 +26,6 @@ to the failure or to ``--step``; everything after runs again.
 """
 from __future__ import annotations
 
-import gc
 import heapq
 import itertools
 import os
@@ -38,7 +37,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Deque, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from ..exceptions import NotCommittedError, SfnCompileError, StorageError
+from ..exceptions import IntegrityError, NotCommittedError, SfnCompileError, StorageError
 from ..graph.ir import BRANCH, END, FOREACH, SWITCH, FlowGraph, StepNode
 from ..graph.taskid import render_task_id
 from ..graph.transitions import next_values
@@ -374,18 +373,9 @@ class LocalRunner:
 
     # ------------------------------------------------------------------ task processes
     def _task_handler(self) -> "TaskHandler":
-        """What each task process runs; a fork inherits the loaded flow, a spawned interpreter loads it."""
+        """What each task process runs; a template forked from here inherits the loaded flow, one in
+        another interpreter loads it."""
         _TEMPLATES[(self.graph.file, self.graph.name)] = (self.flow_cls, self.graph, self.stores)
-        # Import here, once, what every task uses: a forked task then starts with it loaded.
-        import cloudpickle  # noqa: F401
-
-        from ..runtime import task  # noqa: F401
-        from ..runtime.artifacts import pickle_flow_module_by_value
-
-        pickle_flow_module_by_value(self.flow_cls)
-        # Objects that exist now are never collected by a task's GC pass: fewer copy-on-write page
-        # faults in every forked task (the cost of a fork is mostly those faults).
-        gc.freeze()
         return TaskHandler(
             flow_file=self.graph.file,
             flow_name=self.graph.name,
@@ -723,6 +713,10 @@ def clone_task(aio, metadata, flow: str, origin_run: str, run_id: str, node: Ste
     doc = aio.attempt(origin_run, node.name, task_id, attempt)
     if doc is None:
         raise NotCommittedError(f"{origin_spec} attempt {attempt} is recorded as successful but was never committed")
+    missing = aio.missing(doc.get("artifacts") or {})
+    if missing:  # a clone would "succeed" with artifacts nobody can read
+        raise IntegrityError(f"{origin_spec} attempt {attempt}: the stored value of {', '.join(sorted(missing))} "
+                             f"is missing from the datastore")
     logs = {}
     for stream in ("stdout", "stderr"):
         try:
@@ -776,8 +770,19 @@ class TaskHandler:
     params: Any
     run_info: Dict[str, Any]
 
+    def prepare_template(self) -> None:
+        """Once in a template process: load the flow and import and compute what every task uses,
+        so a task forked from it starts with all of it."""
+        import cloudpickle  # noqa: F401
+
+        from ..runtime import task  # noqa: F401
+        from ..runtime.environment_info import process_constants
+
+        self._loaded()
+        process_constants()
+
     def warm(self) -> None:
-        """In a spare process, before its task: load the flow (spawn), open the stores, ready the capture."""
+        """In a spare process, before its task: open the stores, ready the capture."""
         from ..runtime.capture import prepare_capture
 
         flow_cls, graph, stores = self._loaded()

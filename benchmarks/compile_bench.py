@@ -1,9 +1,18 @@
-"""Compiler figures (printed, never judged): compile time and definition size.
+"""Compiler figures (printed, never judged): compile time, definition size, cost model.
 
-* a generated 200-step linear flow: compile time, compact size (as compiled, and with
-  realistic ARNs substituted, which is what Step Functions' 1 MiB limit sees);
-* a generated 1,000-step linear flow: compile time and size;
+* generated 200- and 1,000-step linear flows: compile time, compact size (as compiled, and
+  with realistic ARNs substituted, which is what Step Functions' 1 MiB limit sees), bytes
+  per step, and how many linear steps fit in 1 MiB (target: <= 300 B/step, >= 3,000 steps);
+* a 2,200-step linear flow (past the limit before ARNs were stored once in state): compiles?
+  and the size warning `compile`/`check` give;
+* nested `auto` foreaches, 1 to 4 deep, with a 5-step body: compact size (target: depth 4
+  <= 60 KB, growing linearly);
+* the cost model (`compile --stats`): transitions per linear step and per foreach item;
 * `sfncompile compile` end to end on the 1,000-step flow (process start included).
+
+Before/after: run it once as is, and once against another tree, e.g.
+``git archive main | tar -x -C /tmp/before && PYTHONPATH=/tmp/before python benchmarks/compile_bench.py``
+(figures the older tree cannot produce print as ``n/a``).
 """
 from __future__ import annotations
 
@@ -16,11 +25,13 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from flowgen import write_linear_flow  # noqa: E402
+from flowgen import write_linear_flow, write_nested_foreach_flow  # noqa: E402
 
-from sfncompile.compiler import compile_flow, substitute, to_json  # noqa: E402
+from sfncompile.compiler import DeploySettings, compile_flow, substitute, to_json  # noqa: E402
+from sfncompile.exceptions import CompileError  # noqa: E402
 from sfncompile.graph import build_graph_from_file  # noqa: E402
 
+LIMIT = 1_048_576
 DEPLOYED_VALUES = {
     "JobQueue": "arn:aws:batch:eu-west-1:123456789012:job-queue/sfncompile-prod",
     "JobDefinition": "arn:aws:batch:eu-west-1:123456789012:job-definition/sfncompile-prod-task:12",
@@ -45,23 +56,80 @@ def cli_seconds(path: str, repeat: int = 3) -> float:
     for _ in range(repeat):
         began = time.perf_counter()
         subprocess.run([sys.executable, "-m", "sfncompile", "compile", path, "--compact"], check=True,
-                       stdout=subprocess.DEVNULL)
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         times.append(time.perf_counter() - began)
     return statistics.median(times)
 
 
+def deployed_bytes(graph, definition) -> int:
+    deployed, _ = substitute(definition, dict(DEPLOYED_VALUES, FlowName=graph.name))
+    return len(to_json(deployed).encode("utf-8"))
+
+
+def linear(tmp: str) -> None:
+    sizes = {}
+    for steps in (200, 1000):
+        graph = build_graph_from_file(write_linear_flow(tmp, steps))
+        seconds = compile_seconds(graph)
+        definition = compile_flow(graph).definition
+        size = len(to_json(definition).encode("utf-8"))
+        sizes[steps] = deployed = deployed_bytes(graph, definition)
+        print(f"compile: {steps}-step linear flow: {seconds * 1000:.0f} ms; compact {size / 1024:.1f} KiB "
+              f"({size / steps:.0f} B/step), with ARNs substituted {deployed / 1024:.1f} KiB "
+              f"({deployed / steps:.0f} B/step) of the 1,024 KiB limit")
+    per_step = (sizes[1000] - sizes[200]) / 800
+    fits = int((LIMIT - (sizes[200] - 200 * per_step)) / per_step)
+    print(f"compile: linear steps with real ARNs: {per_step:.0f} B/step, so {fits:,} linear steps fit in 1 MiB "
+          "(target: <= 300 B/step, >= 3,000 steps)")
+
+
+def near_limit(tmp: str) -> None:
+    graph = build_graph_from_file(write_linear_flow(tmp, 2200))
+    try:
+        result = compile_flow(graph)
+    except CompileError as exc:
+        print(f"compile: 2,200-step linear flow: refused: {exc.message}")
+        return
+    size = deployed_bytes(graph, result.definition)
+    warned = [str(w).splitlines()[0] for w in result.warnings]
+    print(f"compile: 2,200-step linear flow: compiles, {size:,} bytes with ARNs "
+          f"({'over' if size > LIMIT else 'under'} the limit); warning: {warned[0] if warned else 'none'}")
+
+
+def nested(tmp: str) -> None:
+    sizes = []
+    for depth in (1, 2, 3, 4):
+        graph = build_graph_from_file(write_nested_foreach_flow(tmp, depth, 5))
+        sizes.append(len(to_json(compile_flow(graph).definition).encode("utf-8")))
+    shown = ", ".join(f"depth {d}: {s / 1024:.1f} KiB" for d, s in zip((1, 2, 3, 4), sizes))
+    print(f"compile: nested auto foreach, 5-step body: {shown} (target: depth 4 <= 60 KB)")
+
+
+def cost(tmp: str) -> None:
+    try:
+        from sfncompile.compiler.cost import cost_model
+    except ImportError:
+        print("cost model: n/a (this tree has none)")
+        return
+    graph = build_graph_from_file(write_linear_flow(tmp, 200))
+    model = cost_model(graph, compile_flow(graph).definition)
+    print(f"cost model: 200-step linear flow: {model.transitions} transitions per run "
+          f"({model.per_kind['linear']:g} per linear step; target <= 2), {model.batch_jobs} Batch jobs, "
+          f"${model.cost_usd:.4f} per run")
+    graph = build_graph_from_file(write_nested_foreach_flow(tmp, 1, 1))
+    for mode in ("inline", "distributed"):
+        model = cost_model(graph, compile_flow(graph, DeploySettings(default_foreach_mode=mode)).definition, 100)
+        [extra] = model.per_item.values()
+        print(f"cost model: {mode} foreach, 1-step body, 100 items: {1 + extra} transitions per item "
+              f"(target <= 3), {model.transitions} per run, ${model.cost_usd:.4f} per run")
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        for steps in (200, 1000):
-            graph = build_graph_from_file(write_linear_flow(tmp, steps))
-            seconds = compile_seconds(graph)
-            definition = compile_flow(graph).definition
-            size = len(to_json(definition).encode("utf-8"))
-            deployed, _ = substitute(definition, dict(DEPLOYED_VALUES, FlowName=graph.name))
-            deployed_size = len(to_json(deployed).encode("utf-8"))
-            print(f"compile: {steps}-step linear flow: {seconds * 1000:.0f} ms; compact {size / 1024:.1f} KiB "
-                  f"({size / steps:.0f} B/step), with ARNs substituted {deployed_size / 1024:.1f} KiB "
-                  f"({deployed_size / steps:.0f} B/step) of the 1,024 KiB limit")
+        linear(tmp)
+        near_limit(tmp)
+        nested(tmp)
+        cost(tmp)
         path = write_linear_flow(tmp, 1000)
         print(f"compile: `sfncompile compile` of the 1,000-step flow, wall {cli_seconds(path) * 1000:.0f} ms "
               "(process start, graph and compile)")

@@ -7,11 +7,14 @@
   uv's download cache cold (a fresh UV_CACHE_DIR: packages come from PyPI) and warm;
 * container bootstrap of a cached ~50 MB environment (numpy + pandas wheels) from
   emulated S3: fetch the wheels, `uv pip install --offline --no-index`, fresh caches;
-* `sfncompile check` of a flow with environments, locks cached, against one without.
+* `sfncompile check` of a flow with environments, locks cached, against one without (wall, and
+  CPU, steadier on a busy machine). Only this figure: ``python benchmarks/environments_bench.py check``;
+  before/after: the same with ``PYTHONPATH=<an exported older tree>``.
 """
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -125,11 +128,21 @@ def container_bootstrap() -> None:
         server.stop()
 
 
+def _cpu(args, env) -> float:
+    """CPU seconds (user + system) of one run: steadier than wall time on a busy machine."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(args, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+
+
 def check_figures(cache: str) -> None:
     with_envs = [PY, "-m", "sfncompile", "check", os.path.join(FLOWS, "env_foreach.py")]
     env = _env(cache, SFNCOMPILE_BENCH_ENV="1")
     _wall(with_envs, env)  # locks cached from here on
     cached = _median(lambda: _wall(with_envs, env), 5)
+    cpu = _median(lambda: _cpu(with_envs, env), 9)
+    bare = _median(lambda: _cpu([PY, "-c", "pass"], env), 9)
     plain = _median(lambda: _wall(with_envs, _env(cache, SFNCOMPILE_BENCH_ENV="0")), 5)
     code = ("import sys, time; from sfncompile.graph import build_graph_from_file; "
             "from sfncompile.environments.report import describe; g = build_graph_from_file(sys.argv[1]); "
@@ -139,6 +152,11 @@ def check_figures(cache: str) -> None:
     print(f"check of a flow with an environment, locks cached: {cached:.2f} s "
           f"(without environments {plain:.2f} s; the environments' part in-process {part * 1000:.0f} ms; "
           "target <= 0.3 s)")
+    traced = subprocess.run([PY, "-X", "importtime", *with_envs[1:]], env=env, check=True, capture_output=True,
+                            text=True).stderr
+    modules = sum(1 for line in traced.splitlines() if line.startswith("import time:") and "cumulative" not in line)
+    print(f"check of a flow with an environment, locks cached: {cpu:.3f} s CPU, of which {bare:.3f} s is "
+          f"starting Python (`python -c pass`); {modules} modules imported")
 
 
 def main() -> None:
@@ -153,6 +171,8 @@ def main() -> None:
     root = tempfile.mkdtemp(prefix="bench-root-")
     try:
         check_figures(cache)
+        if sys.argv[1:] == ["check"]:
+            return
         cached_env_overhead(cache, root)
         first_build()
         container_bootstrap()

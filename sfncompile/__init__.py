@@ -3,7 +3,6 @@
 The authoring API is imported eagerly (it is small); the client, which pulls in
 storage backends, loads on first use so ``import sfncompile`` stays fast.
 """
-import logging
 from typing import Any
 
 from .exceptions import TimeoutException
@@ -35,8 +34,7 @@ from .flow import (
 __version__ = "0.1.0"
 
 # Library use: sfncompile logs to the "sfncompile" logger and prints nothing unless the
-# application configures logging (the stdlib convention for libraries).
-logging.getLogger(__name__).addHandler(logging.NullHandler())
+# application configures logging; ``logs.py`` installs that NullHandler where logging is used.
 
 # Literal, so that type checkers and IDEs see the public names without running code.
 __all__ = [

@@ -73,6 +73,12 @@ def deploy_cmd(flow_file: str, flow_name: Optional[str], name: Optional[str], ta
                     dry_run=dry_run, say=(lambda m: click.echo(m, err=True)) if dry_run else (lambda _m: None))
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
+    if result.definition is not None:
+        from ..compiler.cost import stats_lines
+        from .graph_cmds import load_graph
+
+        for line in stats_lines(load_graph(flow_file, flow_name), result.definition):
+            click.echo(line, err=True)
     if dry_run:
         click.echo(f"dry run: nothing changed; state machine would be {result.state_machine_arn}")
         return

@@ -44,6 +44,10 @@ def _read_config(path: str) -> Dict[str, object]:
     help="Fill ${Placeholders} from this sfncompile config file (JobQueue, JobDefinition, MetadataTable, ...).",
 )
 @click.option("--compact", is_flag=True, help="Compact JSON (the canonical bytes deploy sends).")
+@click.option("--stats", is_flag=True,
+              help="Also print the size as deployed and a cost model: state transitions, Batch jobs, USD per run.")
+@click.option("--items", default=10, show_default=True, type=click.IntRange(min=0),
+              help="With --stats: items each foreach is assumed to have.")
 def compile_cmd(
     flow_file: str,
     flow_name: Optional[str],
@@ -51,6 +55,8 @@ def compile_cmd(
     name: Optional[str],
     config_path: Optional[str],
     compact: bool,
+    stats: bool,
+    items: int,
 ) -> None:
     """Compile a flow to an AWS Step Functions definition (Amazon States Language).
 
@@ -58,6 +64,7 @@ def compile_cmd(
     sfncompile compile flow.py                   pretty JSON on stdout, ${Placeholders} kept
     sfncompile compile flow.py -o sm.json        to a file
     sfncompile compile flow.py --config cfg.json placeholders filled from the config file
+    sfncompile compile flow.py --stats -o sm.json size, transitions, Batch jobs and cost per run
     """
     from ..compiler import DeploySettings, compile_flow, placeholders_in, to_json, to_pretty_json, values_from_config
 
@@ -74,6 +81,11 @@ def compile_cmd(
                 "deploy substitutes them (job definitions of @batch(image=...) steps, missing config keys)",
                 err=True,
             )
+    if stats:
+        from ..compiler.cost import stats_lines
+
+        for line in stats_lines(graph, result.definition, items):
+            click.echo(line, err=True)
     text = to_json(result.definition) + "\n" if compact else to_pretty_json(result.definition)
     if output:
         directory = os.path.dirname(os.path.abspath(output))

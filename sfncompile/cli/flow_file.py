@@ -104,9 +104,10 @@ def flow_group(flow_file: str, class_name: str) -> click.Group:
     """The flow file's own command group: only its commands; `Usage: flow.py ...` in help."""
     from .main import Group, cli
 
+    known = {name: cli.get_command(None, name) for name in FLOW_COMMANDS}  # type: ignore[arg-type]
     commands: Dict[str, click.Command] = {
-        name: _forwarder(flow_file, class_name, name, cli.commands[name].get_short_help_str(limit=300))
-        for name in FLOW_COMMANDS if name in cli.commands
+        name: _forwarder(flow_file, class_name, name, command.get_short_help_str(limit=300))
+        for name, command in known.items() if command is not None
     }
     commands["step-functions"] = _forwarder(
         flow_file, class_name, "step-functions",

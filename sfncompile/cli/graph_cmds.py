@@ -44,9 +44,26 @@ def check(flow_file: str, flow_name: Optional[str], compute: Optional[str], show
         click.echo(line)
     for warning in kubernetes_warnings(graph):
         click.echo(f"note: {warning}", err=True)
+    for line in _size_notes(graph):
+        click.echo(line, err=True)
     if not compute:
         for note in compute_notes(graph):
             click.echo(note, err=True)
+
+
+def _size_notes(graph):
+    """A warning when the compiled definition is past, or within 20% of, Step Functions' 1 MiB."""
+    from ..compiler import compile_flow
+    from ..compiler.size import DefinitionTooLarge, check_size
+    from ..exceptions import CompileError
+
+    try:
+        warning = check_size(compile_flow(graph).definition, graph)
+    except DefinitionTooLarge as exc:
+        return [f"warning: deploy would fail: {exc}"]
+    except CompileError:
+        return []  # other compile errors are `sfncompile compile`'s to report
+    return [f"warning: {warning}"] if warning else []
 
 
 def _environment_lines(graph, show_locks: bool):

@@ -1,6 +1,7 @@
 """Top-level group, error handling, and command registration."""
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import Any, List, Optional
 
@@ -44,7 +45,32 @@ class Group(click.Group):
             ctx.exit(1)
 
 
-@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+# Commands that must start quickly load only their own module (`check` of a flow is meant
+# to take about 0.3 s, a Batch task pays for every import); any other name, and `--help`,
+# load them all.
+_OWN_MODULE = {"check": "graph_cmds", "show": "graph_cmds", "graph": "graph_cmds", "compile": "compile_cmds",
+               "run": "local_cmds", "resume": "local_cmds", "task": "task_cmd"}
+
+
+class LazyGroup(Group):
+    """The top-level group: command modules are imported when a command of theirs is needed."""
+
+    def list_commands(self, ctx: click.Context) -> List[str]:
+        _register()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> Optional[click.Command]:
+        if cmd_name not in self.commands:
+            module = _OWN_MODULE.get(cmd_name)
+            if module is not None:
+                for command in importlib.import_module(f"{__package__}.{module}").COMMANDS:
+                    self.add_command(command)
+            if cmd_name not in self.commands:
+                _register()
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--debug", is_flag=True, help="Show full stack traces for errors.")
 @click.version_option(version=__version__, prog_name="sfncompile")
 @click.pass_context
@@ -71,6 +97,7 @@ def version() -> None:
 
 
 def _register() -> None:
+    """Add every command (idempotent: click keeps one command per name)."""
     from . import aws_cmds, client_cmds, compile_cmds, graph_cmds, image_cmds, local_cmds, tag_cmds, task_cmd, ui_cmds
 
     cli.add_command(version)
@@ -79,7 +106,7 @@ def _register() -> None:
             cli.add_command(command)
 
 
-_register()
+cli.add_command(version)
 
 
 def main(args: Optional[List[str]] = None) -> None:

@@ -17,13 +17,14 @@ Listing a flow's runs merges every backend (deduplicated by store URL).
 """
 from __future__ import annotations
 
-import logging
 import os
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from ..logs import get_logger
+
 SFN_RUN_PREFIX = "sfn-"
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 _PROVIDERS: List[Callable[[], Optional["Backend"]]] = []
 _CACHE: Dict[Tuple[Any, ...], Any] = {}

@@ -12,7 +12,6 @@ the caller, and a crash of the flow cannot take a notebook kernel down.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -21,8 +20,9 @@ import threading
 from typing import IO, Any, Dict, Iterable, List, Mapping, Optional, TextIO
 
 from ..exceptions import CommandError
+from ..logs import get_logger
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 # Runner keyword arguments that are options of `sfncompile run` / `resume`, not flow parameters.
 _OPTIONS = {"max_workers": "--max-workers", "max_num_splits": "--max-num-splits", "datastore": "--datastore",

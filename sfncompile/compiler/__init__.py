@@ -15,18 +15,19 @@ from typing import Any, Mapping, Optional
 from ..graph.ir import FlowGraph
 from .builder import Builder
 from .compute import Compute, check_compute, kubernetes_warnings
-from .limits import check_size, verify_definition
+from .limits import verify_definition
 from .names import check_state_machine_name
 from .result import CompileResult, CompileWarning
 from .serialize import to_json, to_pretty_json
+from .size import check_size
 from .settings import DeploySettings, ThrottleRetry
 from .substitute import placeholders_in, substitute, values_from_config
 
 
-def check_definition_size(definition: Mapping[str, Any]) -> None:
-    """Raise CompileError past Step Functions' 1 MiB; deploy calls it again after filling
-    placeholders, since ARNs are longer than ``${JobQueue}`` (about +18% on a linear flow)."""
-    check_size(to_json(definition))
+def check_definition_size(definition: Mapping[str, Any], graph: Optional[FlowGraph] = None) -> None:
+    """Raise CompileError past Step Functions' 1 MiB as deployed (placeholders measured as real
+    ARNs); deploy calls it again once it has filled them with the stage's values."""
+    check_size(definition, graph)
 
 
 def compile_flow(graph: FlowGraph, settings: Optional[DeploySettings] = None) -> CompileResult:
@@ -41,11 +42,12 @@ def compile_flow(graph: FlowGraph, settings: Optional[DeploySettings] = None) ->
     verify_definition(definition)
     if settings.substitutions:
         definition, _ = substitute(definition, settings.substitutions)
-    check_definition_size(definition)
+    size_warning = check_size(definition, graph)
+    warnings = [*builder.warnings, *kubernetes_warnings(graph), *([size_warning] if size_warning else [])]
     return CompileResult(
         name=name,
         definition=definition,
-        warnings=tuple(dict.fromkeys([*builder.warnings, *kubernetes_warnings(graph)])),  # a body compiled twice warns once
+        warnings=tuple(dict.fromkeys(warnings)),  # a body compiled twice warns once
         job_definitions=dict(sorted(builder.job_definitions.items())),
     )
 

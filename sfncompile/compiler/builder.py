@@ -7,7 +7,8 @@ iteration; the container ends where control reaches the split's join (a Task the
 ``End: true``; a Choice goes to a ``Succeed``). Loops and switches stay inside one
 container (the graph IR guarantees it; :meth:`Builder.members` checks it).
 
-State payload: ``{"run": "sfn-<execution>", "ctx": {frame values}, "ctl": {control}}``.
+State payload: ``{"run": "sfn-<execution>", "job": {shared SubmitJob values}, "ctx": {frame values},
+"ctl": {control}}``.
 When an edge changes frame values (entering a loop: ``l_<target>`` = 0; a switch
 case looping back: ``l_<target>`` + 1) a Pass on that edge rewrites ``$.ctx``
 (``<step> first visit`` / ``<step> next visit``); entering a foreach, the Map's
@@ -29,7 +30,7 @@ from .limits import inline_threshold, iteration_events, warn_inline_history
 from .names import NameRegistry
 from .result import CompileWarning
 from .settings import DeploySettings
-from .tasks import batch_task
+from .tasks import batch_task, shared_job_values
 
 SET_UP_RUN = "set up run"
 UNKNOWN_CASE = "sfncompile.UnknownSwitchCase"
@@ -81,6 +82,7 @@ class Builder:
             "Type": "Pass",
             "Parameters": {
                 "run.$": asl.format_call("sfn-{}", ["$$.Execution.Name"]),
+                "job": shared_job_values(),
                 "ctx": ctx_template(frame_updates(self.graph, None, start)),
             },
             "Next": self.step_state(start, top),

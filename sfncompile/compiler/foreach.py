@@ -1,7 +1,7 @@
 """Map states for a foreach: inline (small fan-out) and Distributed (wide fan-out).
 
-Each iteration starts from ``{"run", "ctx"}`` built by the Map's ``ItemSelector``:
-the outer frame values plus ``$$.Map.Item.Index`` as the new foreach frame. Items
+Each iteration starts from ``{"run", "job", "ctx"}`` built by the Map's ``ItemSelector``:
+the run id and shared SubmitJob values passed on, the outer frame values plus ``$$.Map.Item.Index`` as the new foreach frame. Items
 are only indices:
 
 * inline: ``ItemsPath`` over ``States.ArrayRange(0, n - 1, 1)``, built from the
@@ -10,7 +10,7 @@ are only indices:
   (``[0, 1, ..., n-1]``) from the datastore; each iteration is a child execution.
 
 ``auto`` picks one at run time with a Choice on the cardinality; both Maps hold the
-same iteration body. Map results are discarded (``ResultPath: null``); each
+same iteration body (outermost foreaches only: see :func:`mode_of`). Map results are discarded (``ResultPath: null``); each
 distributed child ends in a Pass returning ``0``, so the result array Step Functions
 assembles stays far under its 256 KiB limit (about 130,000 items).
 """
@@ -35,7 +35,7 @@ def manifest_key(step: StepNode) -> str:
 
 
 def item_selector(updates: List[FrameUpdate]) -> Dict[str, Any]:
-    return {"run.$": asl.RUN, "ctx": ctx_template(updates)}
+    return {"run.$": asl.RUN, "job.$": asl.JOB, "ctx": ctx_template(updates)}
 
 
 def items_pass(next_state: str) -> Dict[str, Any]:
@@ -112,9 +112,20 @@ def width_choice(
 
 
 def mode_of(step: StepNode, default_mode: str) -> str:
-    """@foreach(mode=...) or the settings' default; an explicit ``auto`` stays ``auto``."""
+    """The Map(s) a foreach compiles to: @foreach(mode=...) or the settings' default.
+
+    ``auto`` (a Choice between an inline and a Distributed Map, each holding the body)
+    is kept for an outermost foreach only. Nested inside another foreach's body it would
+    copy its body again in each copy of the enclosing one, so the definition would double
+    per nesting level; there it becomes ``distributed``, the mode that runs any width
+    (a child execution per item, with a history of its own). Set ``mode='inline'`` on a
+    nested foreach known to stay narrow.
+    """
     deco = step.decorator("foreach")
-    return deco["mode"] if deco else default_mode
+    mode = deco["mode"] if deco else default_mode
+    if mode == "auto" and step.foreach_depth > 0:
+        return "distributed"
+    return mode
 
 
 def max_concurrency_of(step: StepNode) -> int:

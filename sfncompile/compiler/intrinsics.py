@@ -22,8 +22,15 @@ FLOW_NAME = "FlowName"
 STACK = "Stack"
 PLACEHOLDERS = (JOB_QUEUE, JOB_DEFINITION, METADATA_TABLE, DATASTORE_BUCKET, DATASTORE_PREFIX, FLOW_NAME, STACK)
 
-# Paths into the (tiny) state payload: {"run": ..., "ctx": {...}, "ctl": {...}}.
+# Paths into the (small) state payload: {"run": ..., "job": {...}, "ctx": {...}, "ctl": {...}}.
 RUN = "$.run"
+# The SubmitJob values every step shares (queue, job definition, tags), stored once in
+# state by the first Pass instead of in every Task: long ARNs would otherwise repeat
+# per step (about 170 bytes each) and bring Step Functions' 1 MiB limit closer.
+JOB = "$.job"
+JOB_QUEUE_PATH = f"{JOB}.q"
+JOB_DEFINITION_PATH = f"{JOB}.d"
+JOB_TAGS_PATH = f"{JOB}.t"
 CTX = "$.ctx"
 CTL = "$.ctl"
 RETRY_COUNT = "$$.State.RetryCount"

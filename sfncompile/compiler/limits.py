@@ -4,7 +4,7 @@
   write into it: :func:`iteration_events` estimates one iteration (worst case:
   every ``@retry`` used; a loop counted once) so ``auto`` foreaches choose how wide
   they may run inline, and forced inline ones get a warning.
-* A definition is at most 1 MiB (compact JSON, UTF-8).
+* A definition is at most 1 MiB (compact JSON, UTF-8): ``size.py``.
 * :func:`verify_definition` re-reads the emitted JSON for what ASL forbids and
   validators do not always catch: duplicate or long state names, ``States.ALL`` not
   alone and last, an inline Map with an item reader, dangling transitions.
@@ -18,8 +18,6 @@ from .intrinsics import BATCH_SUBMIT_SYNC
 from .names import MAX_NAME_LENGTH
 from .result import CompileWarning
 from .settings import DeploySettings
-
-MAX_DEFINITION_BYTES = 1_048_576
 
 # History events per state (entered + exited, plus the task's scheduled/started/...).
 _ENTER_EXIT = 2
@@ -96,16 +94,6 @@ def warn_inline_history(
                 step=step,
                 fix="use @foreach(mode='distributed') (each item gets its own history) or mode='auto'",
             )
-        )
-
-
-def check_size(compact_json: str) -> None:
-    size = len(compact_json.encode("utf-8"))
-    if size > MAX_DEFINITION_BYTES:
-        raise CompileError(
-            f"the compiled definition is {size:,} bytes; Step Functions accepts at most {MAX_DEFINITION_BYTES:,}",
-            fix="split the flow into smaller flows, or use fewer nested 'auto' foreaches "
-            "(each copies its body for the inline and the distributed Map: set @foreach(mode=...))",
         )
 
 

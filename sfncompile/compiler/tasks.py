@@ -11,7 +11,9 @@ Every job is tagged ``sfncompile:stack=<stack>``: the stage's state machine role
 stop (TerminateJob) only jobs carrying its own stack's tag.
 
 Job descriptions never flow into state (``ResultPath: null``): state stays
-``{"run", "ctx", "ctl"}``, a few hundred bytes.
+``{"run", "job", "ctx", "ctl"}``, a few hundred bytes. The queue, job definition and
+tags every step shares are read from ``$.job`` (:func:`shared_job_values`, stored once
+by the first state), so a step costs the same bytes whatever the ARNs' length.
 """
 from __future__ import annotations
 
@@ -41,6 +43,15 @@ STACK_TAG = "sfncompile:stack"
 
 # The attempt number as the string Batch parameters must be.
 ATTEMPT = asl.format_call("{}", [asl.RETRY_COUNT])
+
+
+def shared_job_values() -> Dict[str, Any]:
+    """``$.job``: the SubmitJob values of every step without its own queue or image."""
+    return {
+        "q": asl.placeholder(asl.JOB_QUEUE),
+        "d": asl.placeholder(asl.JOB_DEFINITION),
+        "t": {STACK_TAG: asl.placeholder(asl.STACK)},
+    }
 
 
 def job_name(flow: str, step: str) -> str:
@@ -162,13 +173,17 @@ def batch_task(
     job_parameters: Dict[str, Any] = {"step": step.name, "run.$": asl.RUN}
     asl.put(job_parameters, "task", *task_template)
     job_parameters["attempt.$"] = ATTEMPT
-    parameters: Dict[str, Any] = {
-        "JobName": job_name(flow, step.name),
-        "JobQueue": batch.get("queue") or asl.placeholder(asl.JOB_QUEUE),
-        "JobDefinition": asl.placeholder(asl.job_definition_placeholder(step.name) if image else asl.JOB_DEFINITION),
-        "Parameters": job_parameters,
-        "Tags": {STACK_TAG: asl.placeholder(asl.STACK)},
-    }
+    parameters: Dict[str, Any] = {"JobName": job_name(flow, step.name)}
+    if batch.get("queue"):
+        parameters["JobQueue"] = batch["queue"]
+    else:
+        parameters["JobQueue.$"] = asl.JOB_QUEUE_PATH
+    if image:
+        parameters["JobDefinition"] = asl.placeholder(asl.job_definition_placeholder(step.name))
+    else:
+        parameters["JobDefinition.$"] = asl.JOB_DEFINITION_PATH
+    parameters["Parameters"] = job_parameters
+    parameters["Tags.$"] = asl.JOB_TAGS_PATH
     overrides: Dict[str, Any] = {}
     environment = settings.environments.get(step.name)
     if is_start or environment:

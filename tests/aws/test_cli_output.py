@@ -18,6 +18,8 @@ def test_deploy_trigger_wait_show_output(aws, tmp_path):  # noqa: F811
     text = deployed.stdout + deployed.stderr
     assert text.count("state machine") == 1 and "created state machine" in text  # each action once
     assert text.count("code package") == 1
+    assert re.search(r"Step Functions per run, 10 items per foreach: \d+ state transitions, \d+ Batch jobs, "
+                     r"about \$\d+\.\d+ \(Standard workflow", deployed.stderr), deployed.stderr
     out = aws.cli("trigger", "FailingFlow", "--wait", "--poll", "0.2", check=False)
     assert out.returncode == 1
     run_id = out.stdout.split("started FailingFlow/", 1)[1].split()[0]

@@ -56,3 +56,17 @@ def test_flow_file_is_its_own_cli():
     assert out.stdout.startswith("TrainFlow: OK")
     out = subprocess.run([sys.executable, TRAIN, "show"], capture_output=True, text=True, env=env, cwd=EXAMPLES)
     assert out.returncode == 0 and "switch on self.verdict" in out.stdout
+
+
+def test_check_warns_when_the_definition_nears_the_size_limit(tmp_path):
+    from tests.compiler.test_limits import linear_flow
+
+    path = tmp_path / "long.py"
+    path.write_text("from sfncompile import FlowSpec, step\n\n" + linear_flow(2200))
+    result = CliRunner().invoke(cli, ["check", str(path)], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert result.stdout.startswith("LongFlow: OK (2200 steps:")
+    assert "warning: the definition is 931,262 bytes as deployed, 89% of Step Functions' limit" in result.stderr
+    assert "fix: split the flow: its 2,200 steps take about 423 bytes each" in result.stderr
+    small = CliRunner().invoke(cli, ["check", TRAIN], catch_exceptions=False)
+    assert "bytes as deployed" not in small.stderr

@@ -34,6 +34,17 @@ def test_compile_writes_the_file_given_with_o_and_compact(sfncompile_cmd, tmp_pa
     assert f"wrote {out}" in proc.stderr and "state machine ForeachFlow" in proc.stderr
 
 
+def test_compile_stats_prints_size_and_cost_model(sfncompile_cmd):
+    proc = run([*sfncompile_cmd, "compile", example("foreach.py"), "--stats", "--items", "3", "--compact"])
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert lines[0].startswith("definition: ") and "bytes as deployed (" in lines[0] and lines[0].endswith(", 4 steps")
+    assert lines[1].startswith("Step Functions per run, 3 items per foreach: 11 state transitions, 6 Batch jobs, ")
+    assert lines[2] == "  transitions per step, by kind: foreach 5, linear 1, join 1, end 1; per run: 1 more"
+    assert lines[3] == "  foreach 'start': 0 transition(s) per item besides the item's steps"
+    assert json.loads(proc.stdout)  # the definition is still printed
+
+
 def test_compile_checks_the_name(sfncompile_cmd):
     ok = run([*sfncompile_cmd, "compile", example("hello.py"), "--name", "Hello-prod", "--compact"])
     assert ok.returncode == 0, ok.stderr
@@ -55,7 +66,8 @@ def test_compile_fills_placeholders_from_a_config_file(sfncompile_cmd, tmp_path)
     definition = json.loads(proc.stdout)
     text = json.dumps(definition)
     assert "${JobQueue}" not in text and "${FlowName}" not in text
-    assert definition["States"]["join"]["Parameters"]["JobQueue"] == "arn:aws:batch:us-east-1:1:job-queue/q"
+    assert definition["States"]["set up run"]["Parameters"]["job"]["q"] == "arn:aws:batch:us-east-1:1:job-queue/q"
+    assert definition["States"]["join"]["Parameters"]["JobQueue.$"] == "$.job.q"
     # the @timeout warning, and the one placeholder only deploy can fill
     assert "warning: step 'fit': @timeout of 30 s becomes a Batch attempt timeout of 60 s" in proc.stderr
     assert "does not fill ${JobDefinition_score_one}" in proc.stderr

@@ -99,7 +99,11 @@ def test_shape_runs_its_tasks_in_order(aws_stack, moto_aws, path):
      ("tests/flows/switch_in_foreach.py", WIDTH, {"inline_max_items": 1}),
      ("tests/flows/branch_in_foreach.py", WIDTH, {"inline_max_items": 1}),
      # Distributed Maps three deep, one item each (moto runs every child execution in threads).
-     ("tests/flows/nested_foreach3.py", 1, {"default_foreach_mode": "distributed"})],
+     ("tests/flows/nested_foreach3.py", 1, {"default_foreach_mode": "distributed"}),
+     # auto, nested: the outer foreach runs inline (one item), the nested ones as Distributed Maps.
+     ("tests/flows/nested_foreach3.py", 1, {}),
+     # auto, nested: the outer foreach is too wide to run inline, so all three are Distributed Maps.
+     ("tests/flows/nested_foreach3.py", 2, {"inline_max_items": 1})],
 )
 def test_wide_foreach_runs_as_distributed_map(aws_stack, moto_aws, name, width, settings):
     path = next(p for p in ALL_FLOWS if p.endswith(name))
@@ -184,3 +188,19 @@ def test_failed_step_is_the_executions_unsuccessful_state(aws_stack, moto_aws, w
     assert entered[-1] == (step if where == "top" else f"{graph[step].scope[-1].name} distributed")
     assert not any(name.endswith((" failed", "record failure", "run failed")) for name in entered)
     assert "end" not in [j.command[2] for j in jobs]
+
+
+@pytest.mark.parametrize("name", ["examples/hello.py", "examples/branch.py", "examples/foreach.py"])
+def test_cost_model_counts_the_transitions_an_execution_makes(aws_stack, moto_aws, name):
+    """The model's transitions equal the states the emulated execution entered (its history)."""
+    from sfncompile.compiler.cost import cost_model
+
+    path = next(p for p in EXAMPLES if p.endswith(name))
+    graph, script, description, jobs, run = run_flow(moto_aws, aws_stack, path)
+    assert description["status"] == "SUCCEEDED", description
+    history = moto_aws.execution_history(description["executionArn"])
+    entered = [e for e in history if e["type"].endswith("StateEntered")]
+    definition = compile_flow(graph).definition
+    model = cost_model(graph, definition, width=WIDTH)
+    assert model.transitions == len(entered)
+    assert model.batch_jobs == len(jobs)

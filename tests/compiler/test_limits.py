@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import textwrap
 from dataclasses import replace
 from types import MappingProxyType
@@ -9,7 +10,8 @@ from types import MappingProxyType
 import pytest
 
 from sfncompile.compiler import DeploySettings, check_definition_size, compile_flow, substitute
-from sfncompile.compiler.limits import MAX_DEFINITION_BYTES, verify_definition
+from sfncompile.compiler.limits import verify_definition
+from sfncompile.compiler.size import ASSUMED_VALUES, MAX_DEFINITION_BYTES, deployed_size
 from sfncompile.exceptions import CompileError
 from sfncompile.graph import build_graph_from_file
 from sfncompile.graph.ir import SWITCH, SwitchCase
@@ -72,15 +74,59 @@ def test_state_machine_name_that_execution_logging_rejects():
 # -- definition size ------------------------------------------------------------------
 
 
-def test_definition_over_one_mebibyte_is_refused(tmp_path):
-    path = tmp_path / "deep.py"
-    path.write_text("from sfncompile import FlowSpec, step\n\n" + nested_foreach_flow(9))
+def linear_flow(steps: int) -> str:
+    """start -> s1 -> ... -> end: ``steps`` steps in a line."""
+    names = ["start"] + [f"s{i}" for i in range(1, steps - 1)] + ["end"]
+    lines = ["class LongFlow(FlowSpec):"]
+    for name, nxt in zip(names, names[1:]):
+        lines += ["    @step", f"    def {name}(self):", f"        self.next(self.{nxt})", ""]
+    return "\n".join(lines + ["    @step", "    def end(self):", "        pass", ""])
+
+
+def test_long_linear_flow_between_the_old_and_new_limits_compiles_with_a_warning(tmp_path):
+    """2,200 steps: about 1.23 MB as deployed when each Task named its ARNs (the limit then was
+    about 1,465 steps); now the ARNs are stored once, so it fits, within 20% of the limit."""
+    path = tmp_path / "long.py"
+    path.write_text("from sfncompile import FlowSpec, step\n\n" + linear_flow(2200))
     graph = build_graph_from_file(str(path))
+    result = compile_flow(graph)
+    size = deployed_size(result.definition, graph.name)
+    assert MAX_DEFINITION_BYTES * 0.8 < size <= MAX_DEFINITION_BYTES
+    [warning] = result.warnings
+    assert f"the definition is {size:,} bytes as deployed, 89% of Step Functions' limit" in warning.message
+    assert warning.fix == "split the flow: its 2,200 steps take about 423 bytes each, and about 2,477 fit in one state machine"
+
+
+def foreach_chain_flow(tmp_path, steps: int, decorator: str = "") -> str:
+    """start (a foreach) -> b1 -> ... -> b<steps> -> join -> end; ``decorator`` on every b step."""
+    names = [f"b{i}" for i in range(1, steps + 1)] + ["join"]
+    lines = ["class ChainFlow(FlowSpec):", "    @step", "    def start(self):", "        self.xs = [1]",
+             "        self.next(self.b1, foreach='xs')", ""]
+    for name, nxt in zip(names, names[1:]):
+        lines += [f"    {decorator}"] if decorator else []
+        lines += ["    @step", f"    def {name}(self):", f"        self.next(self.{nxt})", ""]
+    lines += ["    @step", "    def join(self, inputs):", "        self.next(self.end)", "",
+              "    @step", "    def end(self):", "        pass", ""]
+    return write_flow(tmp_path, "\n".join(lines))
+
+
+def test_definition_over_one_mebibyte_names_the_foreach_to_change(tmp_path):
+    """An outer 'auto' foreach holds its body twice: the fix names that step."""
+    path = foreach_chain_flow(tmp_path, 1300)
+    graph = build_graph_from_file(path)
     with pytest.raises(CompileError) as err:
         compile_flow(graph)
-    assert f"Step Functions accepts at most {MAX_DEFINITION_BYTES:,}" in err.value.message
-    assert "@foreach(mode=...)" in err.value.fix
-    compile_flow(graph, DeploySettings(default_foreach_mode="distributed"))  # one copy per body fits
+    assert "bytes as deployed (ARNs filled in); Step Functions accepts at most 1,048,576" in err.value.message
+    assert err.value.fix.startswith("set @foreach(mode='distributed') on step 'start': its body (")
+    compile_flow(graph, DeploySettings(default_foreach_mode="distributed"))  # one copy of the body fits
+
+
+def test_placeholders_are_measured_as_real_arns():
+    """compile without --config measures what deploy will send: ARNs, not ``${JobQueue}``."""
+    definition = compile_path(example("hello.py")).definition
+    filled, _ = substitute(definition, dict(ASSUMED_VALUES, FlowName="HelloFlow"))
+    assert deployed_size(definition, "HelloFlow") == len(json.dumps(filled, separators=(",", ":")).encode())
+    assert deployed_size(definition, "HelloFlow") > len(json.dumps(definition, separators=(",", ":")))
 
 
 def test_size_is_checked_again_after_substitution():
@@ -129,22 +175,30 @@ def test_forced_inline_foreach_that_could_pass_the_history_limit_warns(tmp_path)
 
 
 def test_auto_foreach_narrows_its_inline_width_to_fit_the_history(tmp_path):
-    body = nested_foreach_flow(3)
-    path = tmp_path / "three.py"
-    path.write_text("from sfncompile import FlowSpec, step\n\n" + body)
-    definition = compile_flow(build_graph_from_file(str(path))).definition
+    path = foreach_chain_flow(tmp_path, 10, decorator="@retry(times=10)")
+    definition = compile_flow(build_graph_from_file(path)).definition
+    # 10 tasks x (2 + 4 x 11 attempts) + 2 = 462 events per item: half of 25,000 holds 27 items.
+    assert definition["States"]["start mode"]["Choices"][1]["NumericLessThanEquals"] == 27
 
-    def width(container, split):  # the inline width the split's mode Choice allows
-        return container["States"][f"{split} mode"]["Choices"][1]["NumericLessThanEquals"]
 
-    outer = definition
-    middle = outer["States"]["start inline"]["ItemProcessor"]
-    inner = middle["States"]["s1 inline"]["ItemProcessor"]
-    # One task per innermost item: the configured 40. Each outer item holds a whole
-    # inline foreach of the next level, so the widths shrink to fit half of 25,000 events.
-    assert width(inner, "s2") == 40
-    assert width(middle, "s1") == 35
-    assert width(outer, "start") == 1
+def test_nested_auto_foreach_compiles_its_body_once_per_level(tmp_path):
+    """Only the outermost 'auto' foreach chooses between two Maps; nested ones are Distributed
+    Maps, so the definition grows linearly with the depth instead of doubling per level."""
+    sizes = []
+    for depth in (2, 3, 4, 5):
+        path = tmp_path / f"deep{depth}.py"
+        path.write_text("from sfncompile import FlowSpec, step\n\n" + nested_foreach_flow(depth))
+        definition = compile_flow(build_graph_from_file(str(path))).definition
+        sizes.append(len(json.dumps(definition, separators=(",", ":"))))
+    steps = [b - a for a, b in zip(sizes, sizes[1:])]
+    assert max(steps) - min(steps) < 0.1 * min(steps), f"not linear: {sizes}"
+    outer = definition["States"]
+    assert outer["start mode"]["Type"] == "Choice"
+    for copy_of_body in (outer["start inline"], outer["start distributed"]):
+        inner = copy_of_body["ItemProcessor"]["States"]
+        [nested] = [s for s in inner.values() if s["Type"] == "Map"]
+        assert nested["ItemProcessor"]["ProcessorConfig"]["Mode"] == "DISTRIBUTED"
+        assert not any(name.startswith("s1 mode") for name in inner)
 
 
 # -- timeouts -------------------------------------------------------------------------

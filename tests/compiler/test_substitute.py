@@ -41,8 +41,8 @@ def test_substitute_fills_plain_and_intrinsic_strings():
     assert reader["Key.$"] == (
         "States.Format('it\\'s \\{odd\\}/ForeachFlow/runs/{}/start/0/foreach.json',$.run)"
     )
-    assert filled["States"]["start"]["Parameters"]["JobQueue"] == "q"
-    assert definition["States"]["start"]["Parameters"]["JobQueue"] == "${JobQueue}", "the input is not changed"
+    assert filled["States"]["set up run"]["Parameters"]["job"]["q"] == "q"
+    assert definition["States"]["set up run"]["Parameters"]["job"]["q"] == "${JobQueue}", "the input is not changed"
 
 
 def test_values_from_config_maps_config_keys_to_placeholders():

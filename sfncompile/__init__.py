@@ -29,6 +29,8 @@ from .flow import (
     schedule,
     step,
     timeout,
+    trigger,
+    trigger_on_finish,
 )
 
 # The one version source: packaging reads it (pyproject's dynamic version), so does `--version`.
@@ -61,6 +63,8 @@ __all__ = [
     "conda_base",
     "kubernetes",
     "project",
+    "trigger",
+    "trigger_on_finish",
     "TimeoutException",
     "card",
     "Metaflow",

@@ -1,12 +1,17 @@
 """Names of a deployment's AWS resources, each within its service's length and character rules.
 
-A project deployment is ``<prefix><project>.<branch>.<Flow>``; the stage prefix stays
+A project deployment ``<project>.<branch>.<Flow>`` (``current.project_flow_name``) is the
+state machine ``<prefix><project>-<branch>-<Flow>`` with every '.' written '-': execution
+logging to CloudWatch works only for machine names of letters, digits, '-' and '_'
+(https://docs.aws.amazon.com/step-functions/latest/apireference/API_CreateStateMachine.html).
+Project names, branch parts and flow classes never contain '-', so the mapping is one to
+one, and no project name equals a plain flow's ``<prefix><Flow>``. The stage prefix stays
 first because IAM scopes permissions to it. A name past a limit keeps its start and
-ends with a deterministic short hash of the whole name, so the same deployment always
-gets the same name and two long names that share a start still differ.
+ends with a deterministic short hash of the whole name (``compiler.names.shorten``), so
+the same deployment always gets the same name and two long names that share a start
+still differ.
 
-Limits: Step Functions state machine names 80 characters
-(https://docs.aws.amazon.com/step-functions/latest/apireference/API_CreateStateMachine.html);
+Limits: Step Functions state machine names 80 characters (same page);
 Batch job definition names 128 letters, digits, '-' and '_'
 (https://docs.aws.amazon.com/batch/latest/APIReference/API_RegisterJobDefinition.html);
 EventBridge rule names 64 of ``[.-_A-Za-z0-9]``
@@ -19,6 +24,7 @@ import hashlib
 import re
 from typing import Any, Mapping, Optional
 
+from ..compiler.names import shorten as fit
 from ..flow.project import ProjectInfo
 
 STATE_MACHINE_LIMIT = 80
@@ -32,20 +38,13 @@ def short_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:HASH_LENGTH]
 
 
-def fit(name: str, limit: int) -> str:
-    """``name`` if it fits, else its start + '-' + a hash of all of it (exactly ``limit`` characters)."""
-    if len(name) <= limit:
-        return name
-    return f"{name[:limit - HASH_LENGTH - 1]}-{short_hash(name)}"
-
-
 def project_deployment_name(config: Mapping[str, Any], info: ProjectInfo) -> str:
-    """``<prefix><project>.<branch>.<Flow>``, shortened with a hash past Step Functions' 80 characters."""
-    return fit(f"{config.get('state_machine_prefix', '')}{info.flow_name}", STATE_MACHINE_LIMIT)
+    """``<prefix><project>-<branch>-<Flow>`` ('.' as '-'), shortened with a hash past Step Functions' 80 characters."""
+    return fit(f"{config.get('state_machine_prefix', '')}{info.flow_name.replace('.', '-')}", STATE_MACHINE_LIMIT)
 
 
 def job_definition_name(deployment: str) -> str:
-    """Batch allows no '.' in job definition names: a project deployment's dots become '_'."""
+    """Batch allows letters, digits, '-' and '_' in job definition names (a ``--name`` may hold more)."""
     return fit(re.sub(r"[^A-Za-z0-9_-]", "_", deployment), JOB_DEFINITION_LIMIT)
 
 

@@ -14,7 +14,9 @@ the downstream execution with the input our transformer writes.
 
 What the patch does (nothing else):
 
-* ``Rule.send_to_targets`` is wrapped: moto's own delivery runs unchanged; then, when
+* ``Rule.send_to_targets`` is wrapped: moto's own delivery runs unchanged for its own
+  targets (on a copy of the rule without ours: moto raises NotImplementedError for a
+  target it does not know); then, when
   the rule is ENABLED and moto's pattern matching accepts the event, every target whose
   ARN is a state machine gets the event transformed by :func:`transform` (AWS's
   semantics, below) and started with StartExecution, as the target's role - after
@@ -44,6 +46,7 @@ product must never depend on it. Predefined variables: ``aws.events.rule-arn``,
 """
 from __future__ import annotations
 
+import copy
 import fnmatch
 import json
 import re
@@ -62,7 +65,9 @@ from .moto_adapters import PatchedInternal
 EVENTBRIDGE_INTERNALS: List[PatchedInternal] = [
     PatchedInternal("moto.events.models", "Rule.send_to_targets", "K",
                     params=("self", "original_event", "transform_input"),
-                    source_contains=("if not self.event_pattern.matches_event(original_event):", "for target in self.targets:")),
+                    source_contains=("if not self.event_pattern.matches_event(original_event):",
+                                     "for target in self.targets:",
+                                     'raise NotImplementedError(f"Expr not defined for {type(self)}")')),
     PatchedInternal("moto.events.models", "EventPattern.matches_event", "K", params=("self", "event")),
     PatchedInternal("moto.events.models", "EventsBackend.put_events", "K", params=("self", "events"),
                     source_contains=("for rule in event_bus.rules.values():", "rule.send_to_targets(event_msg)")),
@@ -211,7 +216,7 @@ def role_may_start(iam: Any, role_arn: str, rule_arn: str, account: str, state_m
 def _deliver(rule: Any, event: Dict[str, Any]) -> None:
     for target in rule.targets:
         arn = target["Arn"]
-        if ":states:" not in arn or ":stateMachine:" not in arn:
+        if not _is_state_machine(arn):
             continue
         transformer = target.get("InputTransformer")
         if transformer:
@@ -232,9 +237,17 @@ def _deliver(rule: Any, event: Dict[str, Any]) -> None:
             STATE.deliveries.append(delivery)
 
 
+def _is_state_machine(arn: str) -> bool:
+    return ":states:" in arn and ":stateMachine:" in arn
+
+
 def _wrap_send_to_targets(original: Any) -> Any:
     def send_to_targets(self: Any, original_event: Dict[str, Any], transform_input: bool = True) -> None:
-        original(self, original_event, transform_input)
+        others = [t for t in self.targets if not _is_state_machine(t["Arn"])]
+        if others:  # moto's own targets, on a copy of the rule without ours (moto raises for a target it lacks)
+            clone = copy.copy(self)
+            clone.targets = others
+            original(clone, original_event, transform_input)
         if self.state != "ENABLED" or not self.event_pattern.matches_event(original_event):
             return
         _deliver(self, json.loads(json.dumps(original_event)))

@@ -1,0 +1,100 @@
+"""@project on emulated AWS: a state machine per branch, the production token, runs read per branch."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from sfncompile.aws.deploy import deploy
+from sfncompile.aws.project_token import ProductionTokenError
+
+from ..conftest import ROOT
+
+pytest_plugins = ["tests.support.fixtures"]
+
+FEATURE = os.path.join(ROOT, "tests", "aws", "flows", "triggers", "feature.py")
+
+
+@pytest.fixture
+def as_user(monkeypatch, tmp_path):
+    """Switch the deploying user; each user has their own config directory (and so their own local tokens)."""
+    config_file = os.environ["SFNCOMPILE_CONFIG"]
+
+    def switch(name: str) -> None:
+        monkeypatch.setenv("SFNCOMPILE_USERNAME", name)
+        home = tmp_path / name
+        home.mkdir(exist_ok=True)
+        user_config = home / "config.json"
+        user_config.write_text(open(config_file).read())
+        monkeypatch.setenv("SFNCOMPILE_CONFIG", str(user_config))
+
+    return switch
+
+
+def test_two_users_deploying_the_same_flow_get_two_state_machines(aws_config, moto_aws, as_user):
+    from sfncompile.aws.statemachine import FLOW_TAG
+
+    as_user("alice")
+    alice = deploy(FEATURE, config=aws_config)
+    as_user("bob")
+    bob = deploy(FEATURE, config=aws_config)
+    assert (alice.name, bob.name) == ("sfncompile-test-churn-user-alice-FeatureFlow",
+                                      "sfncompile-test-churn-user-bob-FeatureFlow")
+    sfn = moto_aws.client("stepfunctions")
+    machines = {m["name"] for m in sfn.list_state_machines()["stateMachines"]}
+    assert {alice.name, bob.name} <= machines
+    tags = {t["key"]: t["value"] for t in sfn.list_tags_for_resource(resourceArn=bob.state_machine_arn)["tags"]}
+    assert tags[FLOW_TAG] == "FeatureFlow"
+    # Each branch's job definition tells its tasks which branch they run on.
+    batch = moto_aws.client("batch")
+    [definition] = batch.describe_job_definitions(jobDefinitionName="sfncompile-test-churn-user-bob-FeatureFlow",
+                                                  status="ACTIVE")["jobDefinitions"]
+    env = {e["name"]: e["value"] for e in definition["containerProperties"]["environment"]}
+    assert env["SFNCOMPILE_PROJECT_BRANCH"] == "user.bob"
+    test_branch = deploy(FEATURE, config=aws_config, branch="staging")
+    assert test_branch.name == "sfncompile-test-churn-test-staging-FeatureFlow"
+    assert test_branch.production_token is None
+
+
+def test_production_needs_the_token_someone_else_generated(aws_config, as_user):
+    as_user("alice")
+    first = deploy(FEATURE, config=aws_config, production=True)
+    assert first.name == "sfncompile-test-churn-prod-FeatureFlow" and first.production_token
+    assert deploy(FEATURE, config=aws_config, production=True).production_token is None  # alice keeps a copy
+    as_user("bob")
+    with pytest.raises(ProductionTokenError) as refused:
+        deploy(FEATURE, config=aws_config, production=True)
+    assert str(refused.value).splitlines()[0] == (
+        "sfncompile-test-churn-prod-FeatureFlow is a production deployment and you do not have its production token")
+    with pytest.raises(ProductionTokenError, match="the token given with --authorize is not"):
+        deploy(FEATURE, config=aws_config, production=True, authorize="guess")
+    assert deploy(FEATURE, config=aws_config, production=True, authorize=first.production_token).name == first.name
+    rotated = deploy(FEATURE, config=aws_config, production=True, generate_new_token=True).production_token
+    assert rotated and rotated != first.production_token  # bob was authorized, so he may rotate it
+    as_user("alice")
+    with pytest.raises(ProductionTokenError):  # alice's copy is the old token now
+        deploy(FEATURE, config=aws_config, production=True)
+    assert deploy(FEATURE, config=aws_config, production=True, authorize=rotated).production_token is None
+
+
+def test_the_client_shows_each_branchs_runs_separately(aws_config, as_user):
+    from sfncompile import Flow, namespace
+    from sfncompile.aws.trigger import trigger, wait_for
+    from sfncompile.client import backend
+
+    runs = {}
+    for user in ("alice", "bob"):
+        as_user(user)
+        name = deploy(FEATURE, config=aws_config).name
+        started = trigger("FeatureFlow", {}, name=name, config=aws_config)
+        assert wait_for(started, config=aws_config, poll_seconds=0.2, say=lambda _m: None) == "SUCCEEDED"
+        runs[user] = started.run_id
+    backend.reset()
+    namespace("project_branch:user.alice")
+    assert [r.id for r in Flow("FeatureFlow").runs()] == [runs["alice"]]
+    namespace("project_branch:user.bob")
+    assert [r.id for r in Flow("FeatureFlow").runs()] == [runs["bob"]]
+    namespace("project:churn")
+    assert {r.id for r in Flow("FeatureFlow").runs()} == set(runs.values())
+    namespace(None)
+    assert [r.id for r in Flow("FeatureFlow").runs("project_branch:user.bob")] == [runs["bob"]]

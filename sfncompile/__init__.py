@@ -79,6 +79,7 @@ __all__ = [
     "get_metadata",
     "Runner",
     "Deployer",
+    "publish_event",
 ]
 
 # The client pulls in storage backends: its names (the tail of __all__, from "Metaflow")

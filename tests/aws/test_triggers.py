@@ -185,7 +185,9 @@ def test_events_start_runs_and_a_payload_that_does_not_fit_starts_nothing(aws_co
 
     machine = deploy(SCORER, config=aws_config).state_machine_arn
     publish("unrelated", {"lr": 0.1}, config=aws_config)
-    publish("data_ready", {"lr": 0.25}, config=aws_config)
+    from sfncompile import publish_event
+
+    publish_event("data_ready", {"lr": 0.25}, config=aws_config)  # the Python API
     [good] = _executions(moto_aws, machine, "SUCCEEDED")
     assert [d.rule for d in STATE.deliveries if d.error is None] and len(STATE.deliveries) == 1
     backend.reset()

@@ -150,3 +150,47 @@ def test_rejected_triggers_are_recorded_once_and_listed(tmp_path):
     assert stores.metadata.get_run("ScoreFlow", "sfn-1") is None  # nothing started
     good = {TRIGGER_KEY: {"type": "event", "event": "refresh", "payload": {}}}
     assert admit_start_task(graph, stores.objects, "sfn-2", good) == (good, "")
+
+
+def _run(tmp_path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SFNCOMPILE_ROOT": str(tmp_path / "store"), "SFNCOMPILE_USERNAME": "alice",
+           "PYTHONPATH": ROOT}
+    env.pop("SFNCOMPILE_PROJECT_BRANCH", None)
+    return subprocess.run([sys.executable, "-m", "sfncompile", "run", *args, "--quiet"], capture_output=True,
+                          text=True, timeout=120, env=env, cwd=str(tmp_path))
+
+
+def _latest(tmp_path, flow: str):
+    from sfncompile import Flow, namespace
+    from sfncompile.client import backend
+
+    os.environ["SFNCOMPILE_ROOT"] = str(tmp_path / "store")
+    try:
+        backend.reset()
+        namespace(None)
+        return Flow(flow).latest_run
+    finally:
+        del os.environ["SFNCOMPILE_ROOT"]
+        backend.reset()
+
+
+def test_a_local_run_simulates_an_event_with_trigger_payload(tmp_path):
+    out = _run(tmp_path, os.path.join(TRIGGER_FLOWS, "scorer.py"), "--trigger-payload", '{"lr": 0.75}',
+               "--trigger-event", "data_ready")
+    assert out.returncode == 0, out.stdout + out.stderr
+    run = _latest(tmp_path, "ScoreFlow")
+    assert run.data.seen_alpha == 0.75 and run.data.event == "data_ready"
+    bad = _run(tmp_path, os.path.join(TRIGGER_FLOWS, "scorer.py"), "--trigger-payload", '{"lr": "high"}',
+               "--trigger-event", "data_ready")
+    assert bad.returncode != 0 and "parameter 'alpha': 'high' is not of type number" in bad.stderr
+    several = _run(tmp_path, os.path.join(TRIGGER_FLOWS, "scorer.py"), "--trigger-payload", "{}")
+    assert several.returncode != 0 and "pass --trigger-event NAME" in several.stderr
+
+
+def test_a_local_run_of_a_project_flow_is_on_a_branch(tmp_path):
+    out = _run(tmp_path, os.path.join(TRIGGER_FLOWS, "feature.py"), "--branch", "staging")
+    assert out.returncode == 0, out.stdout + out.stderr
+    run = _latest(tmp_path, "FeatureFlow")
+    assert {"project:churn", "project_branch:test.staging"} <= set(run.system_tags)
+    assert _run(tmp_path, os.path.join(TRIGGER_FLOWS, "feature.py")).returncode == 0
+    assert "project_branch:user.alice" in _latest(tmp_path, "FeatureFlow").system_tags

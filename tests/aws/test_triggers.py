@@ -202,6 +202,13 @@ def test_events_start_runs_and_a_payload_that_does_not_fit_starts_nothing(aws_co
     [rejected] = rejected_triggers(cfg.stores(aws_config).objects, "ScoreFlow")
     assert rejected["run_id"] == f"sfn-{bad['name']}" and "'high' is not of type number" in rejected["error"]
     assert cfg.stores(aws_config).metadata.get_run("ScoreFlow", f"sfn-{bad['name']}") is None
+    # Any one of the flow's triggers starts it: the other event does too, with the defaults.
+    publish("refresh", {}, config=aws_config)
+    succeeded = [e for e in _executions(moto_aws, machine, "SUCCEEDED", count=2) if e["status"] == "SUCCEEDED"]
+    [other] = [e for e in succeeded if e["name"] != good["name"]]
+    backend.reset()
+    assert Run(f"ScoreFlow/sfn-{other['name']}").data.event == "refresh"
+    assert Run(f"ScoreFlow/sfn-{other['name']}").data.seen_alpha == 0.5
 
 
 def test_a_role_that_may_not_start_the_machine_starts_nothing(aws_config, moto_aws):

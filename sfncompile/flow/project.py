@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
 from ..exceptions import FlowDefinitionError
-from .decorators import FLOW_DECORATORS_ATTR, _caller
+from .decorators import FLOW_DECORATORS_ATTR, _caller, _check_args
 
 # Metaflow's rule for project and branch names: lower-case letters, digits, '_' (and '.' between branch parts).
 _PROJECT_NAME = re.compile(r"^[a-z0-9_]+$")
@@ -29,11 +29,7 @@ PRODUCTION_BRANCH = "prod"
 def project(cls: Any = None, *, name: Optional[str] = None, **unknown: Any) -> Any:
     """@project(name="churn"): deployments of this flow are ``churn.<branch>.<Flow>``, one per branch."""
     file, line = _caller()
-    if unknown:
-        raise FlowDefinitionError(
-            f"@project got unknown argument(s) {', '.join(sorted(unknown))}", file=file, line=line,
-            fix='@project accepts only name=..., e.g. @project(name="churn")',
-        )
+    _check_args("project", ("name",), unknown, file, line)
     if not isinstance(name, str) or not _PROJECT_NAME.match(name):
         raise FlowDefinitionError(
             f"@project(name={name!r}): a project name is lower-case letters, digits and '_'",

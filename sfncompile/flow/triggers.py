@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
 from ..exceptions import FlowDefinitionError
-from .decorators import FLOW_DECORATORS_ATTR, _caller
+from .decorators import FLOW_DECORATORS_ATTR, _caller, _check_args
 
 EventSpec = Union[str, Mapping[str, Any]]
 
@@ -82,11 +82,7 @@ def trigger(cls: Any = None, *, event: Optional[EventSpec] = None, events: Optio
             parameters: Any = None, **unknown: Any) -> Any:
     """@trigger(event="data_ready", parameters={"param": "field"}): start the deployed flow on an event."""
     file, line = _caller()
-    if unknown:
-        raise FlowDefinitionError(
-            f"@trigger got unknown argument(s) {', '.join(sorted(unknown))}", file=file, line=line,
-            fix="@trigger accepts only: event, events, parameters",
-        )
+    _check_args("trigger", ("event", "events", "parameters"), unknown, file, line)
     items = _one_or_many("trigger", "event", event, events, file, line)
     try:
         specs = [_event(spec, parameters) for spec in items]
@@ -103,11 +99,7 @@ def trigger_on_finish(cls: Any = None, *, flow: Optional[str] = None, flows: Opt
                       **unknown: Any) -> Any:
     """@trigger_on_finish(flow="FeatureFlow"): start the deployed flow when a run of FeatureFlow succeeds."""
     file, line = _caller()
-    if unknown:
-        raise FlowDefinitionError(
-            f"@trigger_on_finish got unknown argument(s) {', '.join(sorted(unknown))}", file=file, line=line,
-            fix="@trigger_on_finish accepts only: flow, flows",
-        )
+    _check_args("trigger_on_finish", ("flow", "flows"), unknown, file, line)
     items = _one_or_many("trigger_on_finish", "flow", flow, flows, file, line)
     for item in items:
         last = item.rsplit(".", 1)[-1] if isinstance(item, str) else ""

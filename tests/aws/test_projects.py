@@ -10,7 +10,6 @@ from sfncompile.aws.project_token import ProductionTokenError
 
 from ..conftest import ROOT
 
-pytest_plugins = ["tests.support.fixtures"]
 
 FEATURE = os.path.join(ROOT, "tests", "aws", "flows", "triggers", "feature.py")
 
@@ -98,3 +97,28 @@ def test_the_client_shows_each_branchs_runs_separately(aws_config, as_user):
     assert {r.id for r in Flow("FeatureFlow").runs()} == set(runs.values())
     namespace(None)
     assert [r.id for r in Flow("FeatureFlow").runs("project_branch:user.bob")] == [runs["bob"]]
+
+
+def test_the_command_line_refuses_production_without_the_token_in_one_line(aws_config_file, aws_subprocess_env,
+                                                                            tmp_path):
+    import subprocess
+    import sys
+
+    def deploy_as(user: str, *extra: str) -> subprocess.CompletedProcess:
+        home = tmp_path / user
+        home.mkdir(exist_ok=True)
+        config = home / "config.json"
+        config.write_text(open(aws_config_file).read())
+        env = {**aws_subprocess_env, "SFNCOMPILE_USERNAME": user, "SFNCOMPILE_CONFIG": str(config), "PYTHONPATH": ROOT}
+        return subprocess.run([sys.executable, "-m", "sfncompile", "deploy", FEATURE, "--production", *extra],
+                              capture_output=True, text=True, timeout=240, env=env)
+
+    first = deploy_as("alice")
+    assert first.returncode == 0, first.stderr
+    token = first.stdout.split("production token of sfncompile-test-churn-prod-FeatureFlow: ", 1)[1].split()[0]
+    refused = deploy_as("bob")
+    assert refused.returncode == 1
+    assert refused.stderr.splitlines()[0] == ("not authorized: sfncompile-test-churn-prod-FeatureFlow is a production "
+                                              "deployment and you do not have its production token")
+    assert "Traceback" not in refused.stderr
+    assert deploy_as("bob", "--authorize", token).returncode == 0

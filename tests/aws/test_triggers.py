@@ -19,7 +19,6 @@ from sfncompile.aws.deploy import deploy
 
 from ..conftest import ROOT
 
-pytest_plugins = ["tests.support.fixtures"]
 
 FLOWS = os.path.join(ROOT, "tests", "aws", "flows", "triggers")
 FEATURE, TRAIN, SCORER = (os.path.join(FLOWS, f) for f in ("feature.py", "train.py", "scorer.py"))
@@ -226,3 +225,20 @@ def test_a_role_that_may_not_start_the_machine_starts_nothing(aws_config, moto_a
     assert [d.error for d in STATE.deliveries] == [
         f"role {target['RoleArn']} may not states:StartExecution on {result.state_machine_arn}"]
     assert moto_aws.client("stepfunctions").list_executions(stateMachineArn=result.state_machine_arn)["executions"] == []
+
+
+def test_event_commands(aws_config_file, aws_subprocess_env):
+    import subprocess
+    import sys
+
+    env = {**aws_subprocess_env, "PYTHONPATH": ROOT}
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "sfncompile", "event", *args], capture_output=True, text=True,
+                              timeout=120, env=env)
+
+    published = cli("publish", "data_ready", "--payload", '{"lr": 0.5}')
+    assert published.returncode == 0 and published.stdout.startswith("published data_ready (event "), published.stderr
+    assert cli("publish", "data_ready", "--payload", "[1]").returncode == 2  # not a JSON object: a usage error
+    listed = cli("rejected", "ScoreFlow")
+    assert listed.returncode == 0 and listed.stdout.strip() == "no rejected triggers for ScoreFlow"

@@ -199,6 +199,11 @@ def _ensure_role(iam: Any, spec: Mapping[str, Any]) -> Tuple[str, bool]:
             current = iam.create_role(**request)["Role"]
         changed = True
     else:
+        boundary = (current.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+        if request.get("PermissionsBoundary") and boundary != request["PermissionsBoundary"]:
+            with aws_errors(f"set the permissions boundary of {name}"):
+                iam.put_role_permissions_boundary(RoleName=name, PermissionsBoundary=request["PermissionsBoundary"])
+            changed = True
         trust = current.get("AssumeRolePolicyDocument")
         trust = json.loads(trust) if isinstance(trust, str) else trust
         if trust != json.loads(request["AssumeRolePolicyDocument"]):

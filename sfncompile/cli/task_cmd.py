@@ -62,7 +62,7 @@ def task(step: str, run_id: str, task_id: str, attempt: int, flow_file: Optional
         from ..runtime.run_context import admit_start_task
 
         run_params, rejected = admit_start_task(graph, stores.objects, run_id, run_params)
-        if run_params is None:  # recorded as a rejected trigger; nothing runs and no run is created
+        if rejected:  # recorded as a rejected trigger; nothing runs and no run is created
             click.echo(f"[{graph.name}/{run_id}] trigger rejected: {rejected} "
                        f"(see `sfncompile event rejected {graph.name}`)", err=True)
             sys.exit(1)

@@ -153,7 +153,9 @@ def rejected_triggers(objects: Any, flow: str) -> List[Dict[str, Any]]:
 
 def admit_start_task(graph: Any, objects: Any, run_id: str,
                      run_params: Optional[Mapping[str, Any]]) -> Tuple[Optional[Dict[str, Any]], str]:
-    """(parameters to start with, "") or (None, reason) after recording a rejected trigger."""
+    """(parameters to start with, "") or (None, reason) after recording a rejected trigger.
+
+    Parameters without a trigger pass through untouched (None stays None: the run record's are used)."""
     if not isinstance((run_params or {}).get(TRIGGER_KEY), Mapping):
         return (dict(run_params) if run_params is not None else None), ""
     try:

@@ -122,3 +122,17 @@ def test_the_command_line_refuses_production_without_the_token_in_one_line(aws_c
                                               "deployment and you do not have its production token")
     assert "Traceback" not in refused.stderr
     assert deploy_as("bob", "--authorize", token).returncode == 0
+
+
+def test_the_deployer_takes_a_branch_and_production(aws_config, as_user):
+    from sfncompile import Deployer
+
+    as_user("alice")
+    staging = Deployer(FEATURE, branch="staging", config=aws_config).deploy()
+    assert staging.name == "sfncompile-test-churn-test-staging-FeatureFlow" and staging.production_token is None
+    prod = Deployer(FEATURE, production=True, config=aws_config).step_functions().create()
+    assert prod.name == "sfncompile-test-churn-prod-FeatureFlow" and prod.production_token
+    as_user("bob")
+    with pytest.raises(ProductionTokenError):
+        Deployer(FEATURE, production=True, config=aws_config).deploy()
+    assert Deployer(FEATURE, production=True, config=aws_config).deploy(authorize=prod.production_token).name == prod.name

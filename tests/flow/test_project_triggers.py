@@ -150,6 +150,7 @@ def test_rejected_triggers_are_recorded_once_and_listed(tmp_path):
     assert stores.metadata.get_run("ScoreFlow", "sfn-1") is None  # nothing started
     good = {TRIGGER_KEY: {"type": "event", "event": "refresh", "payload": {}}}
     assert admit_start_task(graph, stores.objects, "sfn-2", good) == (good, "")
+    assert admit_start_task(graph, stores.objects, "sfn-3", None) == (None, "")  # a start task given no parameters
 
 
 def _run(tmp_path, *args: str) -> subprocess.CompletedProcess:

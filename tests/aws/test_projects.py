@@ -84,8 +84,8 @@ def test_the_client_shows_each_branchs_runs_separately(aws_config, as_user):
     runs = {}
     for user in ("alice", "bob"):
         as_user(user)
-        name = deploy(FEATURE, config=aws_config).name
-        started = trigger("FeatureFlow", {}, name=name, config=aws_config)
+        deploy(FEATURE, config=aws_config)
+        started = trigger("FeatureFlow", {}, config=aws_config)  # no name: the caller's own branch
         assert wait_for(started, config=aws_config, poll_seconds=0.2, say=lambda _m: None) == "SUCCEEDED"
         runs[user] = started.run_id
     backend.reset()

@@ -27,7 +27,11 @@ OUTPUT_KEYS: Dict[str, str] = {
     "state_machine_log_group": "StateMachineLogGroupArn",
     "image": "RuntimeImageUri",
     "state_machine_prefix": "StateMachinePrefix",
+    "event_bus": "EventBusName",
+    "trigger_role_boundary_arn": "TriggerRoleBoundaryArn",
 }
+# Outputs a stack may lack (older stacks): the features that need them say so when used.
+OPTIONAL_OUTPUTS = ("state_machine_log_group", "event_bus", "trigger_role_boundary_arn")
 
 _ARN = {"type": "string", "pattern": "^arn:aws[a-z-]*:"}
 _NAME = {"type": "string", "minLength": 1}
@@ -53,6 +57,8 @@ SCHEMA: Dict[str, Any] = {
         "state_machine_log_group": _ARN,
         "image": _NAME,
         "state_machine_prefix": {"type": "string", "pattern": "^[A-Za-z0-9_-]*$", "maxLength": 40},
+        "event_bus": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,256}$"},
+        "trigger_role_boundary_arn": _ARN,
         "endpoint_url": {"type": "string"},
         # Package environments: the Batch hosts' CPU and the runtime image's Python (default: the shipped Dockerfile's).
         "architecture": {"enum": ["x86_64", "arm64"]},
@@ -114,7 +120,7 @@ def save_config(config: Mapping[str, Any], path: Optional[str] = None) -> str:
 
 def from_stack_outputs(outputs: Mapping[str, str], *, stack: str, region: str) -> Dict[str, Any]:
     """Map a stack's outputs to config keys; a missing output is an error naming it."""
-    missing = [out for key, out in OUTPUT_KEYS.items() if out not in outputs and key != "state_machine_log_group"]
+    missing = [out for key, out in OUTPUT_KEYS.items() if out not in outputs and key not in OPTIONAL_OUTPUTS]
     if missing:
         raise ConfigError(
             f"stack {stack} has no output(s) {', '.join(missing)}",

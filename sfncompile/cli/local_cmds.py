@@ -15,7 +15,8 @@ import click
 from ..exceptions import ParameterError
 
 RUN_OPTIONS = ("flow", "max-workers", "max_workers", "tag", "quiet", "help", "h", "with", "run-id-file", "run_id_file",
-               "max-num-splits", "max_num_splits", "datastore", "environment", "local-only", "local_only")
+               "max-num-splits", "max_num_splits", "datastore", "environment", "local-only", "local_only",
+               "branch", "production", "trigger-payload", "trigger_payload", "trigger-event", "trigger_event")
 
 
 def _peek(args: List[str]) -> Tuple[Optional[str], Optional[str]]:
@@ -158,18 +159,31 @@ def _with_common(func):
     return func
 
 
+def _with_run_options(func):
+    from .event_cmds import run_options
+
+    for option in reversed(run_options):
+        func = option(func)
+    return func
+
+
 @click.command("run", cls=FlowFileCommand, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("flow_file", type=click.Path(dir_okay=False))
 @_with_common
+@_with_run_options
 @click.pass_context
-def run(ctx: click.Context, flow_file: str, flow_name: Optional[str], **options: Any) -> None:
+def run(ctx: click.Context, flow_file: str, flow_name: Optional[str], branch: Optional[str], production: bool,
+        trigger_payload: Optional[str], trigger_event: Optional[str], **options: Any) -> None:
     """Run a flow locally: `sfncompile run flow.py --alpha 0.3`.
 
     Parameters of the flow are options (see `sfncompile run flow.py --help`).
     Results: `sfncompile show Flow/run`, or `Run("Flow/run").data` in Python.
     """
     flow_cls, graph = _load(ctx, flow_file, flow_name)
-    supplied = supplied_parameters(graph, options)
+    from .event_cmds import apply_run_options
+
+    supplied = apply_run_options(graph, supplied_parameters(graph, options), branch, production, trigger_payload,
+                                 trigger_event)
     common = {k: v for k, v in options.items() if not k.startswith("param__")}
     _execute(ctx, flow_cls, graph, parameters=supplied, **common)
 

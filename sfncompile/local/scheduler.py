@@ -45,6 +45,7 @@ from ..runtime.caught import short_error
 from ..runtime.decorators import catch_settings, retry_policy, timeout_seconds
 from ..runtime.task import TaskResult, TaskSettings, record_graph
 from ..storage.records import now_iso
+from ..runtime.run_context import project_tags
 from ..tags import LOCAL_RUNTIME, run_tags
 from ..user import default_username
 from ..storage.interfaces import FAILED, RUNNING, SUCCEEDED
@@ -207,7 +208,7 @@ class LocalRunner:
             self.run_id,
             username=self.username,
             namespace=self.namespace,
-            tags=run_tags(self.tags, self.username, LOCAL_RUNTIME),
+            tags=run_tags(self.tags, self.username, LOCAL_RUNTIME, project_tags(self.flow, self.flow_cls, self.username)),
             parameters=params,
             origin_run_id=self.origin_run_id,
             status=RUNNING,

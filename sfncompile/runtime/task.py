@@ -46,6 +46,7 @@ from .caught import CaughtException, short_error
 from .environment_info import attempt_info
 from .decorators import alarm, catch_settings, environment, environment_vars, retry_policy, timeout_seconds
 from .inputs import InputError, ParentRef, resolve_parents, split_task
+from .run_context import current_fields, project_tags
 
 EXCEPTION_ARTIFACT = "_exception"  # index entry of a caught exception (whatever @catch(var=) says)
 END_CAUGHT = "the end step failed (its exception was caught by @catch)"
@@ -201,11 +202,11 @@ def run_task(
                     retry_count=retry_count,
                     namespace=run_info.get("namespace") or settings.namespace,
                     username=run_info.get("username") or settings.username,
-                    is_production=settings.production,
                     origin_run_id=run_info.get("origin_run_id"),
                     tags=tuple(run_info.get("tags") or ()),
                     parameter_names=[p.attribute for p in graph.parameters],
                     card=cards,
+                    **current_fields(graph, run_info, settings.production),
                 )
                 func = getattr(flow_cls, step)
                 with environment(environment_vars(node)), alarm(timeout_seconds(node), step):
@@ -714,7 +715,8 @@ def _create_run_record(metadata, flow, run_id, settings, run_params, aio, flow_c
         run_id,
         username=settings.username,
         namespace=settings.namespace,
-        tags=system_tags(settings.username, SFN_RUNTIME if settings.production else LOCAL_RUNTIME),
+        tags=system_tags(settings.username, SFN_RUNTIME if settings.production else LOCAL_RUNTIME)
+        + list(project_tags(flow, flow_cls, settings.username)),
         parameters=params,
         created_at=now_iso(),
     )

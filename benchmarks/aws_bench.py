@@ -15,7 +15,11 @@ harness's adapter), so a `trigger --wait` runs the real task entrypoint.
   each way and that process's peak RSS. The emulator (moto, Python, in this process)
   is on the other end of every byte, so these are floors, not AWS figures;
 * the client: `Run("HelloFlow/sfn-...")`'s end artifact in a fresh process, after a
-  real deploy + `trigger --wait` of examples/hello.py.
+  real deploy + `trigger --wait` of examples/hello.py;
+* `sfncompile task` as a Batch container runs it (a fresh process, the deployed job
+  definition's environment, the code package from S3, no package environment): the CPU
+  its process spent before the step's code ran (the step prints it), and every AWS API
+  request it made, counted at the emulator, for the start step and the end step.
 """
 from __future__ import annotations
 
@@ -28,9 +32,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Dict, List, Tuple
+from collections import Counter
+from typing import Any, Dict, List, Tuple
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 EXAMPLES = os.path.join(ROOT, "examples")
@@ -150,11 +156,82 @@ def client_latency(env: Dict[str, str], cwd: str, pathspec: str, repeat: int) ->
     return [statistics.median(col) for col in zip(*inner)] + [statistics.median(walls)]
 
 
+class RequestCounter:
+    """Every HTTP request the emulator receives, as "service Operation" (S3: method and key kind)."""
+
+    def __init__(self) -> None:
+        self.calls: List[str] = []
+
+    def install(self) -> None:
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+        original = DomainDispatcherApplication.__call__
+        calls = self.calls
+
+        def counting(app: Any, environ: Dict[str, Any], start_response: Any) -> Any:
+            calls.append(_describe_request(environ))
+            return original(app, environ, start_response)
+
+        DomainDispatcherApplication.__call__ = counting  # type: ignore[method-assign]
+
+    def since(self, mark: int) -> List[str]:
+        return self.calls[mark:]
+
+
+def _describe_request(environ: Dict[str, Any]) -> str:
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    service = auth.split("Credential=", 1)[-1].split("/")[3] if "Credential=" in auth else "?"
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        return f"{service} {target.rsplit('.', 1)[-1]}"
+    query = environ.get("QUERY_STRING", "")
+    path = environ.get("PATH_INFO", "")
+    what = "list" if "list-type" in query else ("range" if environ.get("HTTP_RANGE") else path.rsplit("/", 1)[-1][:24])
+    return f"{service} {environ.get('REQUEST_METHOD')} {what}"
+
+
+_TASK_FLOW = os.path.join(HERE, "flows", "task_overhead.py")
+
+
+def task_overhead(env: Dict[str, str], cwd: str, server: Any, counter: RequestCounter, repeat: int) -> None:
+    """Run the deployed TaskOverheadFlow's two tasks as its Batch jobs would, ``repeat`` times."""
+    _cli(env, cwd, "deploy", _TASK_FLOW)
+    batch = server.client("batch")
+    found = batch.describe_job_definitions(jobDefinitionName="TaskOverheadFlow", status="ACTIVE")["jobDefinitions"]
+    if not found:  # the job definition is named after the stage; take the latest registered one
+        found = [d for d in batch.describe_job_definitions(status="ACTIVE")["jobDefinitions"]
+                 if any(e["name"] == "SFNCOMPILE_FLOW" and e["value"] == "TaskOverheadFlow"
+                        for e in d["containerProperties"].get("environment", []))]
+    job = max(found, key=lambda d: d["revision"])["containerProperties"]
+    job_env = dict(env, **{e["name"]: e["value"] for e in job.get("environment", [])})
+    job_env["TMPDIR"] = tempfile.mkdtemp(prefix="sfnbench-container-")  # a fresh container: no unpacked code
+    results: Dict[str, List[Tuple[float, float, List[str]]]] = {"start": [], "end": []}
+    for i in range(repeat):
+        run_id = f"sfn-bench-{os.getpid()}-{i}"
+        for step in ("start", "end"):
+            args = ["task", step, "--run-id", run_id, "--task-id", "0", "--attempt", "0"]
+            if step == "start":
+                args += ["--params-json", "{}"]
+            mark = len(counter.calls)
+            wall, out = _cli(job_env, cwd, *args)
+            cpu = float(out.split("SFNBENCH-CPU ", 1)[1].split()[0])
+            results[step].append((cpu, wall, counter.since(mark)))
+    for step, rows in results.items():
+        cpus = [r[0] for r in rows]
+        calls = rows[-1][2]
+        by_kind = ", ".join(f"{n} {k}" for k, n in sorted(Counter(calls).items()))
+        print(f"aws: `sfncompile task {step}` in a container-like run (fresh process, emulated S3 + DynamoDB): "
+              f"CPU before user code best {min(cpus):.2f} s, median {statistics.median(cpus):.2f} s "
+              f"(target <= 0.3 s); wall median {statistics.median(r[1] for r in rows):.2f} s; "
+              f"{len(calls)} AWS API calls per task: {by_kind}", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=int, default=200, help="size of the large artifact (MB)")
     parser.add_argument("--repeat", type=int, default=3, help="fresh client processes (median reported)")
     parser.add_argument("--deploys", type=int, default=5, help="unchanged deploys (the second is reported, then the spread)")
+    parser.add_argument("--only", choices=["task"], default=None, help="print only these figures")
     args = parser.parse_args()
 
     try:
@@ -166,6 +243,8 @@ def main() -> int:
 
     # Batch jobs are this interpreter's subprocesses: let them import this checkout.
     os.environ["PYTHONPATH"] = ROOT + (os.pathsep + os.environ["PYTHONPATH"] if os.environ.get("PYTHONPATH") else "")
+    counter = RequestCounter()
+    counter.install()
     with tempfile.TemporaryDirectory(prefix="sfnbench-aws-") as tmp:
         server = MotoServer(workdir=os.path.join(tmp, "moto")).start()
         try:
@@ -178,6 +257,9 @@ def main() -> int:
             subprocess.run([PY, "-c", "import sfncompile, boto3, botocore.session, click, cloudpickle"],
                            env=env, cwd=cwd, check=True)
 
+            task_overhead(env, cwd, server, counter, args.repeat)
+            if args.only == "task":
+                return 0
             first, second, more, said = deploy_times(env, cwd, args.deploys)
             unchanged = [second, *more]
             extra = (f"; {len(unchanged)} unchanged deploys: median {statistics.median(unchanged):.2f} s, "

@@ -6,6 +6,13 @@ The large-artifact case runs in a fresh process so its peak RSS is its own: the 
 is created, saved (pickled straight to disk, hashed on the way), dropped, then loaded
 (hash checked in 1 MiB chunks, unpickled from the file). Targets: write+read <= 2 s,
 peak RSS <= 2.5x the artifact. Small artifacts: a task writing 5 should cost ~1 ms.
+
+Issue 13's figures: the stored size of a million-int list (Metaflow: 1.3 MB) and of
+other typical values; the 200 MB bytes artifact flow (benchmarks/flows/big_artifact.py)
+end to end with `sfncompile run` (target <= 0.9 s, peak memory <= 1.5x the artifact)
+and the client's load of that artifact in a fresh process (target <= 0.15 s). The
+machine is shared: each figure is the best and the median of --repeat runs, printed
+with the load average.
 """
 from __future__ import annotations
 
@@ -17,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from typing import List
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
@@ -51,6 +59,72 @@ def big_artifact(mb: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         out = subprocess.check_output([sys.executable, "-c", _BIG, tmp, str(mb)], text=True, cwd=ROOT)
     return json.loads(out)
+
+
+def stored_sizes() -> List[str]:
+    """Stored bytes of typical values (compressed when it pays), against their raw pickles."""
+    import pickle
+    import random
+
+    from sfncompile.storage.artifacts import ArtifactStore
+    from sfncompile.storage.local_objects import LocalObjectStore
+
+    rng = random.Random(0)
+    values = {
+        "a million ints": list(range(1_000_000)),
+        "200k short strings": [f"item-{i}" for i in range(200_000)],
+        "200k random floats": [rng.random() for _ in range(200_000)],
+        "4 MB random bytes": os.urandom(4 * 2**20),
+    }
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        store = ArtifactStore(LocalObjectStore(tmp))
+        for label, value in values.items():
+            raw = len(pickle.dumps(value, protocol=5))
+            began = time.perf_counter()
+            entry = store.save_artifact("BenchFlow", "v", value)
+            saved = time.perf_counter() - began
+            stored = os.path.getsize(store.objects.local_path(store.blob_key("BenchFlow", entry["sha"])))
+            out.append(f"{label}: {stored / 1e6:.2f} MB stored of {raw / 1e6:.2f} MB pickled "
+                       f"({stored / raw:.0%}; saved in {saved * 1000:.0f} ms)")
+    return out
+
+
+_CLIENT_LOAD = r"""
+import sys, time
+from sfncompile import Flow, namespace
+namespace(None)
+task = Flow("BigArtifactFlow").latest_run["start"].task
+began = time.perf_counter()
+value = task.data.blob
+print(time.perf_counter() - began, len(value))
+"""
+
+
+def big_flow(repeat: int) -> dict:
+    """`sfncompile run` of the 200 MB bytes artifact flow (fresh store each time), its largest
+    process's peak RSS, and the client's load of the artifact in a fresh process."""
+    walls, peaks, loads = [], [], []
+    flow = os.path.join(ROOT, "benchmarks", "flows", "big_artifact.py")
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            env = dict(os.environ, SFNCOMPILE_ROOT=os.path.join(tmp, "store"), SFNCOMPILE_USERNAME="bench")
+            env["PYTHONPATH"] = ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+            code = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+                    "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
+                    "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+            out = subprocess.check_output([sys.executable, "-c", code, sys.executable, "-m", "sfncompile", "run",
+                                           flow, "--quiet"], env=env, text=True, cwd=tmp)
+            wall, peak_kb = out.split()
+            walls.append(float(wall))
+            peaks.append(int(peak_kb) / 1024)
+            loads.append(float(subprocess.check_output([sys.executable, "-c", _CLIENT_LOAD], env=env, text=True,
+                                                       cwd=tmp).split()[0]))
+    return {"walls": walls, "peaks": peaks, "loads": loads}
+
+
+def _spread(values: List[float], unit: str = "s", digits: int = 2) -> str:
+    return f"best {min(values):.{digits}f} {unit}, median {statistics.median(values):.{digits}f} {unit}"
 
 
 def small_artifacts(tasks: int) -> dict:
@@ -120,7 +194,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=int, default=200)
     parser.add_argument("--tasks", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", choices=["issue13"], default=None, help="print only issue 13's figures")
     args = parser.parse_args()
+
+    for line in stored_sizes():
+        print(f"storage: {line}", flush=True)
+    flow = big_flow(args.repeat)
+    print(f"storage: 200 MB bytes artifact flow, `sfncompile run` end to end: {_spread(flow['walls'])} "
+          f"(target <= 0.9 s); largest process's peak RSS {min(flow['peaks']):.0f} MB = "
+          f"{min(flow['peaks']) / 200:.2f}x the artifact (target <= 1.5x); client load of it in a fresh process: "
+          f"{_spread(flow['loads'], digits=3)} (target <= 0.15 s); load average {os.getloadavg()[0]:.1f}", flush=True)
+    if args.only == "issue13":
+        return
 
     big = big_artifact(args.mb)
     artifact_mb = args.mb

@@ -28,6 +28,8 @@ from .flow import (
     schedule,
     step,
     timeout,
+    trigger,
+    trigger_on_finish,
 )
 
 # The one version source: packaging reads it (pyproject's dynamic version), so does `--version`.
@@ -59,6 +61,8 @@ __all__ = [
     "conda_base",
     "kubernetes",
     "project",
+    "trigger",
+    "trigger_on_finish",
     "TimeoutException",
     "card",
     "Metaflow",
@@ -73,6 +77,7 @@ __all__ = [
     "get_metadata",
     "Runner",
     "Deployer",
+    "publish_event",
 ]
 
 # The client pulls in storage backends: its names (the tail of __all__, from "Metaflow")

@@ -2,7 +2,8 @@
 
 As in Metaflow, a run carries *system tags* recorded when it is created
 (``user:<name>``, ``runtime:<local|sfn>``, ``sfncompile_version:<v>``,
-``python_version:<v>``) next to the *user tags* given with ``--tag`` or
+``python_version:<v>``, and for a @project flow ``project:<name>`` and
+``project_branch:<branch>``) next to the *user tags* given with ``--tag`` or
 ``Run.add_tag``. Both live in the run record's ``tags`` list; a tag is a system
 tag when it starts with one of ``SYSTEM_TAG_PREFIXES``, so users cannot add or
 remove those.
@@ -14,7 +15,9 @@ from typing import Iterable, List, Sequence, Tuple
 
 from .exceptions import TaggingError
 
-SYSTEM_TAG_PREFIXES: Tuple[str, ...] = ("user:", "runtime:", "sfncompile_version:", "python_version:")
+SYSTEM_TAG_PREFIXES: Tuple[str, ...] = (
+    "user:", "runtime:", "sfncompile_version:", "python_version:", "project:", "project_branch:",
+)
 MAX_TAG_LENGTH = 512  # Metaflow's limit (bytes of UTF-8)
 
 LOCAL_RUNTIME = "local"
@@ -51,10 +54,10 @@ def check_user_tag(tag: object) -> str:
     return tag
 
 
-def run_tags(user_tags: Iterable[str], username: str, runtime: str) -> List[str]:
-    """Tags to record on a new run: the checked user tags, then the system tags."""
+def run_tags(user_tags: Iterable[str], username: str, runtime: str, extra_system: Iterable[str] = ()) -> List[str]:
+    """Tags to record on a new run: the checked user tags, then the system tags (``extra_system``: project tags)."""
     checked = [check_user_tag(t) for t in user_tags]
-    return list(dict.fromkeys(checked + system_tags(username, runtime)))
+    return list(dict.fromkeys(checked + system_tags(username, runtime) + list(extra_system)))
 
 
 def split_tags(tags: Sequence[str]) -> Tuple[List[str], List[str]]:

@@ -17,6 +17,7 @@ from .log_groups import LogGroups
 from .network import Network
 from .settings import Settings
 from .storage import Storage
+from .triggers import Triggers
 
 
 class SfnCompileStack(Stack):
@@ -60,6 +61,7 @@ class SfnCompileStack(Stack):
         )
         self.state_machine_role = roles.state_machine_role(self, settings, self.storage, self.batch.job_queue_arn)
         self.scheduler_role = roles.scheduler_role(self, settings)
+        self.triggers = Triggers(self, "Triggers", settings=settings)
         self._outputs()
 
     @property
@@ -90,6 +92,9 @@ class SfnCompileStack(Stack):
             "StateMachineLogGroupArn": (self.logs.state_machines.log_group_arn, "log group for execution logging"),
             "RuntimeImageUri": (self.image.image_uri, "container image step jobs run"),
             "StateMachinePrefix": (settings.name_prefix, "name prefix of deployed state machines"),
+            "EventBusName": (self.triggers.bus.event_bus_name, "event bus of @trigger events"),
+            "TriggerRoleBoundaryArn": (self.triggers.boundary.managed_policy_arn,
+                                       "permissions boundary of the roles EventBridge uses to start flows"),
             "Region": (self.region, "region of this stage"),
         }
         if self.storage.access_log_bucket is not None:

@@ -83,7 +83,7 @@ class Storage(Construct):
     def enforce_write_once(self, writer: iam.IRole) -> None:
         """Bucket policy: ``writer`` (the job role) creates datastore objects only, never replaces one.
 
-        Blob and run keys (artifacts, commit markers, logs, foreach manifests) must be put
+        Blob, run and rejected-trigger keys (artifacts, commit markers, logs, foreach manifests) must be put
         with ``If-None-Match: *`` - S3 then refuses to replace an existing key - enforced
         with the ``s3:if-none-match`` condition key; ``s3:ObjectCreationOperation`` exempts
         the multipart steps that carry no conditional header (CreateMultipartUpload,
@@ -98,7 +98,8 @@ class Storage(Construct):
                 effect=iam.Effect.DENY,
                 principals=[principal],
                 actions=["s3:PutObject"],
-                resources=[self.bucket.arn_for_objects(f"{self._prefix}/*/{area}/*") for area in ("blobs", "runs")],
+                resources=[self.bucket.arn_for_objects(f"{self._prefix}/*/{area}/*")
+                           for area in ("blobs", "runs", "triggers")],
                 conditions={"Null": {"s3:if-none-match": "true"}, "Bool": {"s3:ObjectCreationOperation": "true"}},
             )
         )

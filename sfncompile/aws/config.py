@@ -27,7 +27,11 @@ OUTPUT_KEYS: Dict[str, str] = {
     "state_machine_log_group": "StateMachineLogGroupArn",
     "image": "RuntimeImageUri",
     "state_machine_prefix": "StateMachinePrefix",
+    "event_bus": "EventBusName",
+    "trigger_role_boundary_arn": "TriggerRoleBoundaryArn",
 }
+# Outputs a stack may lack (older stacks): the features that need them say so when used.
+OPTIONAL_OUTPUTS = ("state_machine_log_group", "event_bus", "trigger_role_boundary_arn")
 
 _ARN = {"type": "string", "pattern": "^arn:aws[a-z-]*:"}
 _NAME = {"type": "string", "minLength": 1}
@@ -53,10 +57,15 @@ SCHEMA: Dict[str, Any] = {
         "state_machine_log_group": _ARN,
         "image": _NAME,
         "state_machine_prefix": {"type": "string", "pattern": "^[A-Za-z0-9_-]*$", "maxLength": 40},
+        "event_bus": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,256}$"},
+        "trigger_role_boundary_arn": _ARN,
         "endpoint_url": {"type": "string"},
         # Package environments: the Batch hosts' CPU and the runtime image's Python (default: the shipped Dockerfile's).
         "architecture": {"enum": ["x86_64", "arm64"]},
         "image_python": {"type": "string", "pattern": "^3\\.\\d{1,2}$"},
+        # Defaults of `sfncompile run`/`resume` (set by hand): {"datastore": "s3"} stores every run on AWS.
+        "run": {"type": "object", "properties": {"datastore": {"enum": ["local", "s3"]}},
+                "additionalProperties": False},
     },
     "additionalProperties": False,
 }
@@ -111,7 +120,7 @@ def save_config(config: Mapping[str, Any], path: Optional[str] = None) -> str:
 
 def from_stack_outputs(outputs: Mapping[str, str], *, stack: str, region: str) -> Dict[str, Any]:
     """Map a stack's outputs to config keys; a missing output is an error naming it."""
-    missing = [out for key, out in OUTPUT_KEYS.items() if out not in outputs and key != "state_machine_log_group"]
+    missing = [out for key, out in OUTPUT_KEYS.items() if out not in outputs and key not in OPTIONAL_OUTPUTS]
     if missing:
         raise ConfigError(
             f"stack {stack} has no output(s) {', '.join(missing)}",
@@ -122,6 +131,13 @@ def from_stack_outputs(outputs: Mapping[str, str], *, stack: str, region: str) -
         if out in outputs:
             config[key] = outputs[out]
     return validate(config, source=f"stack {stack}")
+
+
+def run_datastore() -> str:
+    """Where a local run stores its results when `--datastore` is not given: the config's
+    ``run.datastore`` if there is a config, else ``local``."""
+    config = load_config(required=False) if os.path.exists(config_path()) else None
+    return ((config or {}).get("run") or {}).get("datastore") or "local"
 
 
 def datastore_url(config: Mapping[str, Any]) -> str:

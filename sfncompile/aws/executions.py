@@ -6,7 +6,7 @@ from typing import Any, Dict, Mapping, Optional
 from ..exceptions import NotFoundError
 from ..storage.records import now_iso
 from . import config as cfg
-from . import schedule, statemachine
+from . import events, schedule, statemachine
 from .errors import aws_errors
 from .manifest import find_manifest, manifest_key
 from .session import client
@@ -119,11 +119,12 @@ def delete_deployment(flow: str, *, config: Optional[Mapping[str, Any]] = None,
     arn = statemachine.state_machine_arn(config, sm_name)
     removed_schedule = schedule.sync_schedule(client("scheduler", config), sm_name, None, arn, None) == "deleted"
     removed_machine = statemachine.delete_state_machine(client("stepfunctions", config), arn)
+    removed_triggers = bool(events.delete_triggers(client("events", config), client("iam", config), config, sm_name))
     stores = cfg.stores(config)
     key = manifest_key(flow, sm_name)
     had_manifest = stores.objects.exists(key)
     if had_manifest:  # it describes a live deployment: without it the flow is "not deployed"
         stores.objects.delete(key)
-    if not (removed_machine or removed_schedule or had_manifest):
+    if not (removed_machine or removed_schedule or removed_triggers or had_manifest):
         raise NotFoundError(f"flow {flow} is not deployed as {sm_name}", fix="see `sfncompile deployments`")
-    return {"state_machine": removed_machine, "schedule": removed_schedule}
+    return {"state_machine": removed_machine, "schedule": removed_schedule, "triggers": removed_triggers}

@@ -99,9 +99,11 @@ def ensure_job_definition(
 
 
 def job_environment(
-    *, flow: str, flow_file: str, code_url: str, code_sha: str, datastore: str, metadata: str
+    *, flow: str, flow_file: str, code_url: str, code_sha: str, datastore: str, metadata: str,
+    production: bool = True,
 ) -> Dict[str, str]:
-    """The static settings every task of this deployment reads (docs/internals.md)."""
+    """The static settings every task of this deployment reads (docs/internals.md); ``production``
+    False for a laptop-orchestrated run's Batch jobs."""
     return {
         "SFNCOMPILE_FLOW": flow,
         "SFNCOMPILE_FLOW_FILE": flow_file,
@@ -109,5 +111,5 @@ def job_environment(
         "SFNCOMPILE_CODE_SHA256": code_sha,
         "SFNCOMPILE_DATASTORE": datastore,
         "SFNCOMPILE_METADATA": metadata,
-        "SFNCOMPILE_PRODUCTION": "1",
+        "SFNCOMPILE_PRODUCTION": "1" if production else "0",
     }

@@ -36,7 +36,28 @@ def read_manifest(objects: Any, flow: str, name: str) -> Dict[str, Any]:
 
 
 def find_manifest(objects: Any, config: Mapping[str, Any], flow: str, name: Optional[str]) -> Dict[str, Any]:
-    """The manifest of ``flow`` deployed as ``name`` (default: the stack's prefix + flow)."""
+    """The manifest of ``flow`` deployed as ``name``.
+
+    Default: the stack's prefix + flow; for a @project flow (no such deployment) the caller's
+    own branch ``user.<username>``, as Metaflow picks it; other branches need ``--name``.
+    """
     from .statemachine import deployment_name
 
-    return read_manifest(objects, flow, deployment_name(config, flow, name))
+    default = deployment_name(config, flow, name)
+    if name is not None or objects.exists(manifest_key(flow, default)):
+        return read_manifest(objects, flow, default)
+    from ..flow.project import branch_name
+    from ..user import default_username
+
+    projects = [m for m in (json.loads(objects.get_bytes(k)) for k in objects.list(f"{flow}/deployments/")
+                            if k.endswith(".json")) if m.get("project")]
+    mine = [m for m in projects if m.get("branch") == branch_name(default_username())]
+    if len(mine) == 1:
+        return mine[0]
+    if projects:
+        raise NotFoundError(
+            f"flow {flow} has no deployment on your branch {branch_name(default_username())}; "
+            f"its deployments: {', '.join(sorted(m['name'] for m in projects))}",
+            fix="pass --name NAME, or deploy your branch: `sfncompile deploy path/to/flow.py`",
+        )
+    return read_manifest(objects, flow, default)

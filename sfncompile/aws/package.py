@@ -180,3 +180,18 @@ def build_package(flow_file: str, *, include: Sequence[str] = (),
         flow_file=_posix(flow_rel),
         files=tuple(names),
     )
+
+
+def package_flow(graph, include: Sequence[str] = ()) -> CodePackage:
+    """The code package of a flow's graph: its file's directory plus its IncludeFile defaults."""
+    file_defaults = [(p.name, p.default) for p in graph.parameters if p.type == "file" and p.default]
+    return build_package(graph.file, include=include, file_defaults=file_defaults)
+
+
+def upload_package(stores, datastore_url: str, flow: str, package: CodePackage) -> Tuple[str, bool]:
+    """(code URL, uploaded?): the package is stored once under its sha256, so an unchanged flow uploads nothing."""
+    code_key = stores.artifacts.code_key(flow, package.sha256)
+    uploaded = not stores.objects.exists(code_key)
+    if uploaded:
+        stores.artifacts.put_code(flow, package.data)
+    return f"{datastore_url.rstrip('/')}/{code_key}", uploaded

@@ -1,4 +1,5 @@
-"""boto3 clients for the configured region (imported lazily: the core stays light)."""
+"""boto3 clients for the configured region (imported lazily: the core stays light), made from the
+process's one boto3 session (storage/retry.py), which the datastore and metadata clients share."""
 from __future__ import annotations
 
 import functools
@@ -7,14 +8,16 @@ from typing import Any, Mapping, Optional
 
 @functools.lru_cache(maxsize=None)
 def _client(service: str, region: Optional[str], endpoint_url: Optional[str]) -> Any:
-    import boto3
     from botocore.config import Config
+
+    from ..storage.retry import session_client
 
     config = Config(retries={"mode": "adaptive", "max_attempts": 10}, user_agent_extra="sfncompile")
     kwargs = {"region_name": region, "config": config}
     if endpoint_url:
         kwargs["endpoint_url"] = endpoint_url
-    return boto3.session.Session().client(service, **kwargs)
+    # One session with the storage clients: each service model and the endpoint data are parsed once.
+    return session_client(service, **kwargs)
 
 
 def client(service: str, config: Optional[Mapping[str, Any]] = None) -> Any:
@@ -27,4 +30,8 @@ def client(service: str, config: Optional[Mapping[str, Any]] = None) -> Any:
 
 
 def reset_clients() -> None:
+    """Forget the clients and the session (after credentials, region or endpoint change)."""
+    from ..storage.retry import reset_sessions
+
     _client.cache_clear()
+    reset_sessions()

@@ -82,6 +82,15 @@ def _include_files(manifest: Mapping[str, Any], parameters: Dict[str, Any], arti
     return {**parameters, FILES_KEY: files} if files else parameters
 
 
+def manifest_project_tags(manifest: Mapping[str, Any]) -> Tuple[str, ...]:
+    """``project:``/``project_branch:`` tags of a run of a @project deployment (none otherwise)."""
+    from ..flow.project import ProjectInfo
+
+    if not manifest.get("project"):
+        return ()
+    return ProjectInfo(manifest["project"], manifest["branch"], manifest["flow"]).tags
+
+
 def new_execution_name() -> str:
     """Sortable and unique: the run id will be sfn-<this>."""
     now = datetime.now(timezone.utc)
@@ -121,7 +130,7 @@ def trigger(
         run_id,
         username=username,
         namespace=default_namespace(),
-        tags=run_tags(tags or [], username, SFN_RUNTIME),
+        tags=run_tags(tags or [], username, SFN_RUNTIME, manifest_project_tags(manifest)),
         parameters=parameters,
     )
     try:

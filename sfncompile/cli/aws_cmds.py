@@ -62,15 +62,28 @@ def configure(stack: str, region: Optional[str], config_file: Optional[str], pro
 @click.option("--include", "include", multiple=True,
               help="Also package files matching this glob (repeatable); Python sources always go in.")
 @click.option("--dry-run", is_flag=True, help="Check, compile and package; change nothing on AWS.")
+@click.option("--branch", default=None, help="@project flows: deploy branch test.<BRANCH> (default: user.<you>).")
+@click.option("--production", is_flag=True, help="@project flows: deploy the production branch (prod).")
+@click.option("--authorize", default=None, metavar="TOKEN",
+              help="The production token of a production deployment someone else created.")
+@click.option("--generate-new-token", is_flag=True, help="With --production: replace the production token.")
 @aws_options
 def deploy_cmd(flow_file: str, flow_name: Optional[str], name: Optional[str], tags: Tuple[str, ...],
-               include: Tuple[str, ...], dry_run: bool) -> None:
-    """Deploy a flow: code package to S3, job definition, state machine, schedule."""
+               include: Tuple[str, ...], dry_run: bool, branch: Optional[str], production: bool,
+               authorize: Optional[str], generate_new_token: bool) -> None:
+    """Deploy a flow: code package to S3, job definition, state machine, schedule, triggers."""
     from ..aws.deploy import deploy, parse_tags
 
+    if (authorize or generate_new_token) and not production:
+        raise click.UsageError("--authorize and --generate-new-token go with --production")
     # Each action is printed once, from the result; only a dry run narrates what it would do.
     result = deploy(flow_file, flow_name=flow_name, name=name, tags=parse_tags(list(tags)), include=include,
-                    dry_run=dry_run, say=(lambda m: click.echo(m, err=True)) if dry_run else (lambda _m: None))
+                    dry_run=dry_run, say=(lambda m: click.echo(m, err=True)) if dry_run else (lambda _m: None),
+                    branch=branch, production=production, authorize=authorize,
+                    generate_new_token=generate_new_token)
+    if result.production_token:
+        click.echo(f"production token of {result.name}: {result.production_token}\n"
+                   f"  others deploy over this production deployment with --authorize {result.production_token}")
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     if result.definition is not None:

@@ -7,6 +7,7 @@ from typing import Dict, List, Optional
 
 import click
 
+from ..storage.interfaces import FAILED, RUNNING, SUCCEEDED
 from .output import emit_json, json_option
 
 
@@ -119,35 +120,48 @@ def show_run(pathspec: str, as_json: bool = False) -> None:
     by_step: Dict[str, List[dict]] = {}
     for record in run._task_records():
         by_step.setdefault(record["step"], []).append(record)
+    from ..client.core import _parse_time
+
+    run_end = _parse_time(run._record.get("finished_at")) if run.finished else None
     for step in run._step_names():
         records = by_step[step]
         counts: Dict[str, int] = {}
         for r in records:
-            counts[r.get("status") or "RUNNING"] = counts.get(r.get("status") or "RUNNING", 0) + 1
-        from ..client.core import _parse_time
-
+            state = _task_state(r, run.finished)
+            counts[state] = counts.get(state, 0) + 1
         starts = [t for t in (_parse_time(r.get("started_at")) for r in records) if t]
-        ends = [_parse_time(r.get("finished_at")) for r in records]
-        running = counts.get("RUNNING", 0) > 0
+        ends = [_parse_time(r.get("finished_at")) or (run_end if _task_state(r, run.finished) == LOST else None)
+                for r in records]
+        running = counts.get(RUNNING, 0) > 0
         end = None if running or None in ends else max(ends)  # type: ignore[type-var]
         attempts = sum(int(r.get("attempt") or 0) for r in records)
         rows.append([
             step,
             str(len(records)),
-            str(counts.get("SUCCEEDED", 0)),
-            str(counts.get("FAILED", 0)),
-            str(counts.get("RUNNING", 0)),
+            str(counts.get(SUCCEEDED, 0)),
+            str(counts.get(FAILED, 0)),
+            str(counts.get(RUNNING, 0)),
+            str(counts.get(LOST, 0)),
             str(attempts) if attempts else "-",
             _duration(min(starts) if starts else None, end, running=running),
         ])
     if as_json:
-        header = ["step", "tasks", "done", "failed", "running", "retries", "duration"]
+        header = ["step", "tasks", "done", "failed", "running", "lost", "retries", "duration"]
         emit_json({**run_document(run), "steps": [dict(zip(header, row)) for row in rows]})
         return
     lines.append("")
-    lines.append(_table(rows, ["STEP", "TASKS", "DONE", "FAILED", "RUNNING", "RETRIES", "DURATION"]) if rows
+    lines.append(_table(rows, ["STEP", "TASKS", "DONE", "FAILED", "RUNNING", "LOST", "RETRIES", "DURATION"]) if rows
                  else "  (no tasks yet)")
     click.echo("\n".join(lines))
+
+
+LOST = "LOST"  # a task that never finished in a run that ended (stopped, or its scheduler lost)
+
+
+def _task_state(record: Dict[str, object], run_finished: bool) -> str:
+    """SUCCEEDED, FAILED, RUNNING, or LOST: an unfinished task of an ended run runs no more."""
+    status = str(record.get("status") or RUNNING)
+    return LOST if status == RUNNING and run_finished else status
 
 
 def _task_from(pathspec: str):

@@ -28,9 +28,12 @@ def check(flow_file: str, flow_name: Optional[str], compute: Optional[str], show
     """Check a flow's graph, decorators and package environments; print a summary or the first error."""
     from ..compiler.compute import Compute, check_compute, compute_notes, kubernetes_warnings
 
+    from ..graph.trigger_check import check_triggers
+
     graph = load_graph(flow_file, flow_name)
     if compute:
         check_compute(graph, Compute(compute))
+    trigger_warnings = check_triggers(graph, flow_file)
     environments = _environment_lines(graph, show_locks)
     if as_json:
         emit_json({"ok": True, **graph_document(graph), "environments": environments})
@@ -46,6 +49,8 @@ def check(flow_file: str, flow_name: Optional[str], compute: Optional[str], show
         click.echo(f"note: {warning}", err=True)
     for line in _size_notes(graph):
         click.echo(line, err=True)
+    for warning in trigger_warnings:
+        click.echo(f"warning: {warning}", err=True)
     if not compute:
         for note in compute_notes(graph):
             click.echo(note, err=True)

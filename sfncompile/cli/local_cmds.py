@@ -15,7 +15,8 @@ import click
 from ..exceptions import ParameterError
 
 RUN_OPTIONS = ("flow", "max-workers", "max_workers", "tag", "quiet", "help", "h", "with", "run-id-file", "run_id_file",
-               "max-num-splits", "max_num_splits", "datastore", "environment")
+               "max-num-splits", "max_num_splits", "datastore", "environment", "local-only", "local_only",
+               "branch", "production", "trigger-payload", "trigger_payload", "trigger-event", "trigger_event")
 
 
 def _peek(args: List[str]) -> Tuple[Optional[str], Optional[str]]:
@@ -133,18 +134,22 @@ common_options = [
     click.option("--quiet", is_flag=True, help="Print only the summary."),
     click.option("--with", "with_decorators", multiple=True, metavar="DECORATOR[:k=v,...]",
                  help="Add a step decorator to every step that lacks it: --with retry:times=3 (retry, catch, "
-                      "timeout, resources, environment; repeatable)."),
+                      "timeout, resources, environment, batch; repeatable). --with batch[:cpu=4,memory=16000,"
+                      "queue=..,image=..] runs every step on AWS Batch."),
     click.option("--run-id-file", type=click.Path(dir_okay=False), default=None,
                  help="Write the new run's id to this file as soon as the run exists."),
     click.option("--max-num-splits", type=click.IntRange(1), default=None,
                  help="Fail a foreach that fans out wider than this (default: no limit)."),
-    click.option("--datastore", type=click.Choice(["local", "s3"]), default="local", show_default=True,
+    click.option("--datastore", type=click.Choice(["local", "s3"]), default=None,
                  help="Where the run's artifacts and metadata go: the local store, or the configured "
-                      "AWS stores (S3 + DynamoDB; needs `sfncompile configure`)."),
+                      "AWS stores (S3 + DynamoDB; needs `sfncompile configure`). Default: the config's "
+                      "run.datastore, else local; s3 whenever a step runs on AWS Batch."),
     click.option("--environment", type=click.Choice(["pypi", "conda", "local"]), default=None,
                  help="pypi / conda (Metaflow's spelling; the default here): steps with @pypi/@conda run in "
                       "their own environments. local: ignore @pypi/@conda and run every step in this "
                       "interpreter (e.g. to debug offline)."),
+    click.option("--local-only", is_flag=True,
+                 help="Run @batch steps on this machine instead of AWS Batch (and keep the local store)."),
 ]
 
 
@@ -154,18 +159,31 @@ def _with_common(func):
     return func
 
 
+def _with_run_options(func):
+    from .event_cmds import run_options
+
+    for option in reversed(run_options):
+        func = option(func)
+    return func
+
+
 @click.command("run", cls=FlowFileCommand, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("flow_file", type=click.Path(dir_okay=False))
 @_with_common
+@_with_run_options
 @click.pass_context
-def run(ctx: click.Context, flow_file: str, flow_name: Optional[str], **options: Any) -> None:
+def run(ctx: click.Context, flow_file: str, flow_name: Optional[str], branch: Optional[str], production: bool,
+        trigger_payload: Optional[str], trigger_event: Optional[str], **options: Any) -> None:
     """Run a flow locally: `sfncompile run flow.py --alpha 0.3`.
 
     Parameters of the flow are options (see `sfncompile run flow.py --help`).
     Results: `sfncompile show Flow/run`, or `Run("Flow/run").data` in Python.
     """
     flow_cls, graph = _load(ctx, flow_file, flow_name)
-    supplied = supplied_parameters(graph, options)
+    from .event_cmds import apply_run_options
+
+    supplied = apply_run_options(graph, supplied_parameters(graph, options), branch, production, trigger_payload,
+                                 trigger_event)
     common = {k: v for k, v in options.items() if not k.startswith("param__")}
     _execute(ctx, flow_cls, graph, parameters=supplied, **common)
 
@@ -192,15 +210,29 @@ def resume(ctx: click.Context, flow_file: str, step_arg: Optional[str], origin_r
 
 
 def _execute(ctx: click.Context, flow_cls, graph, *, max_workers, tags, quiet, with_decorators=(), run_id_file=None,
-             max_num_splits=None, datastore="local", environment=None, parameters=None, resume=False, origin_run_id=None,
-             resume_step=None) -> None:
+             max_num_splits=None, datastore=None, environment=None, parameters=None, resume=False, origin_run_id=None,
+             resume_step=None, local_only=False) -> None:
     from ..graph.attach import attach_decorators
+    from ..hybrid import remote_steps, require_config
     from ..local.output import Reporter
     from ..local.scheduler import LocalRunner
 
     graph = attach_decorators(graph, with_decorators)
-    if datastore == "s3":
-        _use_aws_stores()
+    reporter = Reporter(sys.stdout, quiet=False)
+    remote = remote_steps(graph)
+    if remote and local_only:
+        reporter.line(f"--local-only: {', '.join(remote)} (@batch) run on this machine, not on AWS Batch")
+        remote = []
+    if remote and datastore == "local":
+        raise click.UsageError(f"--datastore local: {', '.join(remote)} run on AWS Batch, whose jobs store "
+                               "their results in S3; drop --datastore local, or pass --local-only")
+    config = require_config(graph, remote) if remote else None
+    if datastore is None and not remote:
+        from ..aws.config import run_datastore
+
+        datastore = run_datastore()
+    if datastore == "s3" or remote:  # Batch jobs read and write the AWS stores
+        _use_aws_stores(config)
 
     runner = LocalRunner(
         flow_cls,
@@ -208,7 +240,7 @@ def _execute(ctx: click.Context, flow_cls, graph, *, max_workers, tags, quiet, w
         parameters=parameters,
         max_workers=max_workers,
         tags=tags,
-        reporter=Reporter(sys.stdout, quiet=False),
+        reporter=reporter,
         resume=resume,
         origin_run_id=origin_run_id,
         resume_step=resume_step,
@@ -219,6 +251,8 @@ def _execute(ctx: click.Context, flow_cls, graph, *, max_workers, tags, quiet, w
         runner.reporter.quiet = True
         runner.settings.echo = False
     runner.restore_signals = False  # the command ends with the run
+    if remote:
+        runner.remote = _batch_executor(runner, graph, config, remote, with_decorators)
     runner.prepare()
     if run_id_file:
         with open(run_id_file, "w", encoding="utf-8") as handle:
@@ -229,7 +263,21 @@ def _execute(ctx: click.Context, flow_cls, graph, *, max_workers, tags, quiet, w
     ctx.exit(outcome.exit_code)
 
 
-def _use_aws_stores() -> None:
+def _batch_executor(runner, graph, config, steps, with_decorators):
+    """The executor that runs ``steps`` as Batch jobs (their code and environments uploaded first)."""
+    from ..hybrid import plan_hybrid
+
+    reporter = runner.reporter
+
+    def show(job, line: str) -> None:
+        reporter.task_note(job.pathspec, job.pathspec.split("/")[2], line)
+
+    return plan_hybrid(graph, config, steps, max_workers=runner.max_workers, say=reporter.line, show=show,
+                       echo_logs=runner.settings.echo, username=runner.username, namespace=runner.namespace,
+                       with_decorators=with_decorators)
+
+
+def _use_aws_stores(config=None) -> None:
     """--datastore s3: this process and its workers use the configured S3 bucket and DynamoDB table."""
     import os
 
@@ -237,7 +285,7 @@ def _use_aws_stores() -> None:
     from ..client import backend
     from ..storage.factory import reset_stores
 
-    config = cfg.load_config()
+    config = config or cfg.load_config()
     os.environ["SFNCOMPILE_DATASTORE"] = cfg.datastore_url(config)
     os.environ["SFNCOMPILE_METADATA"] = cfg.metadata_url(config)
     if config.get("region"):

@@ -16,7 +16,7 @@ SECTIONS = (
     ("Run locally", ("run", "resume", "check", "show", "graph")),
     ("Read results", ("runs", "logs", "dump", "tag")),
     ("AWS Step Functions", ("compile", "configure", "deploy", "trigger", "terminate", "redrive", "deployments",
-                            "delete", "step-functions")),
+                            "delete", "event", "step-functions")),
 )
 
 
@@ -98,10 +98,12 @@ def version() -> None:
 
 def _register() -> None:
     """Add every command (idempotent: click keeps one command per name)."""
-    from . import aws_cmds, client_cmds, compile_cmds, graph_cmds, image_cmds, local_cmds, tag_cmds, task_cmd, ui_cmds
+    from . import (aws_cmds, client_cmds, compile_cmds, event_cmds, graph_cmds, image_cmds, local_cmds, tag_cmds,
+                   task_cmd, ui_cmds)
 
     cli.add_command(version)
-    for module in (graph_cmds, local_cmds, client_cmds, tag_cmds, compile_cmds, aws_cmds, image_cmds, task_cmd, ui_cmds):
+    for module in (graph_cmds, local_cmds, client_cmds, tag_cmds, compile_cmds, aws_cmds, event_cmds, image_cmds,
+                   task_cmd, ui_cmds):
         for command in module.COMMANDS:
             cli.add_command(command)
 

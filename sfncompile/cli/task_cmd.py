@@ -29,6 +29,7 @@ def task(step: str, run_id: str, task_id: str, attempt: int, flow_file: Optional
     """Run one task of a flow (what each Batch job, and a local worker, does)."""
     from ..exceptions import ConfigError
     from ..graph import build_graph
+    from ..graph.attach import attach_from_environment
     from ..graph.loader import load_flow_class
     from ..runtime.artifacts import pickle_flow_module_by_value
     from ..runtime.params import parameters_from_json
@@ -55,8 +56,17 @@ def task(step: str, run_id: str, task_id: str, attempt: int, flow_file: Optional
     if not flow_file:
         raise ConfigError("no flow file: pass --flow-file or set SFNCOMPILE_FLOW_FILE")
     flow_cls = load_flow_class(flow_file, flow_name or os.environ.get("SFNCOMPILE_FLOW"))
-    graph = build_graph(flow_cls)
+    graph = attach_from_environment(build_graph(flow_cls))  # a hybrid run's --with decorators
     pickle_flow_module_by_value(flow_cls)
+    run_params = parameters_from_json(params_json)
+    if step == "start":
+        from ..runtime.run_context import admit_start_task
+
+        run_params, rejected = admit_start_task(graph, stores.objects, run_id, run_params)
+        if rejected:  # recorded as a rejected trigger; nothing runs and no run is created
+            click.echo(f"[{graph.name}/{run_id}] trigger rejected: {rejected} "
+                       f"(see `sfncompile event rejected {graph.name}`)", err=True)
+            sys.exit(1)
     result = run_task(
         flow_cls,
         graph,
@@ -65,8 +75,9 @@ def task(step: str, run_id: str, task_id: str, attempt: int, flow_file: Optional
         task_id,
         attempt,
         stores=stores,
-        settings=TaskSettings.from_env(echo=True, echo_traceback=True),
-        run_params=parameters_from_json(params_json),
+        # A hybrid run's scheduler prints the failure itself (SFNCOMPILE_ECHO_TRACEBACK=0): not twice.
+        settings=TaskSettings.from_env(echo=True, echo_traceback=os.environ.get("SFNCOMPILE_ECHO_TRACEBACK") != "0"),
+        run_params=run_params,
     )
     sys.stdout.flush()
     sys.exit(0 if result.ok else 1)

@@ -22,6 +22,7 @@ from .core import (
 from .code import Code
 from .metadata import Metadata
 from .deployer import DeployedFlow, Deployer, TriggeredRun
+from .events import publish_event
 from .runner import ExecutingRun, Runner
 
 __all__ = [
@@ -45,4 +46,5 @@ __all__ = [
     "NotFoundError",
     "Backend",
     "register_backend_provider",
+    "publish_event",
 ]

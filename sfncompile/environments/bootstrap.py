@@ -6,6 +6,8 @@ missing wheels into the local cache, builds the venv with
 ``uv pip install --offline --no-index --find-links`` (no package index is contacted:
 production VPCs often have none) and ``exec``s the same task command with the
 environment's interpreter. ``SFNCOMPILE_IN_ENVIRONMENT`` marks the second process.
+The wheels are fetched (in parallel) while ``uv venv`` creates the virtualenv, and are
+not hashed here: the lock carries their hashes and uv checks them as it installs.
 """
 from __future__ import annotations
 
@@ -62,15 +64,10 @@ def prepare(objects: Any, env_id: str, say: Callable[[str], None]) -> str:
     if hashlib.sha256(text.encode("utf-8")).hexdigest() != env_id:
         raise EnvironmentSpecError(f"environment {env_id[:12]}: the stored lock does not match its id")
     lock = Lock(Target(IMAGE, host_python(), None, True), EnvSpec((), None), text)
-    directory = _fetch(objects, manifest["wheels"]) if not _built(env_id) else ""
-    install = ["install", "--offline", "--no-index", "--find-links", directory or wheels_dir()]
-    return env_python(build(lock, sys.executable, install, say, "this task"))
-
-
-def _built(env_id: str) -> bool:
-    from .venv import is_built
-
-    return is_built(env_id)
+    install = ["install", "--offline", "--no-index", "--find-links", os.path.join(wheels_dir(), FIND_LINKS)]
+    # The wheels download while `uv venv` runs; uv checks each wheel against the lock's hashes.
+    return env_python(build(lock, sys.executable, install, say, "this task",
+                            meanwhile=lambda: _fetch(objects, manifest["wheels"])))
 
 
 def reexec(python: str, env_id: str, argv: Sequence[str]) -> None:

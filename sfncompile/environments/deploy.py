@@ -1,16 +1,18 @@
 """Deploy's part: resolve each step's environment for the image and upload what is missing."""
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Collection, Dict, List, Mapping, Optional, Tuple
 
 from .lock import IMAGE, resolve_flow
 from .wheels import upload_environment
 
 
 def deploy_environments(graph: Any, config: Mapping[str, Any], objects: Optional[Any],
-                        say: Callable[[str], None]) -> Tuple[Dict[str, str], List[str]]:
-    """({step: environment id}, changes); ``objects`` None (dry run) resolves without uploading."""
-    locks = resolve_flow(graph, (IMAGE,), config)
+                        say: Callable[[str], None], steps: Optional[Collection[str]] = None,
+                        ) -> Tuple[Dict[str, str], List[str]]:
+    """({step: environment id}, changes) of ``steps`` (default: all); ``objects`` None (dry run) resolves
+    without uploading."""
+    locks = resolve_flow(graph, (IMAGE,), config, steps)
     env_ids = {step: targets[IMAGE].env_id for step, targets in locks.items()}
     changes: List[str] = []
     if objects is None:

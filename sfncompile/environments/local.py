@@ -1,16 +1,18 @@
 """Local runs: make each environment of a flow ready before its steps run."""
 from __future__ import annotations
 
-from typing import Callable, Dict, Optional
+from typing import Callable, Collection, Dict, Optional
 
 from .interpreters import local_interpreter
 from .lock import LOCAL, resolve_flow
 from .venv import build, env_python
 
 
-def prepare_local_environments(graph, say: Callable[[str], None]) -> Dict[str, str]:
-    """{step: interpreter of its built environment} for the steps that have one (building what is missing)."""
-    locks = resolve_flow(graph, (LOCAL,))
+def prepare_local_environments(graph, say: Callable[[str], None],
+                               steps: Optional[Collection[str]] = None) -> Dict[str, str]:
+    """{step: interpreter of its built environment} for the steps (of ``steps``, if given) that have one
+    (building what is missing)."""
+    locks = resolve_flow(graph, (LOCAL,), steps=steps)
     by_env: Dict[str, list] = {}
     for step, targets in locks.items():
         by_env.setdefault(targets[LOCAL].env_id, []).append(step)
@@ -32,5 +34,6 @@ def has_environments(graph) -> bool:
     return any(spec is not None for spec in flow_environments(graph).values())
 
 
-def maybe_prepare(graph, say: Callable[[str], None]) -> Optional[Dict[str, str]]:
-    return prepare_local_environments(graph, say) if has_environments(graph) else None
+def maybe_prepare(graph, say: Callable[[str], None], steps: Optional[Collection[str]] = None,
+                  ) -> Optional[Dict[str, str]]:
+    return prepare_local_environments(graph, say, steps) if has_environments(graph) else None

@@ -13,7 +13,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Collection, Dict, List, Mapping, Optional, Sequence
 
 from ..exceptions import EnvironmentSpecError
 from . import interpreters, overlay
@@ -161,14 +161,15 @@ def where(graph_file: str, node: Any) -> str:
 
 
 def resolve_flow(graph: Any, targets: Sequence[str] = (LOCAL,), config: Optional[Mapping[str, Any]] = None,
-                 ) -> Dict[str, Dict[str, Lock]]:
-    """{step: {target: Lock}} for every step that has an environment; each distinct one resolved once."""
+                 steps: Optional[Collection[str]] = None) -> Dict[str, Dict[str, Lock]]:
+    """{step: {target: Lock}} for every step (of ``steps``, if given) that has an environment; each distinct
+    one resolved once."""
     from .spec import flow_environments
 
     out: Dict[str, Dict[str, Lock]] = {}
     done: Dict[Any, Lock] = {}
     for step, spec in flow_environments(graph).items():
-        if spec is None:
+        if spec is None or (steps is not None and step not in steps):
             continue
         node = graph[step]
         here = where(graph.file, node)

@@ -11,7 +11,8 @@ import fcntl
 import os
 import shutil
 import time
-from typing import Callable, List, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, List, Optional, Sequence
 
 from ..exceptions import EnvironmentSpecError
 from .lock import Lock
@@ -35,8 +36,12 @@ def is_built(env_id: str) -> bool:
     return os.path.exists(os.path.join(env_path(env_id), READY))
 
 
-def build(lock: Lock, interpreter: str, install: Sequence[str], say: Callable[[str], None], what: str) -> str:
-    """The ready environment directory of ``lock`` (built now if needed; ``install``: uv's install arguments)."""
+def build(lock: Lock, interpreter: str, install: Sequence[str], say: Callable[[str], None], what: str,
+          meanwhile: Optional[Callable[[], Any]] = None) -> str:
+    """The ready environment directory of ``lock`` (built now if needed; ``install``: uv's install arguments).
+
+    ``meanwhile``: work the install needs (the container fetches its wheels), run in a
+    thread while ``uv venv`` creates the virtualenv, and only when the environment is built."""
     env = env_path(lock.env_id)
     if os.path.exists(os.path.join(env, READY)):
         link_overlay(env, lock.target.overlay_deps)
@@ -49,7 +54,11 @@ def build(lock: Lock, interpreter: str, install: Sequence[str], say: Callable[[s
             packages = lock.pins()
             say(f"building environment {lock.short_id} for {what}: {len(packages)} packages, Python {lock.target.python}")
             shutil.rmtree(env, ignore_errors=True)
-            _run(["venv", "--quiet", "--python", interpreter, env], lock, "create the virtualenv")
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                pending = pool.submit(meanwhile) if meanwhile is not None else None
+                _run(["venv", "--quiet", "--python", interpreter, env], lock, "create the virtualenv")
+                if pending is not None:
+                    pending.result()
             lock_file = os.path.join(env, LOCK_FILE)
             write_atomic(lock_file, lock.text)
             _run(["pip", *install, "--quiet", "--python", env_python(env), "-r" if install[0] == "install" else "",

@@ -1,11 +1,13 @@
 """Authoring layer: what users import to write flows. No I/O, no AWS."""
 from .card import card
 from .current import current
-from .decorators import batch, catch, environment, foreach, kubernetes, project, resources, retry, schedule, timeout
+from .decorators import batch, catch, environment, foreach, kubernetes, resources, retry, schedule, timeout
 from .env_decorators import conda, conda_base, pypi, pypi_base
 from .flowspec import FlowSpec, Inputs
 from .parameters import IncludeFile, JSONType, Parameter
+from .project import project
 from .step import step
+from .triggers import trigger, trigger_on_finish
 
 __all__ = [
     "FlowSpec",
@@ -29,5 +31,7 @@ __all__ = [
     "conda_base",
     "kubernetes",
     "project",
+    "trigger",
+    "trigger_on_finish",
     "card",
 ]

@@ -20,6 +20,10 @@ class Current:
         "tags",
         "parameter_names",  # the flow's parameters by attribute name, as Metaflow's current.parameter_names
         "card",  # the step's CardCollection (sfncompile.cards): current.card.append(...)
+        "project_name",  # @project: the project, the branch and <project>.<branch>.<Flow> (else None)
+        "branch_name",
+        "project_flow_name",
+        "trigger",  # what started the run (@trigger / @trigger_on_finish), else None: .run, .event, .payload
     )
 
     def __init__(self) -> None:

@@ -334,18 +334,6 @@ def schedule(
     return apply(cls) if cls is not None else apply
 
 
-def project(cls: Any = None, **_arguments: Any) -> Any:
-    """Metaflow's @project: not available in sfncompile yet; using it is a clear error, never an ImportError."""
-    file, line = _caller()
-    raise FlowDefinitionError(
-        "@project is not available in sfncompile yet",
-        file=file,
-        line=line,
-        fix="remove @project; to keep variants of a flow apart, deploy each under its own name "
-        "(`sfncompile deploy flow.py --name NAME`)",
-    )
-
-
 def _check_timezone(name: str) -> None:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 

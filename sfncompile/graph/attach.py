@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from types import MappingProxyType
 from typing import Any, Dict, List, Sequence, Tuple
 
 from ..exceptions import FlowDefinitionError
 from .ir import FlowGraph, freeze
 
-# Decorators that act the same whether written in the file or given with --with.
-ATTACHABLE = ("retry", "catch", "timeout", "resources", "environment")
+# A task run elsewhere (a Batch job of a hybrid run) gets the run's --with specs here, as a JSON list,
+# so it builds the same graph as the scheduler that submitted it.
+WITH_ENV = "SFNCOMPILE_WITH"
+
+# Decorators that act the same whether written in the file or given with --with
+# (``--with batch`` sends every step to AWS Batch: sfncompile/hybrid/).
+ATTACHABLE = ("retry", "catch", "timeout", "resources", "environment", "batch")
 
 
 def _split_top_level(text: str) -> List[str]:
@@ -82,3 +88,14 @@ def attach_decorators(graph: FlowGraph, specs: Sequence[str]) -> FlowGraph:
                 decorators = MappingProxyType({**node.decorators, name: settings})
                 steps[step] = dataclasses.replace(node, decorators=decorators)
     return dataclasses.replace(graph, steps=MappingProxyType(steps))
+
+
+def with_environment(specs: Sequence[str]) -> Dict[str, str]:
+    """The environment variable that hands ``specs`` to a task process (empty when there are none)."""
+    return {WITH_ENV: json.dumps(list(specs))} if specs else {}
+
+
+def attach_from_environment(graph: FlowGraph) -> FlowGraph:
+    """The graph with the ``--with`` specs of ``$SFNCOMPILE_WITH`` attached (unchanged when unset)."""
+    text = os.environ.get(WITH_ENV)
+    return attach_decorators(graph, json.loads(text)) if text else graph

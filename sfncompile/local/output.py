@@ -96,6 +96,14 @@ class Reporter:
             return
         self.line(f"{self.stamp()} [{pathspec}] reused from {origin}")
 
+    def task_note(self, pathspec: str, step: str, note: str) -> None:
+        """A line about a running task (where it runs, how long it has queued); folded into the progress
+        line for a wide step."""
+        if self._is_wide(step):
+            self.draw_progress()
+            return
+        self.line(f"{self.stamp()} {note}")
+
     def attempt_failed(self, pathspec: str, step: str, attempt: int, error_line: str, retry_in: float) -> None:
         self.running[step] = max(0, self.running.get(step, 0) - 1)
         wait = f" in {fmt_duration(retry_in)}" if retry_in >= 0.05 else ""

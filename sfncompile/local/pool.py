@@ -2,41 +2,43 @@
 
 Why one process per task: a task must start clean. A reused worker would show the
 next step the previous one's ``os.chdir``, environment variables and module
-globals. With the ``fork`` start method (the Linux default) a task's process is a
-fresh fork of the scheduler, which imported the flow and built its graph once and
-never runs user code: the template stays clean and a task still costs no
-interpreter start and no import. With ``spawn`` (the macOS default, or
-``SFNCOMPILE_START_METHOD=spawn``) each task is a fresh interpreter that loads the
-flow itself: slower, clean by construction. A step with a package environment
-always takes that spawn path with its environment's interpreter (``interpreter.py``).
+globals. Each task process is a raw ``os.fork()`` of a *template* process
+(``template.py``) of its interpreter, which imported sfncompile and the flow once
+and never runs user code: the template stays clean and a task costs no
+interpreter start, no import, only a fork. The scheduler's interpreter has one
+template (a fork of the scheduler with the ``fork`` start method, the Linux
+default; a fresh interpreter with ``spawn``, the macOS default, or
+``SFNCOMPILE_START_METHOD=spawn``); each package environment has one too, in its
+own interpreter (``interpreter.py``).
 
 Why it stays cheap: processes are started ahead of need. A few *spare* processes
 (``SPARES``) are forked while tasks run, each one prepares itself (opens its store
-connections) and then waits; a task is handed to a spare over a pipe, and a new
-spare is started in its place. A spare runs exactly one task and then ends, so the
-cost of a fork is off the task's path, and no process ever runs two tasks.
+connections, readies the output capture) and then waits; a task is handed to a
+spare over its pipe, and a new spare is asked for in its place. A spare runs
+exactly one task and then ends, so the cost of a fork is off the task's path (and
+on the template's, another process), and no process ever runs two tasks.
 
 Why a process group per task: a step's subprocesses (``subprocess.Popen``,
 ``os.system("... &")``) must never outlive it. The task's process leads its own
 group; when the task ends (result received, timeout, Ctrl-C, failure) the whole
 group is killed, and a task whose scheduler dies (``kill -9``) kills its group too
-(the parent-death signal is SIGTERM, whose handler kills the group). Being a
-separate group also keeps the terminal's Ctrl-C away from tasks: the scheduler
-alone decides what a signal means.
+(the parent-death signal is SIGTERM, whose handler kills the group: the template
+dies with the scheduler, each task with its template). Being a separate group also
+keeps the terminal's Ctrl-C away from tasks: the scheduler alone decides what a
+signal means.
 """
 from __future__ import annotations
 
 import multiprocessing
 import os
-from contextlib import contextmanager
 import signal
-import sys
 import time
 import traceback
+from contextlib import contextmanager
 from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
-from .interpreter import InterpreterProcess
+from .template import HELD_SIGNALS, TaskChild, Template, TemplateGone, flush_stdio, kill_group, own_group
 
 START_METHODS = ("fork", "spawn")
 START_METHOD_ENV = "SFNCOMPILE_START_METHOD"
@@ -59,9 +61,8 @@ def start_method() -> str:
 
 
 SPARES = 2  # processes kept ready (forked, stores opened) for the next tasks
-# Signals that stop a run: held while the pool's bookkeeping changes, so a Ctrl-C can never leave a
-# process started but unrecorded (it would wait for a task for ever, and keep the interpreter alive).
-HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+# HELD_SIGNALS are held while the pool's bookkeeping changes, so a Ctrl-C can never leave a process
+# started but unrecorded (it would wait for a task for ever, and keep the interpreter alive).
 
 
 @contextmanager
@@ -82,7 +83,7 @@ class TaskProcess:
 
     __slots__ = ("process", "conn", "task", "started", "deadline")
 
-    def __init__(self, process: Any, conn: Connection) -> None:
+    def __init__(self, process: TaskChild, conn: Connection) -> None:
         self.process = process
         self.conn = conn
         self.task: Any = None  # what the scheduler dispatched (opaque here)
@@ -96,46 +97,40 @@ class TaskProcess:
 
 class Pool:
     """Up to ``size`` tasks at a time, each in its own single-use process; ``handler(message)`` runs
-    in it and its return value comes back. ``handler.warm()``, if defined, runs in a spare before
-    its task arrives (load the flow, open stores).
+    in it and its return value comes back. ``handler.prepare_template()``, if defined, runs once in
+    each template (load the flow, compute constants); ``handler.warm()``, if defined, runs in a spare
+    before its task arrives (open stores).
 
-    ``handler`` must be picklable for the spawn method (a module-level function or an
-    instance of a module-level class).
+    ``handler`` must be picklable (a template in another interpreter receives it pickled).
     """
 
     def __init__(self, size: int, handler: Callable[[Any], Any], method: Optional[str] = None) -> None:
         self.size = max(1, int(size))
         self.handler = handler
         self.method = method or start_method()
-        self._context = multiprocessing.get_context(self.method)
         self.running: List[TaskProcess] = []
         self._spares: Dict[Optional[str], List[TaskProcess]] = {}  # interpreter (None: this one) -> spares
-        self._ended: List[Any] = []  # killed processes not reaped yet
+        self._templates: Dict[Optional[str], Template] = {}
 
     def has_capacity(self) -> bool:
         return len(self.running) < self.size
 
+    def _template(self, python: Optional[str]) -> Template:
+        template = self._templates.get(python)
+        if template is None:
+            template = self._templates[python] = Template(self.handler, python, self.method)
+            template.start()
+        return template
+
     def _spawn(self, python: Optional[str] = None) -> TaskProcess:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except Exception:
-                pass
-        if python is not None:  # another interpreter (a package environment): the spawn path with its python
-            process: Any = InterpreterProcess(python, self.handler)
-            parent_end = process.start_with_pipe()
-        else:
-            parent_end, child_end = self._context.Pipe(duplex=True)
-            # daemon: an interpreter exiting terminates a stray process instead of waiting for it for ever
-            # (the process itself clears the flag, so a step may still start processes of its own).
-            process = self._context.Process(target=_task_main, args=(child_end, self.handler), daemon=True)
-            process.start()
-            child_end.close()
+        template = self._template(python)
         try:
-            os.setpgid(process.pid, process.pid)  # also done by the child; whichever runs first wins
-        except OSError:
-            pass
-        return TaskProcess(process, parent_end)
+            process, conn = template.fork()
+        except TemplateGone:  # killed (e.g. by the OOM killer): start another once
+            template.stop()
+            template.start()
+            process, conn = template.fork()
+        return TaskProcess(process, conn)
 
     def _refill(self, python: Optional[str]) -> None:
         spares = self._spares.setdefault(python, [])
@@ -167,7 +162,6 @@ class Pool:
 
     def poll(self, timeout: Optional[float]) -> List[Tuple[TaskProcess, Any, Optional[str]]]:
         """Wait for results: [(proc, (task, result), None)] or [(proc, None, how it died)]."""
-        self._reap()
         if not self.running:
             if timeout:
                 time.sleep(timeout)
@@ -177,7 +171,7 @@ class Pool:
             return self._collect(ready)
 
     def _collect(self, ready: List[Any]) -> List[Tuple[TaskProcess, Any, Optional[str]]]:
-        out = []
+        out: List[Tuple[TaskProcess, Any, Optional[str]]] = []
         for proc in list(self.running):
             if proc.conn not in ready:
                 continue
@@ -195,19 +189,21 @@ class Pool:
         return self._end(proc, wait_for_exit=True)
 
     def shutdown(self) -> None:
-        for proc in list(self.running) + [p for spares in self._spares.values() for p in spares]:
-            self._end(proc, wait_for_exit=True)
-        self._spares = {}
-        for process in self._ended:
-            process.join(5)
-        self._ended = []
+        with signals_held():
+            for proc in list(self.running) + [p for spares in self._spares.values() for p in spares]:
+                self._end_held(proc, wait_for_exit=False)
+            self._spares = {}
+            for template in self._templates.values():
+                template.stop()
+            self._templates = {}
 
     def _end(self, proc: TaskProcess, wait_for_exit: bool = False) -> str:
         with signals_held():
             return self._end_held(proc, wait_for_exit)
 
     def _end_held(self, proc: TaskProcess, wait_for_exit: bool) -> str:
-        # Kill the group before reaping its leader: the group id cannot be reused meanwhile.
+        # Kill the group before its leader is reaped (the template reaps it once released): the
+        # group id cannot be reused meanwhile.
         kill_group(proc.pid)
         try:
             proc.conn.close()
@@ -218,21 +214,8 @@ class Pool:
         for spares in self._spares.values():
             if proc in spares:
                 spares.remove(proc)
-        if not wait_for_exit:
-            self._ended.append(proc.process)  # reaped later, off the task's path
-            return ""
-        proc.process.join(5)
-        return describe_exit(proc.process.exitcode)
-
-    def _reap(self) -> None:
-        self._ended = [p for p in self._ended if p.exitcode is None]
-
-
-def kill_group(pgid: int) -> None:
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+        proc.process.release(wait_for_exit)  # reaped by the template, off the task's path
+        return describe_exit(proc.process.exitcode) if wait_for_exit else ""
 
 
 def describe_exit(code: Optional[int]) -> str:
@@ -250,11 +233,11 @@ def describe_exit(code: Optional[int]) -> str:
     return f"the task process exited with code {code}"
 
 
-def _task_main(conn: Connection, handler: Callable[[Any], Any], parent_pid: Optional[int] = None) -> None:
-    """Entry point of a task process: own process group, signals reset, get ready, run one task.
-
-    ``parent_pid``: the scheduler's pid when this process is not a ``multiprocessing`` child."""
-    _child_setup(parent_pid)
+def run_one_task(conn: Connection, handler: Callable[[Any], Any], template_pid: int) -> None:
+    """A task process, freshly forked from its template: own process group, signals reset, get
+    ready, run one task, send its result, then wait to be killed with its group."""
+    # SIGTERM (and the template's death) take the task's subprocesses down with it.
+    own_group(template_pid, _kill_own_group)
     warm = getattr(handler, "warm", None)
     if warm is not None:
         try:
@@ -271,45 +254,17 @@ def _task_main(conn: Connection, handler: Callable[[Any], Any], parent_pid: Opti
         result = handler(message)
     except BaseException:  # an error of sfncompile itself (storage...), not of the step
         result = {"internal_error": traceback.format_exc()}
+    flush_stdio()
     try:
         conn.send(result)
+        # The scheduler kills the group when it has the result: until then the group leader stays,
+        # so its group id (which the scheduler kills by) cannot be taken by another process.
+        conn.recv()
     except (OSError, EOFError):
         pass
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except Exception:
-            pass
 
 
 def _kill_own_group(signum: int, frame: Any) -> None:  # pragma: no cover - runs in a dying task process
     os.killpg(0, signal.SIGKILL)
 
 
-def _child_setup(parent_pid: Optional[int] = None) -> None:
-    try:
-        os.setpgid(0, 0)
-    except OSError:
-        pass
-    multiprocessing.current_process().daemon = False  # steps may use multiprocessing themselves
-    # The scheduler decides what Ctrl-C and a closed terminal mean.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
-    # SIGTERM (and the scheduler's death) take the task's subprocesses down with it.
-    signal.signal(signal.SIGTERM, _kill_own_group)
-    try:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)  # held by the scheduler while it forked us
-    except (AttributeError, ValueError, OSError):  # pragma: no cover - no pthread_sigmask
-        pass
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        PR_SET_PDEATHSIG = 1
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-        parent = multiprocessing.parent_process()
-        expected = parent_pid if parent_pid is not None else (parent.pid if parent is not None else None)
-        if expected is not None and os.getppid() != expected:  # the scheduler died before the line above
-            _kill_own_group(signal.SIGTERM, None)
-    except Exception:  # pragma: no cover - not Linux
-        pass

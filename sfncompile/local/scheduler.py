@@ -26,7 +26,6 @@ to the failure or to ``--step``; everything after runs again.
 """
 from __future__ import annotations
 
-import gc
 import heapq
 import itertools
 import os
@@ -38,7 +37,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Deque, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from ..exceptions import NotCommittedError, SfnCompileError, StorageError
+from ..exceptions import IntegrityError, NotCommittedError, SfnCompileError, StorageError
 from ..graph.ir import BRANCH, END, FOREACH, SWITCH, FlowGraph, StepNode
 from ..graph.taskid import render_task_id
 from ..graph.transitions import next_values
@@ -46,6 +45,7 @@ from ..runtime.caught import short_error
 from ..runtime.decorators import catch_settings, retry_policy, timeout_seconds
 from ..runtime.task import TaskResult, TaskSettings, record_graph
 from ..storage.records import now_iso
+from ..runtime.run_context import project_tags
 from ..tags import LOCAL_RUNTIME, run_tags
 from ..user import default_username
 from ..storage.interfaces import FAILED, RUNNING, SUCCEEDED
@@ -127,8 +127,12 @@ class LocalRunner:
         run_id: Optional[str] = None,
         max_num_splits: Optional[int] = None,
         use_environments: bool = True,
+        remote: Any = None,
     ) -> None:
         self.flow_cls = flow_cls
+        # A second executor with the pool's shape (start/poll/kill/running), e.g. ``hybrid.BatchExecutor``:
+        # the tasks it ``wants(step, forced)`` run there instead of in a local process.
+        self.remote = remote
         self.use_environments = use_environments
         self.max_num_splits = max_num_splits
         self.graph = graph
@@ -204,7 +208,7 @@ class LocalRunner:
             self.run_id,
             username=self.username,
             namespace=self.namespace,
-            tags=run_tags(self.tags, self.username, LOCAL_RUNTIME),
+            tags=run_tags(self.tags, self.username, LOCAL_RUNTIME, project_tags(self.flow, self.flow_cls, self.username)),
             parameters=params,
             origin_run_id=self.origin_run_id,
             status=RUNNING,
@@ -212,7 +216,10 @@ class LocalRunner:
         )
         metadata.update_run(self.flow, self.run_id, **liveness.scheduler_fields(started))
         self._heartbeat_due = time.time() + liveness.HEARTBEAT_SECONDS
-        record_graph(aio, self.graph, self.run_id)  # a resumed run may reuse its start task: store it here too
+        if self.resume or self.remote is None or not self.remote.wants(self.graph.start.name, None):
+            # a resumed run may reuse its start task: store it here too (a remote start task of a new run
+            # stores it itself, with the code package's paths: the graph is written once)
+            record_graph(aio, self.graph, self.run_id)
         self.run_info = metadata.get_run(self.flow, self.run_id) or {
             "namespace": self.namespace,
             "username": self.username,
@@ -230,7 +237,9 @@ class LocalRunner:
                 self.reporter.line("environments: ignored (--environment local): every step runs in this interpreter")
             self.environments = {}
             return
-        self.environments = maybe_prepare(self.graph, self.reporter.line) or {}
+        # Steps that run elsewhere (the remote executor's) build their environments there.
+        here = [s for s in self.graph.steps if self.remote is None or not self.remote.wants(s, None)]
+        self.environments = maybe_prepare(self.graph, self.reporter.line, here) or {}
 
     def _sweep_staging(self) -> None:
         """Remove staging files of writers killed earlier (a kill -9'd run, a timed-out task)."""
@@ -243,6 +252,8 @@ class LocalRunner:
             self.prepare()
         started = time.time()
         self.pool = Pool(self.max_workers, self._task_handler())
+        if self.remote is not None:
+            self.remote.bind(self.flow, self.run_id, self.stores)
         start = self.graph.start
         self._push(start.name, tuple(0 for _ in start.scope), cloned_parents=True)
         self._signal: Optional[int] = None
@@ -260,7 +271,8 @@ class LocalRunner:
             self._stop_running("stopped: the scheduler failed")
         finally:
             self._cleaning = True  # from here on a signal is noted, never raised: the cleanup must finish
-            self.pool.shutdown()
+            for executor in self._executors():
+                executor.shutdown()
         status = SUCCEEDED if self._finished and not self._failed and self._failed_text is None else FAILED
         failed = self._failed or self._end_caught
         if self._end_caught is not None and status == SUCCEEDED:
@@ -362,18 +374,9 @@ class LocalRunner:
 
     # ------------------------------------------------------------------ task processes
     def _task_handler(self) -> "TaskHandler":
-        """What each task process runs; a fork inherits the loaded flow, a spawned interpreter loads it."""
+        """What each task process runs; a template forked from here inherits the loaded flow, one in
+        another interpreter loads it."""
         _TEMPLATES[(self.graph.file, self.graph.name)] = (self.flow_cls, self.graph, self.stores)
-        # Import here, once, what every task uses: a forked task then starts with it loaded.
-        import cloudpickle  # noqa: F401
-
-        from ..runtime import task  # noqa: F401
-        from ..runtime.artifacts import pickle_flow_module_by_value
-
-        pickle_flow_module_by_value(self.flow_cls)
-        # Objects that exist now are never collected by a task's GC pass: fewer copy-on-write page
-        # faults in every forked task (the cost of a fork is mostly those faults).
-        gc.freeze()
         return TaskHandler(
             flow_file=self.graph.file,
             flow_name=self.graph.name,
@@ -395,7 +398,7 @@ class LocalRunner:
                 self._ready.append(pending)
             if self._failed is None:
                 self._dispatch_ready()
-            running = self.pool.running
+            running = [proc for executor in self._executors() for proc in executor.running]
             if not running and (self._failed is not None or (not self._ready and not self._delayed)):
                 if not self._finished and self._failed is None:
                     self._failed_text = "the scheduler has nothing left to run but the end step never ran"
@@ -406,7 +409,9 @@ class LocalRunner:
             for proc in running:
                 if proc.deadline:
                     wait = min(wait, max(0.0, proc.deadline - now))
-            for proc, payload, died in self.pool.poll(wait):
+            if self.remote is not None and self.remote.running:
+                wait = min(wait, self.remote.next_wait())
+            for proc, payload, died in [r for executor in self._executors() for r in executor.poll(wait)]:
                 if died is not None:
                     self._attempt_lost(proc.task, died, proc)
                 else:
@@ -429,14 +434,17 @@ class LocalRunner:
             if self._try_clone(pending):
                 self._ready.popleft()
                 continue
-            if not self.pool.has_capacity():
+            remote = self.remote is not None and self.remote.wants(pending.step, pending.forced)
+            executor = self.remote if remote else self.pool
+            busy = sum(len(e.running) for e in self._executors())  # --max-workers counts local and remote tasks
+            if not executor.has_capacity() or busy >= self.max_workers:
                 return
             self._ready.popleft()
             node = self.graph[pending.step]
             task_id = render_task_id(node.scope, pending.values)
             if not pending.forced:
                 self.reporter.task_started(self._pathspec(pending.step, task_id), pending.step, pending.attempt)
-            self.pool.start(
+            executor.start(
                 pending,
                 (pending.step, task_id, pending.attempt, pending.forced),
                 timeout=timeout_seconds(node),
@@ -526,10 +534,15 @@ class LocalRunner:
             return
         self._attempt_failed(pending, result)
 
+    def _executors(self) -> List[Any]:
+        """The local pool, and the remote executor when the run has one."""
+        pool = [self.pool] if hasattr(self, "pool") else []
+        return pool + ([self.remote] if self.remote is not None else [])
+
     def _stop_running(self, why: str) -> None:
-        for proc in list(self.pool.running) if hasattr(self, "pool") else []:
+        for executor, proc in [(e, p) for e in self._executors() for p in list(e.running)]:
             pending = proc.task
-            self.pool.kill(proc)
+            executor.kill(proc)
             node = self.graph[pending.step]
             task_id = render_task_id(node.scope, pending.values)
             try:
@@ -701,6 +714,10 @@ def clone_task(aio, metadata, flow: str, origin_run: str, run_id: str, node: Ste
     doc = aio.attempt(origin_run, node.name, task_id, attempt)
     if doc is None:
         raise NotCommittedError(f"{origin_spec} attempt {attempt} is recorded as successful but was never committed")
+    missing = aio.missing(doc.get("artifacts") or {})
+    if missing:  # a clone would "succeed" with artifacts nobody can read
+        raise IntegrityError(f"{origin_spec} attempt {attempt}: the stored value of {', '.join(sorted(missing))} "
+                             f"is missing from the datastore")
     logs = {}
     for stream in ("stdout", "stderr"):
         try:
@@ -754,8 +771,19 @@ class TaskHandler:
     params: Any
     run_info: Dict[str, Any]
 
+    def prepare_template(self) -> None:
+        """Once in a template process: load the flow and import and compute what every task uses,
+        so a task forked from it starts with all of it."""
+        import cloudpickle  # noqa: F401
+
+        from ..runtime import task  # noqa: F401
+        from ..runtime.environment_info import process_constants
+
+        self._loaded()
+        process_constants()
+
     def warm(self) -> None:
-        """In a spare process, before its task: load the flow (spawn), open the stores, ready the capture."""
+        """In a spare process, before its task: open the stores, ready the capture."""
         from ..runtime.capture import prepare_capture
 
         flow_cls, graph, stores = self._loaded()

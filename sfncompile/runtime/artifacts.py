@@ -35,6 +35,11 @@ class ArtifactIO:
         """A value, its sha256 checked (IntegrityError if the blob is corrupted)."""
         return self.store.load_value(self.flow, entry["sha"], name=name)
 
+    def missing(self, entries: Mapping[str, Mapping[str, Any]]) -> List[str]:
+        """Names of the artifacts whose stored value (blob) is not there: an index that cannot be read back."""
+        return [name for name, entry in entries.items()
+                if isinstance(entry, Mapping) and entry.get("sha") and not self.store.has_blob(self.flow, entry["sha"])]
+
     # attempts ------------------------------------------------------------------------
     def attempt(self, run_id: str, step: str, task_id: str, attempt: int) -> Optional[Dict[str, Any]]:
         """The committed record of an attempt (cached), or None if it was never committed."""

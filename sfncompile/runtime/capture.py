@@ -15,7 +15,7 @@ import os
 import select
 import sys
 import threading
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 POLL_SECONDS = 0.1  # the reader wakes this often to notice the task ended (and then drains what is left)
 
@@ -106,77 +106,91 @@ class TeeStream(io.TextIOBase):
 
 
 class _FdCapture:
-    """One descriptor (1 or 2) redirected into a pipe; a thread feeds what arrives to a TeeStream."""
+    """One descriptor (1 or 2) redirected into a pipe, which the capture's reader thread drains."""
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
         self.tee: Optional["TeeStream"] = None
         self._saved: Optional[int] = None
-        self._read: Optional[int] = None
-        self._write: Optional[int] = None
-        self._done = threading.Event()
-        self._thread: Optional[threading.Thread] = None
-
-    def prepare(self) -> "_FdCapture":
-        """The pipe and its reader thread, before anything is redirected (nothing arrives yet)."""
-        self._read, self._write = os.pipe()
-        self._thread = threading.Thread(target=self._pump, name=f"sfncompile-capture-{self.fd}", daemon=True)
-        self._thread.start()
-        return self
+        read, write = os.pipe()
+        self._read: Optional[int] = read
+        self._write: Optional[int] = write
 
     def start(self, tee: "TeeStream") -> None:
-        if self._thread is None:
-            self.prepare()
         self.tee = tee
         self._saved = os.dup(self.fd)
-        os.dup2(self._write, self.fd)  # type: ignore[arg-type]
-        os.close(self._write)  # type: ignore[arg-type]
+        assert self._write is not None, "a capture starts once"
+        os.dup2(self._write, self.fd)
+        os.close(self._write)
         self._write = None
 
+    def stop(self) -> None:
+        """Point the descriptor back (this closes this process's write end of the pipe)."""
+        if self._saved is None:
+            return
+        os.dup2(self._saved, self.fd)
+        os.close(self._saved)
+        self._saved = None
+
+    def close(self) -> None:
+        for fd in (self._read, self._write):
+            if fd is not None:
+                os.close(fd)
+        self._read = self._write = None
+
+
+class _Reader:
+    """One thread draining both captured pipes (one thread, not one per stream: a task process
+    starts it, and every thread start is on the task's cost)."""
+
+    def __init__(self) -> None:
+        self.captures = [_FdCapture(1), _FdCapture(2)]
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._pump, name="sfncompile-capture", daemon=True)
+        self._thread.start()
+
     def _pump(self) -> None:
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        fd = self._read
-        assert fd is not None
-        while True:
-            ready, _, _ = select.select([fd], [], [], POLL_SECONDS)
+        owners = {c._read: c for c in self.captures if c._read is not None}
+        decoders = {fd: codecs.getincrementaldecoder("utf-8")(errors="replace") for fd in owners}
+        open_fds = list(owners)
+        while open_fds:
+            ready, _, _ = select.select(open_fds, [], [], POLL_SECONDS)
             if not ready:
-                # After the task, stop once nothing arrives: a leftover subprocess may hold the pipe open.
+                # After the task, stop once nothing arrives: a leftover subprocess may hold a pipe open.
                 if self._done.is_set():
                     break
                 continue
-            data = os.read(fd, 65536)
-            if not data:
-                break
-            text = decoder.decode(data)
-            if text and self.tee is not None:
-                self.tee.write(text)
-        tail = decoder.decode(b"", final=True)
-        if tail and self.tee is not None:
-            self.tee.write(tail)
+            for fd in ready:
+                data = os.read(fd, 65536)
+                if not data:
+                    open_fds.remove(fd)
+                    continue
+                self._feed(owners[fd], decoders[fd].decode(data))
+        for fd, decoder in decoders.items():
+            self._feed(owners[fd], decoder.decode(b"", final=True))
+
+    @staticmethod
+    def _feed(capture: _FdCapture, text: str) -> None:
+        if text and capture.tee is not None:
+            capture.tee.write(text)
 
     def stop(self) -> None:
-        if self._saved is None:
-            return
-        os.dup2(self._saved, self.fd)  # closes this process's write end of the pipe
-        os.close(self._saved)
-        self._saved = None
+        for capture in self.captures:
+            capture.stop()
         self._done.set()
-        if self._thread is not None:
-            self._thread.join()
-        if self._read is not None:
-            os.close(self._read)
-            self._read = None
+        self._thread.join()
+        for capture in self.captures:
+            capture.close()
 
 
-_PREPARED: Dict[int, _FdCapture] = {}  # descriptor -> capture made ready ahead of the task
+_PREPARED: List[_Reader] = []  # a reader made ready ahead of the task
 
 
 def prepare_capture() -> None:
-    """Get the next task's capture ready (pipes, reader threads) ahead of it: a process that
-    waits for its task calls this, so starting threads is off the task's path."""
-    for fd in (1, 2):
-        if fd not in _PREPARED:
-            _PREPARED[fd] = _FdCapture(fd).prepare()
+    """Get the next task's capture ready (pipes, reader thread) ahead of it: a process that
+    waits for its task calls this, so starting a thread is off the task's path."""
+    if not _PREPARED:
+        _PREPARED.append(_Reader())
 
 
 class Capture:
@@ -188,7 +202,7 @@ class Capture:
         self._clear = clear_line
         self.stdout = TeeStream(None, prefix, clear_line=clear_line)
         self.stderr = TeeStream(None, prefix, clear_line=clear_line)
-        self._fds: List[_FdCapture] = []
+        self._reader: Optional[_Reader] = None
         self._saved: Tuple[Any, ...] = ()
 
     def __enter__(self) -> "Capture":
@@ -196,8 +210,8 @@ class Capture:
         if self._echo:
             # Echo to where the descriptors pointed before: a copy made now, closed on exit.
             self.stdout._fd, self.stderr._fd = os.dup(1), os.dup(2)
-        self._fds = [_PREPARED.pop(1, None) or _FdCapture(1), _PREPARED.pop(2, None) or _FdCapture(2)]
-        for capture, tee in zip(self._fds, (self.stdout, self.stderr)):
+        self._reader = _PREPARED.pop() if _PREPARED else _Reader()
+        for capture, tee in zip(self._reader.captures, (self.stdout, self.stderr)):
             capture.start(tee)
         self._saved = (sys.stdout, sys.stderr)
         # Python-level writes go straight to the descriptors, line by line, whatever sys.stdout was.
@@ -214,8 +228,9 @@ class Capture:
                 stream.close()
             except Exception:
                 pass
-        for capture in self._fds:
-            capture.stop()
+        if self._reader is not None:
+            self._reader.stop()
+            self._reader = None
         for tee in (self.stdout, self.stderr):
             tee.finish()
             if tee._fd is not None:

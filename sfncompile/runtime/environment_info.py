@@ -4,6 +4,7 @@ version, the code package, and the AWS Batch job when there is one.
 """
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import sys
@@ -26,12 +27,21 @@ _CODE_VARIABLES = {
 
 def attempt_info(production: bool, env: Mapping[str, str] = os.environ) -> Dict[str, Any]:
     """The ``info`` an attempt record keeps (JSON-able; absent values left out)."""
+    info: Dict[str, Any] = {"pid": os.getpid(), "host": _host(), "runtime": "sfn" if production else "local"}
+    info.update(process_constants())
+    for variable, name in {**_BATCH_VARIABLES, **_CODE_VARIABLES}.items():
+        if env.get(variable):
+            info[name] = env[variable]
+    return info
+
+
+@functools.lru_cache(maxsize=None)
+def process_constants() -> Dict[str, str]:
+    """What cannot change in a process's lifetime, computed once: ``platform.platform()`` runs
+    ``uname -p`` in a subprocess, so a template process calls this before it forks its tasks."""
     from .. import __version__
 
-    info: Dict[str, Any] = {
-        "pid": os.getpid(),
-        "host": _host(),
-        "runtime": "sfn" if production else "local",
+    return {
         "python_version": platform.python_version(),
         "python_version_code": "%d.%d.%d" % sys.version_info[:3],
         "python_implementation": platform.python_implementation(),
@@ -39,10 +49,6 @@ def attempt_info(production: bool, env: Mapping[str, str] = os.environ) -> Dict[
         "executable": sys.executable,
         "sfncompile_version": __version__,
     }
-    for variable, name in {**_BATCH_VARIABLES, **_CODE_VARIABLES}.items():
-        if env.get(variable):
-            info[name] = env[variable]
-    return info
 
 
 def _host() -> str:

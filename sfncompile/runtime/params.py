@@ -21,6 +21,8 @@ from ..flow.flowspec import parameters_of
 from ..flow.parameters import Parameter, resolve_parameters
 
 FILES_KEY = "__files__"
+# What started the run (@trigger / @trigger_on_finish): kept in the run record, never a parameter.
+TRIGGER_KEY = "__trigger__"
 
 
 def declared(flow_cls: type) -> Dict[str, Parameter]:
@@ -62,6 +64,7 @@ def split_run_parameters(run_params: Optional[Mapping[str, Any]]) -> Tuple[Dict[
     """(values by parameter name, IncludeFile blob entries by parameter name, as given: check them)."""
     run_params = dict(run_params or {})
     files = run_params.pop(FILES_KEY, None) or {}
+    run_params.pop(TRIGGER_KEY, None)
     return run_params, files
 
 
@@ -77,6 +80,8 @@ def prepare_run_parameters(flow_cls: type, supplied: Mapping[str, Any], save_val
     ({"sha", "size", "type"}). Raises ParameterError for any bad value.
     """
     params = declared(flow_cls)
+    supplied = dict(supplied)
+    trigger = supplied.pop(TRIGGER_KEY, None)
     values = resolve_parameters(params, with_env_defaults(flow_cls, supplied))
     files: Dict[str, Dict[str, Any]] = {}
     for name, param in params.items():
@@ -86,6 +91,8 @@ def prepare_run_parameters(flow_cls: type, supplied: Mapping[str, Any], save_val
     out: Dict[str, Any] = dict(values)
     if files:
         out[FILES_KEY] = files
+    if trigger is not None:
+        out[TRIGGER_KEY] = trigger
     return out
 
 

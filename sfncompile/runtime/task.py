@@ -46,6 +46,7 @@ from .caught import CaughtException, short_error
 from .environment_info import attempt_info
 from .decorators import alarm, catch_settings, environment, environment_vars, retry_policy, timeout_seconds
 from .inputs import InputError, ParentRef, resolve_parents, split_task
+from .run_context import current_fields, project_tags
 
 EXCEPTION_ARTIFACT = "_exception"  # index entry of a caught exception (whatever @catch(var=) says)
 END_CAUGHT = "the end step failed (its exception was caught by @catch)"
@@ -148,7 +149,9 @@ def run_task(
         raise SfnCompileError(f"task id {task_id!r} does not fit step '{step}': {exc}") from None
     pathspec = f"{flow}/{run_id}/{step}/{task_id}"
     metadata = stores.metadata
-    reused = _reuse_succeeded_task(metadata, node, flow, run_id, step, task_id, attempt, started)
+    # A Step Functions task's record: read once, for the reuse check and the attempt number.
+    task_record = metadata.get_task(flow, run_id, step, task_id) if run_id.startswith("sfn-") else None
+    reused = _reuse_succeeded_task(metadata, node, task_record, flow, run_id, step, task_id, attempt, started)
     if reused is not None:
         return reused
     aio = ArtifactIO(stores.artifacts, flow, metadata)
@@ -167,7 +170,7 @@ def run_task(
     if step == "start":
         record_graph(aio, graph, run_id)
     retry_count = attempt  # what @retry / @catch count (Step Functions: $$.State.RetryCount)
-    attempt = _storage_attempt(metadata, flow, run_id, step, task_id, attempt)
+    attempt = _storage_attempt(task_record, attempt)
     metadata.start_attempt(
         flow, run_id, step, task_id, attempt, started_at=now_iso(), info=attempt_info(settings.production)
     )
@@ -199,11 +202,11 @@ def run_task(
                     retry_count=retry_count,
                     namespace=run_info.get("namespace") or settings.namespace,
                     username=run_info.get("username") or settings.username,
-                    is_production=settings.production,
                     origin_run_id=run_info.get("origin_run_id"),
                     tags=tuple(run_info.get("tags") or ()),
                     parameter_names=[p.attribute for p in graph.parameters],
                     card=cards,
+                    **current_fields(graph, run_info, settings.production),
                 )
                 func = getattr(flow_cls, step)
                 with environment(environment_vars(node)), alarm(timeout_seconds(node), step):
@@ -318,24 +321,23 @@ def run_task(
     return result
 
 
-def _storage_attempt(metadata: Any, flow: str, run_id: str, step: str, task_id: str, attempt: int) -> int:
+def _storage_attempt(record: Optional[Mapping[str, Any]], attempt: int) -> int:
     """The attempt number this try is stored under: never one already used.
 
     A redrive restarts Step Functions' retry count at 0, so a redriven task would
     overwrite its failed attempt 0 (logs, record). Each try gets its own storage: when
     the number is taken, the next free one is used (retries still count from the
-    retry count). Local runs number attempts themselves and never collide.
+    retry count). Local runs number attempts themselves and never collide (``record`` is
+    the task's metadata record on Step Functions, None for local runs).
     """
-    if not run_id.startswith("sfn-"):
-        return attempt
-    record = metadata.get_task(flow, run_id, step, task_id)
     if record is None or record.get("attempt") is None or int(record["attempt"]) < attempt:
         return attempt
     return int(record["attempt"]) + 1
 
 
 def _reuse_succeeded_task(
-    metadata: Any, node: StepNode, flow: str, run_id: str, step: str, task_id: str, attempt: int, started: float
+    metadata: Any, node: StepNode, record: Optional[Mapping[str, Any]], flow: str, run_id: str, step: str,
+    task_id: str, attempt: int, started: float,
 ) -> Optional[TaskResult]:
     """A Step Functions task that already succeeded is not run again: its result stands.
 
@@ -347,9 +349,6 @@ def _reuse_succeeded_task(
     code does not run a second time. Local runs never get here (their scheduler does not
     re-run finished tasks, and resume makes a new run).
     """
-    if not run_id.startswith("sfn-"):
-        return None
-    record = metadata.get_task(flow, run_id, step, task_id)
     if not record or record.get("status") != SUCCEEDED or record.get("successful_attempt") is None:
         return None
     done = int(record["successful_attempt"])
@@ -716,7 +715,8 @@ def _create_run_record(metadata, flow, run_id, settings, run_params, aio, flow_c
         run_id,
         username=settings.username,
         namespace=settings.namespace,
-        tags=system_tags(settings.username, SFN_RUNTIME if settings.production else LOCAL_RUNTIME),
+        tags=system_tags(settings.username, SFN_RUNTIME if settings.production else LOCAL_RUNTIME)
+        + list(project_tags(flow, flow_cls, settings.username)),
         parameters=params,
         created_at=now_iso(),
     )

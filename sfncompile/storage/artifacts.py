@@ -2,7 +2,7 @@
 
 Layout (docs/internals.md "Storage layout")::
 
-    <Flow>/blobs/<sha[:2]>/<sha>                              cloudpickle bytes, content-addressed
+    <Flow>/blobs/<sha[:2]>/<sha>                              cloudpickle bytes (raw or zstd: codec.py), content-addressed
     <Flow>/code/<sha>.tar.gz                                  code packages
     <Flow>/runs/<run>/<step>/<task>/<attempt>/<stream>.log    logs
     <Flow>/runs/<run>/<step>/<task>/<attempt>/artifacts.json  commit marker, written last
@@ -20,11 +20,13 @@ readers only once its marker is written, and the marker is written with one
 atomic write after every blob it names.
 
 Large values never exist twice in memory on the write path: the pickler streams
-into a writer that hashes as it goes and spills to a file past ``spool_bytes``;
+into a writer that hashes the raw bytes as it goes, compresses them when a sample of
+the head shows it pays (storage/codec.py), and spills to a file past ``spool_bytes``;
 the file is then published without a copy (hard link locally, parallel multipart
-upload on S3). On the read path a local blob is hashed in 1 MiB chunks and then
-unpickled straight from the file, so a large ``bytes`` is read once into its
-final object.
+upload on S3). On the read path a large local blob is unpickled straight from its
+file (a large ``bytes`` is read once, into its final object) while its hash is
+checked: by a second thread reading the file (raw), or over the decompressed stream
+(zstd); the value is returned only once the hash matches.
 """
 from __future__ import annotations
 
@@ -33,16 +35,18 @@ import io
 import json
 import os
 import pickle
+import threading
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional
 
 from ..exceptions import ArtifactError, IntegrityError, NotFoundError, StorageError
-from . import keys, tempfiles
+from . import codec, keys, tempfiles
 from .interfaces import ObjectStore
 
 PROTOCOL = 5  # pickle.HIGHEST_PROTOCOL on 3.8+: out-of-band buffers, large bytes written without a copy
 SPOOL_BYTES = 8 * 2**20  # pickles larger than this are staged in a file, not in memory
 _READ_ALL_BYTES = 4 * 2**20  # local blobs up to this size are read in one call
 _HASH_CHUNK = 2**20
+_PARALLEL_HASH_BYTES = 4 * 2**20  # larger pickle writes are hashed in a second thread while they are stored
 _KNOWN_GOOD_MAX = 100_000  # blob keys this process wrote or verified (a set, cleared when full)
 # Values of these types pickle to identical bytes with pickle and cloudpickle; pickle is ~10x faster.
 _ATOMIC = (type(None), bool, int, float, complex, str, bytes)
@@ -78,32 +82,41 @@ class _WriteFailed(Exception):
         self.error = error
 
 
-class _HashingSpool:
-    """A write-only file object: hashes everything, keeps it in memory up to a limit, then spills."""
+class _Spool:
+    """A write-only file object for the pickler: encodes (codec.Encoder: hashes the raw bytes,
+    compresses when it pays) and keeps the stored bytes in memory up to a limit, then spills
+    them to a file. A large chunk is hashed in a second thread while it is encoded and written
+    (hashlib and file writes release the GIL), so a big ``bytes`` costs max(hash, write)."""
 
     def __init__(self, temp_dir: Callable[[], Optional[str]], limit: int) -> None:
-        self.hash = hashlib.sha256()
-        self.size = 0
+        self.encoder = codec.Encoder(self._store)
+        self.stored = 0
         self._buffer: Optional[io.BytesIO] = io.BytesIO()
         self._limit = limit
         self._temp_dir = temp_dir
         self._fh: Any = None
         self.path: Optional[str] = None
 
+    @property
+    def size(self) -> int:
+        return self.encoder.size
+
     def write(self, data: Any) -> int:
-        view = data if isinstance(data, (bytes, bytearray)) else memoryview(data).cast("B")
-        n = len(view)
-        self.hash.update(view)
-        self.size += n
+        if memoryview(data).nbytes < _PARALLEL_HASH_BYTES:
+            return self.encoder.write(data)
+        return _in_parallel(self.encoder.hash.update, data, lambda: self.encoder.write(data, hashed=True))
+
+    def _store(self, view: Any) -> None:
+        self.stored += len(view)
         try:
             if self._buffer is not None:
-                if self.size <= self._limit:
-                    return self._buffer.write(view)
+                if self.stored <= self._limit:
+                    self._buffer.write(view)
+                    return
                 self._spill()
             self._fh.write(view)
         except OSError as exc:
             raise _WriteFailed(exc) from exc
-        return n
 
     def _spill(self) -> None:
         fd, self.path = tempfiles.open_new(self._temp_dir() or tempfiles.spool_dir(), "spool")
@@ -111,6 +124,13 @@ class _HashingSpool:
         assert self._buffer is not None
         self._fh.write(self._buffer.getbuffer())
         self._buffer = None
+
+    def finish(self) -> str:
+        """Flush the encoder; returns the raw bytes' sha256."""
+        try:
+            return self.encoder.finish()
+        except OSError as exc:
+            raise _WriteFailed(exc) from exc
 
     @property
     def in_memory(self) -> bool:
@@ -133,6 +153,57 @@ class _HashingSpool:
             except FileNotFoundError:
                 pass
             self.path = None
+
+
+def _in_parallel(hash_update: Callable[[Any], Any], data: Any, work: Callable[[], Any]) -> Any:
+    """``work()`` while a second thread runs ``hash_update(data)``; both finish before it returns."""
+    failure: List[BaseException] = []
+
+    def run() -> None:
+        try:
+            hash_update(data)
+        except BaseException as exc:  # pragma: no cover - hashing a buffer does not fail
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name="sfncompile-hash", daemon=True)
+    thread.start()
+    try:
+        return work()
+    finally:
+        thread.join()
+        if failure:
+            raise failure[0]
+
+
+def _file_sha_in_background(path: str) -> Callable[[], str]:
+    """Start hashing a file in a thread (its own descriptor, a 1 MiB buffer); returns a function
+    that waits for it and gives the sha256 (hex)."""
+    result: List[Any] = []
+
+    def run() -> None:
+        try:
+            digest = hashlib.sha256()
+            buf = bytearray(_HASH_CHUNK)
+            with open(path, "rb", buffering=0) as fh, memoryview(buf) as view:
+                while True:
+                    n = fh.readinto(buf)
+                    if not n:
+                        break
+                    digest.update(view[:n])
+            result.append(digest.hexdigest())
+        except BaseException as exc:
+            result.append(exc)
+
+    thread = threading.Thread(target=run, name="sfncompile-verify", daemon=True)
+    thread.start()
+
+    def wait() -> str:
+        thread.join()
+        if isinstance(result[0], BaseException):
+            raise result[0]
+        return result[0]
+
+    return wait
 
 
 class ArtifactStore:
@@ -160,13 +231,16 @@ class ArtifactStore:
 
     # -- blobs -------------------------------------------------------------------------------
     def put_blob(self, flow: str, data: bytes) -> str:
-        """Store bytes content-addressed; returns their sha256 (hex). Existing blobs are not rewritten."""
-        return self._put_addressed(keys.blob_key, flow, data)
+        """Store bytes content-addressed (compressed when it pays, see storage/codec.py); returns
+        the sha256 (hex) of ``data``. Existing blobs are not rewritten."""
+        sha = hashlib.sha256(data).hexdigest()
+        self._store_addressed(keys.blob_key(flow, sha), sha, data=codec.encode(data))
+        return sha
 
     def get_blob(self, flow: str, sha: str) -> bytes:
-        """A blob's bytes, verified against its sha256 (IntegrityError names the key if not)."""
+        """A blob's raw bytes, verified against its sha256 (IntegrityError names the key if not)."""
         key = keys.blob_key(flow, sha)
-        return self._verified(key, sha, self.objects.get_bytes(key))
+        return bytes(self._verified(key, sha, codec.decode(self.objects.get_bytes(key), self.url(key))))
 
     def has_blob(self, flow: str, sha: str) -> bool:
         return self.objects.exists(keys.blob_key(flow, sha))
@@ -177,8 +251,9 @@ class ArtifactStore:
         self._store_addressed(key_of(flow, sha), sha, data=data)
         return sha
 
-    def _store_addressed(self, key: str, sha: str, *, data: Optional[bytes] = None, path: Optional[str] = None) -> None:
-        """Write a content-addressed object once; an existing one is kept only if its bytes hash to ``sha``."""
+    def _store_addressed(self, key: str, sha: str, *, data: Optional[Any] = None, path: Optional[str] = None) -> None:
+        """Write a content-addressed object once (``data``/``path``: its stored form); an existing one
+        is kept only if its raw bytes hash to ``sha``."""
         if key in self._known_good:
             return
         created = self.objects.create(key, data) if data is not None else self.objects.create_file(key, path)  # type: ignore[arg-type]
@@ -201,17 +276,15 @@ class ArtifactStore:
         self._known_good.add(key)
 
     def _sha_of(self, key: str) -> Optional[str]:
-        """sha256 of a stored object (None if it vanished), read in chunks when local."""
+        """sha256 of a stored object's raw bytes (None if it vanished or its frame is damaged),
+        read in chunks when local."""
         path = self.objects.local_path(key)
         try:
             if path is None:
-                return hashlib.sha256(self.objects.get_bytes(key)).hexdigest()
-            digest = hashlib.sha256()
+                return hashlib.sha256(codec.decode(self.objects.get_bytes(key), self.url(key))).hexdigest()
             with open(path, "rb") as fh:
-                for chunk in iter(lambda: fh.read(_HASH_CHUNK), b""):
-                    digest.update(chunk)
-            return digest.hexdigest()
-        except (NotFoundError, FileNotFoundError):
+                return codec.HashingReader(fh, self.url(key)).drain()
+        except (NotFoundError, FileNotFoundError, IntegrityError):
             return None
 
     def _create_once(self, key: str, data: bytes, what: str) -> None:
@@ -233,7 +306,7 @@ class ArtifactStore:
         sweep = getattr(self.objects, "sweep_temp", None)
         return removed + (sweep() if sweep is not None else 0)
 
-    def _verified(self, key: str, sha: str, data: bytes) -> bytes:
+    def _verified(self, key: str, sha: str, data: Any) -> Any:
         self._verify(key, sha, hashlib.sha256(data).hexdigest())
         return data
 
@@ -264,15 +337,15 @@ class ArtifactStore:
         import cloudpickle
 
         # Large pickles are staged beside the objects (local: published by hard link) or in $TMPDIR.
-        spool = _HashingSpool(self.objects.temp_dir, self.spool_bytes)
+        spool = _Spool(self.objects.temp_dir, self.spool_bytes)
         try:
             try:
                 cloudpickle.Pickler(spool, protocol=PROTOCOL).dump(value)
+                sha = spool.finish()
             except _WriteFailed as exc:
                 raise StorageError(f"cannot stage artifact '{name}' of {flow}: {exc.error}") from exc.error
             except Exception as exc:
                 raise _unpicklable(name, value, exc) from exc
-            sha = spool.hash.hexdigest()
             key = keys.blob_key(flow, sha)
             if spool.in_memory:
                 self._store_addressed(key, sha, data=spool.getvalue())
@@ -288,7 +361,12 @@ class ArtifactStore:
         return {name: self.save_artifact(flow, name, value) for name, value in values.items()}
 
     def load_value(self, flow: str, sha: str, *, name: Optional[str] = None) -> Any:
-        """The unpickled value of a blob, verified first (IntegrityError if corrupted)."""
+        """The unpickled value of a blob, its raw bytes' sha256 checked (IntegrityError if corrupted).
+
+        Small blobs are verified before unpickling. A large local blob is unpickled straight
+        from its file while its hash is checked (raw: a second thread reads the file; zstd:
+        the decompressed stream is hashed as the unpickler reads it); nothing is returned
+        before the check passes."""
         key = keys.blob_key(flow, sha)
         path = self.objects.local_path(key)
         if path is not None:
@@ -297,34 +375,41 @@ class ArtifactStore:
             except (FileNotFoundError, NotADirectoryError):
                 raise NotFoundError(f"{self.url(key)} does not exist" + (f" (artifact '{name}')" if name else "")) from None
             with fh:
-                size = os.fstat(fh.fileno()).st_size
-                if size <= _READ_ALL_BYTES:
-                    data = self._verified(key, sha, fh.read())
-                    self._remember(key)
-                    return self._loads(key, name, pickle.loads, data)
-                digest = hashlib.sha256()
-                buf = bytearray(_HASH_CHUNK)
-                view = memoryview(buf)
-                while True:
-                    n = fh.readinto(buf)
-                    if not n:
-                        break
-                    digest.update(view[:n])
-                view.release()
-                self._verify(key, sha, digest.hexdigest())
-                self._remember(key)
+                if os.fstat(fh.fileno()).st_size <= _READ_ALL_BYTES:
+                    return self._load_buffer(key, sha, name, fh.read())
+                if codec.is_compressed(fh.read(4)):
+                    fh.seek(0)
+                    reader = codec.HashingReader(fh, self.url(key))
+                    return self._load_checked(key, sha, name, lambda: pickle.load(reader), reader.drain)
                 fh.seek(0)
                 # Unpickling from the file: a large bytes payload is read directly into its object.
-                return self._loads(key, name, pickle.load, fh)
+                return self._load_checked(key, sha, name, lambda: pickle.load(fh), _file_sha_in_background(path))
         # Remote: one buffer (S3: parallel ranged GETs straight into it), verified, then unpickled.
         getter = getattr(self.objects, "get_buffer", None) or self.objects.get_bytes
-        data = self._verified(key, sha, getter(key))
+        return self._load_buffer(key, sha, name, getter(key))
+
+    def _load_buffer(self, key: str, sha: str, name: Optional[str], stored: Any) -> Any:
+        data = self._verified(key, sha, codec.decode(stored, self.url(key)))
         self._remember(key)
         return self._loads(key, name, pickle.loads, data)
+
+    def _load_checked(self, key: str, sha: str, name: Optional[str], load: Callable[[], Any],
+                      actual_sha: Callable[[], str]) -> Any:
+        """``load()`` while the blob's hash is computed; a hash mismatch wins over a load error."""
+        try:
+            value = self._loads(key, name, lambda _: load(), None)
+        except ArtifactError:
+            self._verify(key, sha, actual_sha())
+            raise
+        self._verify(key, sha, actual_sha())
+        self._remember(key)
+        return value
 
     def _loads(self, key: str, name: Optional[str], loader: Any, source: Any) -> Any:
         try:
             return loader(source)
+        except IntegrityError:  # a damaged zstd frame met while streaming
+            raise
         except Exception as exc:
             what = f"artifact '{name}'" if name else "an artifact"
             raise ArtifactError(

@@ -24,6 +24,13 @@ _session_lock = threading.Lock()
 _sessions: Dict[int, Any] = {}
 
 
+def session_client(service: str, **kwargs: Any) -> Any:
+    """A client from the process's one boto3 session, so service models, endpoint data and
+    credentials are loaded once for every client (a forked child gets a new session)."""
+    with _session_lock:  # sessions are not thread-safe
+        return _session().client(service, **kwargs)
+
+
 def _session() -> Any:
     import boto3
 
@@ -54,8 +61,7 @@ def make_client(service: str, region: Optional[str] = None, *, max_pool_connecti
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
     try:
         # endpoint_url is left to boto3, which honours AWS_ENDPOINT_URL[_<SERVICE>] natively.
-        with _session_lock:  # sessions are not thread-safe; one per process caches the service models
-            return _session().client(service, region_name=region, config=Config(**kwargs))
+        return session_client(service, region_name=region, config=Config(**kwargs))
     except Exception as exc:  # botocore.exceptions.NoRegionError and friends
         if type(exc).__name__ == "NoRegionError":
             raise ConfigError(

@@ -244,6 +244,7 @@ def test_configure_reads_the_stack_outputs(aws, tmp_path):
         "SchedulerRoleArn": config["scheduler_role_arn"], "BatchLogGroupName": config["batch_log_group"],
         "StateMachineLogGroupArn": config["state_machine_log_group"], "RuntimeImageUri": config["image"],
         "StateMachinePrefix": config["state_machine_prefix"], "Region": config["region"],
+        "EventBusName": config["event_bus"], "TriggerRoleBoundaryArn": config["trigger_role_boundary_arn"],
     }
     template = {
         "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},

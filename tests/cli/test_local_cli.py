@@ -122,7 +122,7 @@ def test_runs_show_logs_dump():
     assert re.search(rf"^{run_id}\s+SUCCEEDED\s+\d{{4}}-", runs, re.M), runs
     show = sfn("show", f"ForeachFlow/{run_id}").stdout
     assert f"Run ForeachFlow/{run_id}: SUCCEEDED" in show
-    assert re.search(r"^square\s+3\s+3\s+0\s+0\s+-\s+\d+ ms$", show, re.M), show
+    assert re.search(r"^square\s+3\s+3\s+0\s+0\s+0\s+-\s+\d+ ms$", show, re.M), show  # tasks done failed running lost
     assert "parameters: width=3" in show
     logs = sfn("logs", f"ForeachFlow/{run_id}/end/0").stdout
     assert logs == "squares: [0, 1, 4]\n"

@@ -22,8 +22,12 @@ def test_with_attaches_decorators_to_every_step(tmp_path):
     run = Run(f"WithFlow/{run_id}")
     assert run.successful and run["start"].task.data.greeting == "hi"
     assert run["start"].task.current_attempt == 1
-    bad = sfn("run", WITH_FLOW, "--with", "batch:cpu=2", check=False)
-    assert bad.returncode == 1 and "'batch' cannot be attached" in bad.stderr and "retry, catch" in bad.stderr
+    bad = sfn("run", WITH_FLOW, "--with", "schedule:cron=0", check=False)
+    assert bad.returncode == 1 and "'schedule' cannot be attached" in bad.stderr and "retry, catch" in bad.stderr
+    no_aws = sfn("run", WITH_FLOW, "--with", "batch:cpu=2", check=False,
+                 env={**os.environ, "SFNCOMPILE_CONFIG": str(tmp_path / "none.json")})
+    assert no_aws.returncode == 1 and "step 'start' (and 1 more) runs on AWS Batch" in no_aws.stderr
+    assert "--local-only" in no_aws.stderr and "Traceback" not in no_aws.stderr
     unknown = sfn("run", WITH_FLOW, "--with", "retry:tims=2", check=False)
     assert unknown.returncode == 1 and "@retry got unknown argument(s) tims" in unknown.stderr
 

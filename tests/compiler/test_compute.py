@@ -133,18 +133,6 @@ def test_stage_compute_from_the_job_queue(resources, kind):
     assert stage_compute(_Batch(resources), "queue") == Compute(kind)
 
 
-def test_project_is_a_clear_error_not_an_import_error(tmp_path):
-    from sfncompile import project  # noqa: F401 - importable, as Metaflow users write it
-
-    path = write_flow(tmp_path, _decorated_class('@project(name="demo")'))
-    from sfncompile.graph import build_graph_from_file
-
-    with pytest.raises(FlowDefinitionError) as info:
-        build_graph_from_file(path)
-    assert "@project is not available in sfncompile yet" in str(info.value)
-    assert info.value.line == line_of(path, "@project")
-
-
 @pytest.mark.parametrize(
     "cron,message",
     [

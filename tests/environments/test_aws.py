@@ -123,3 +123,24 @@ def test_deploy_without_an_image_says_how_to_build_one(stage):
     assert f"no runtime image {ECR_REPOSITORY}:latest in ECR" in out.stderr, out.stderr
     assert "sfncompile image push" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+@pytest.mark.slow
+def test_hybrid_run_with_batch_bootstraps_the_environments_in_the_jobs(stage):
+    aws = stage()
+    out = aws.cli("run", flow_file("two_envs.py"), "--with", "batch")
+    assert out.stdout.count("uploaded 1 of 1 wheels") == 2 and "SUCCEEDED" in out.stdout, out.stdout
+    assert "for step old" not in out.stdout and "for step new" not in out.stdout  # not built on this machine
+    jobs = {j.parameters["step"]: j for j in aws.server.batch_jobs()}
+    assert sorted(jobs) == ["end", "join", "new", "old", "start"]
+    for step in ("old", "new"):
+        assert jobs[step].command[-2] == "--environment" and len(jobs[step].command[-1]) == 64, jobs[step].command
+        assert "building environment" in jobs[step].stderr, jobs[step].stderr
+    assert "--environment" not in jobs["start"].command
+    run_id = jobs["start"].parameters["run"]
+    from sfncompile import Run, namespace
+
+    namespace(None)
+    seen = Run(f"TwoEnvsFlow/{run_id}")["join"].task.data.by_step
+    assert seen["old"]["idna"] == "3.6" and seen["new"]["idna"] == "3.7"
+    assert seen["old"]["prefix"].startswith(os.path.join(aws.cache, "envs")), seen

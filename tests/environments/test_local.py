@@ -250,6 +250,8 @@ def test_each_environment_task_runs_in_a_fresh_process_group_of_its_interpreter(
     seen = run["join"].task.data.seen_all
     assert len({s["pid"] for s in seen}) == 2                    # one process per task, never reused
     assert all(s["pgid"] == s["pid"] for s in seen)              # each leads its own process group
+    # ... forked from one template of the environment's interpreter (one interpreter start per run, not per task)
+    assert len({s["parent"] for s in seen}) == 1 and seen[0]["parent"] != os.getpid()
     assert all(s["prefix"].startswith(os.path.join(env_cache, "envs")) for s in seen)
     assert all(s["left_behind"] is None for s in seen)           # no task sees another's changes
     assert not any(_alive(pid) for pid in run["join"].task.data.orphans)  # the group died with the task

@@ -62,6 +62,12 @@ ALLOWED: Dict[str, Dict[str, Tuple[Set[str], Set[str], Any]]] = {
         "": ({"logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"}, {"<FlowLogs>"}, None),
     },
     "BatchInstanceRole": {},  # only the AWS-managed ECS instance policy (acknowledged in batch.py)
+    # The permissions boundary of the trigger roles deploy creates (one per @trigger deployment, each
+    # allowed its own machine only): the most any of them may ever do.
+    "TriggersTriggerRoleBoundary": {
+        "StartThisStagesFlows": ({"states:StartExecution"},
+                                 {ARN.format(service="states") + "stateMachine:sfncompile-<stage>-*"}, None),
+    },
 }
 
 TRUSTED_SOURCE = {
@@ -122,8 +128,11 @@ def _statements(synth: Synthesis, stage: str) -> List[Tuple[str, str, str, Set[s
         elif resource["Type"] == "AWS::IAM::Role":
             documents = [p["PolicyDocument"] for p in properties.get("Policies", [])]
             owner = lid
+        elif resource["Type"] == "AWS::IAM::ManagedPolicy":
+            assert lid.startswith("TriggersTriggerRoleBoundary"), f"a managed policy nobody allowed: {lid}"
+            assert not properties.get("Roles") and not properties.get("Users") and not properties.get("Groups"), lid
+            documents, owner = [properties["PolicyDocument"]], lid
         else:
-            assert resource["Type"] != "AWS::IAM::ManagedPolicy", lid
             continue
         for document in documents:
             for statement in as_list(document["Statement"]):
@@ -154,7 +163,7 @@ def test_every_iam_statement_is_on_the_allow_list(synth: Synthesis, stage: str) 
         assert condition == allowed_condition, where
     # and every allowed statement of the roles every stage has is there
     present = {(kind, sid) for kind, sid, *_ in statements}
-    for kind in ("JobRole", "ExecutionRole", "StateMachineRole", "SchedulerRole"):
+    for kind in ("JobRole", "ExecutionRole", "StateMachineRole", "SchedulerRole", "TriggersTriggerRoleBoundary"):
         assert {(kind, sid) for sid in ALLOWED[kind]} <= present, kind
 
 
@@ -197,7 +206,8 @@ def test_bucket_is_versioned_and_write_once_for_the_job_role(synth: Synthesis) -
     assert write_once["Condition"] == {"Null": {"s3:if-none-match": "true"},
                                        "Bool": {"s3:ObjectCreationOperation": "true"}}
     assert {render(r) for r in write_once["Resource"]} == {
-        f"<{bucket_id}.Arn>/sfncompile/*/blobs/*", f"<{bucket_id}.Arn>/sfncompile/*/runs/*"}
+        f"<{bucket_id}.Arn>/sfncompile/*/blobs/*", f"<{bucket_id}.Arn>/sfncompile/*/runs/*",
+        f"<{bucket_id}.Arn>/sfncompile/*/triggers/*"}
     never = by_sid["JobNeverWritesDeployments"]
     assert never["Effect"] == "Deny" and set(never["Action"]) == {"s3:PutObject", "s3:DeleteObject"}
     assert "Condition" not in never and {"AWS": render(never["Principal"]["AWS"])} == job_role

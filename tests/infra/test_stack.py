@@ -44,6 +44,8 @@ REQUIRED_OUTPUTS = {
     "StateMachineLogGroupArn",
     "RuntimeImageUri",
     "StateMachinePrefix",
+    "EventBusName",
+    "TriggerRoleBoundaryArn",
     "Region",
 }
 
@@ -447,6 +449,21 @@ def test_outputs_carry_the_configure_contract(synth: Synthesis, stage: str) -> N
     assert render(outputs["StateMachineLogGroupArn"]["Value"]) == f"<{synth.id_of(stage, stack.logs.state_machines)}.Arn>"
 
 
+def test_triggers_get_the_stage_event_bus_and_a_boundary_for_their_roles(synth: Synthesis) -> None:
+    stack = synth.stacks["prod"]
+    outputs = synth.json("prod")["Outputs"]
+    bus = synth.one("prod", "AWS::Events::EventBus")["Properties"]
+    assert bus["Name"] == "sfncompile-prod"
+    assert outputs["EventBusName"]["Value"] == {"Ref": synth.id_of("prod", stack.triggers.bus)}
+    boundary_id = synth.id_of("prod", stack.triggers.boundary)
+    assert outputs["TriggerRoleBoundaryArn"]["Value"] == {"Ref": boundary_id}
+    boundary = synth.json("prod")["Resources"][boundary_id]["Properties"]
+    assert boundary["PolicyDocument"]["Statement"] == [{
+        "Sid": "StartThisStagesFlows", "Effect": "Allow", "Action": "states:StartExecution",
+        "Resource": "arn:aws:states:us-east-1:123456789012:stateMachine:sfncompile-prod-*"}]
+    assert not boundary.get("Roles"), "the boundary is attached by deploy to the roles it creates, never here"
+
+
 def test_two_stages_share_no_names(synth: Synthesis) -> None:
     def names(stage: str) -> Dict[str, Any]:
         template = synth.json(stage)
@@ -456,6 +473,7 @@ def test_two_stages_share_no_names(synth: Synthesis) -> None:
             "definition": _job_definition(synth, stage)["JobDefinitionName"],
             "repository": synth.one(stage, "AWS::ECR::Repository")["Properties"]["RepositoryName"],
             "prefix": template["Outputs"]["StateMachinePrefix"]["Value"],
+            "bus": synth.one(stage, "AWS::Events::EventBus")["Properties"]["Name"],
         }
         for group in synth.resources(stage, "AWS::Logs::LogGroup").values():
             name = group["Properties"].get("LogGroupName")

@@ -62,6 +62,9 @@ def test_kill_9_of_the_scheduler_reads_as_failed_and_resumes(gate, tmp_path):
     assert next(line for line in listing.stdout.splitlines() if line.startswith(run_id)).split()[1] == "FAILED"
     shown = cli("show", f"{GATED}/{run_id}", env=env)
     assert f"Run {GATED}/{run_id}: FAILED" in shown.stdout and "scheduler lost" in shown.stdout
+    # The task the scheduler was running is lost with it, not RUNNING: STEP TASKS DONE FAILED RUNNING LOST ...
+    hold = next(line.split() for line in shown.stdout.splitlines() if line.split()[:1] == ["hold"])
+    assert hold[1:6] == ["1", "0", "0", "0", "1"], shown.stdout
     assert wait_dead(pids_in(f"{path}.pids")) == []  # the step's subprocess died with its task
     path.unlink()
     _resume_and_check_gated(run_id, env)

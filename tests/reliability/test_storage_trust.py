@@ -49,3 +49,16 @@ def test_missing_commit_marker_reads_as_not_committed(gate):
     assert "Traceback" not in dumped.stderr
     out = _resume_fail_end(run_id, env)
     assert "running it again" in out
+
+
+def test_resume_does_not_reuse_a_task_whose_blob_is_missing(gate):
+    _, env = gate
+    run_id = _fail_end_run(env)
+    fresh_reads()
+    sha = Run(f"FailEndFlow/{run_id}")["middle"].task["doubled"].sha
+    os.unlink(os.path.join(local_root(), "FailEndFlow", "blobs", sha[:2], sha))
+    out = _resume_fail_end(run_id, env)  # the new run's artifacts all read back (result == 42)
+    assert "the stored value of doubled is missing" in out and "running it again" in out
+    new = next(r["run_id"] for r in runs_of("FailEndFlow") if r["run_id"] != run_id)
+    middle = Run(f"FailEndFlow/{new}")["middle"].task
+    assert middle.origin_pathspec is None and middle.data.doubled == 40

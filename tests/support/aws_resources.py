@@ -59,6 +59,7 @@ CONFIG_KEYS = (
     "region", "stack", "bucket", "prefix", "table", "job_queue", "job_definition",
     "job_role_arn", "execution_role_arn", "state_machine_role_arn", "scheduler_role_arn",
     "batch_log_group", "state_machine_log_group", "image", "state_machine_prefix",
+    "event_bus", "trigger_role_boundary_arn",
 )
 
 
@@ -143,6 +144,11 @@ def create_stack(server: Any, *, job_definition_environment: Optional[Dict[str, 
          "states:StartExecution"], ["*"]))
     scheduler_role = _role(iam, f"{NAME_PREFIX}scheduler", "scheduler.amazonaws.com", _allow(
         ["states:StartExecution"], [f"arn:aws:states:{region}:{account}:stateMachine:{NAME_PREFIX}*"]))
+    # infra/sfncompile_infra/triggers.py: the stage's event bus and the trigger roles' boundary.
+    server.client("events").create_event_bus(Name=STACK_NAME)
+    boundary = iam.create_policy(PolicyName=f"{NAME_PREFIX}trigger-boundary", PolicyDocument=json.dumps(_allow(
+        ["states:StartExecution"], [f"arn:aws:states:{region}:{account}:stateMachine:{NAME_PREFIX}*"])))[
+        "Policy"]["Arn"]
     service_role = iam.create_role(
         RoleName=f"{NAME_PREFIX}batch-service", AssumeRolePolicyDocument=_trust("batch.amazonaws.com")
     )["Role"]["Arn"]
@@ -203,6 +209,8 @@ def create_stack(server: Any, *, job_definition_environment: Optional[Dict[str, 
         "state_machine_log_group": sm_log_group_arn,
         "image": image,
         "state_machine_prefix": NAME_PREFIX,
+        "event_bus": STACK_NAME,
+        "trigger_role_boundary_arn": boundary,
     }
     assert tuple(config) == CONFIG_KEYS
     return config

@@ -29,6 +29,8 @@ I. RedriveExecution, in its own module ``sfn_redrive.py``: moto has no RedriveEx
 J. StopExecution terminates the execution's running ``.sync`` Batch jobs
    (``StepFunctionsParserBackend.stop_execution`` wrapped; the adapter C resolver records
    which execution submitted which job): in moto the job keeps running to its end.
+K. EventBridge delivers to Step Functions targets, and executions send their "Execution
+   Status Change" events, in its own module ``eventbridge.py`` (moto does neither).
 
 and two pieces of plumbing:
 
@@ -1417,6 +1419,9 @@ def install(endpoint_url: str, base_env: Dict[str, str], workdir: Optional[str] 
     with _INSTALL_LOCK:
         if _INSTALLED is not None:
             _INSTALLED.interpreter_boto3.endpoint_url = endpoint_url
+            from . import eventbridge
+
+            eventbridge.STATE.endpoint_url = endpoint_url
             _INSTALLED.runner.base_env = dict(base_env)
             return _INSTALLED
         runner = BatchJobRunner(base_env, workdir)
@@ -1453,6 +1458,10 @@ def install(endpoint_url: str, base_env: Dict[str, str], workdir: Optional[str] 
         from . import sfn_redrive
 
         sfn_redrive.install(_PATCHES)
+        # K (its own module: eventbridge.py)
+        from . import eventbridge
+
+        eventbridge.install(_PATCHES, endpoint_url)
         # J
         _PATCHES.set(backend_cls, "stop_execution", _wrap_stop_execution(backend_cls.stop_execution))
         _RUNNER = runner

@@ -125,6 +125,9 @@ class MotoServer:
         self._stop_executions()
         self.batch.clear()
         self.retry_sleeps.clear()
+        from .eventbridge import STATE as eventbridge_deliveries
+
+        eventbridge_deliveries.clear()
         self.retry_sleeps.scale = self._retry_sleep_scale
         requests.post(f"{self.endpoint_url}/moto-api/reset", timeout=30).raise_for_status()
         self.configure()

@@ -16,6 +16,7 @@ import pytest
 
 import moto
 from tests.support import moto_adapters, sfn_redrive
+from tests.support.eventbridge import EVENTBRIDGE_INTERNALS
 from tests.support.aws_resources import CONFIG_KEYS, TASK_COMMAND, create_stack, write_config
 from tests.support.moto_adapters import (
     ATTEMPT_TIMEOUT_REASON,
@@ -49,7 +50,8 @@ def _internal_id(internal: PatchedInternal) -> str:
     return f"{internal.adapter}:{internal.module.rsplit('.', 1)[-1]}.{internal.qualname}"
 
 
-@pytest.mark.parametrize("internal", PATCHED_INTERNALS + sfn_redrive.REDRIVE_INTERNALS, ids=_internal_id)
+@pytest.mark.parametrize("internal", PATCHED_INTERNALS + sfn_redrive.REDRIVE_INTERNALS + EVENTBRIDGE_INTERNALS,
+                         ids=_internal_id)
 def test_patched_moto_internal_is_unchanged(internal: PatchedInternal):
     where = f"{internal.module}.{internal.qualname} (adapter {internal.adapter}, moto {PINNED_MOTO_VERSION})"
     try:

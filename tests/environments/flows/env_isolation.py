@@ -18,6 +18,7 @@ class EnvIsolationFlow(FlowSpec):
         self.seen = {
             "pid": os.getpid(),
             "pgid": os.getpgid(0),
+            "parent": os.getppid(),  # the environment's template process
             "prefix": sys.prefix,
             "left_behind": os.environ.get("SFNCOMPILE_LEFT_BEHIND"),  # set by an earlier task?
         }

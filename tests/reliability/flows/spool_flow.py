@@ -1,4 +1,5 @@
-"""start -> end. `start` stores an artifact bigger than the spool limit (so it is staged in a file), and
+"""start -> end. `start` stores an artifact bigger than the spool limit once encoded (random bytes do not
+compress, so it is staged in a file), and
 pickling its last part waits while the file named by $RELIABILITY_GATE exists: a kill then leaves the
 half-written staging file behind."""
 import os
@@ -23,7 +24,7 @@ class SpoolFlow(FlowSpec):
     @step
     def start(self):
         self.head = "kept"
-        self.big = [b"x" * (9 * 2**20), Gate(os.environ["RELIABILITY_GATE"])]
+        self.big = [os.urandom(9 * 2**20), Gate(os.environ["RELIABILITY_GATE"])]
         self.next(self.end)
 
     @step

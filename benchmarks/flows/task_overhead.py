@@ -1,0 +1,26 @@
+"""Benchmark: what `sfncompile task` costs before user code runs (each step prints its process's CPU so far)."""
+import resource
+
+from sfncompile import FlowSpec, step
+
+
+def cpu_so_far() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+class TaskOverheadFlow(FlowSpec):
+    @step
+    def start(self):
+        print(f"SFNBENCH-CPU {cpu_so_far():.4f}")
+        self.numbers = list(range(10))
+        self.next(self.end)
+
+    @step
+    def end(self):
+        print(f"SFNBENCH-CPU {cpu_so_far():.4f}")
+        self.total = sum(self.numbers)
+
+
+if __name__ == "__main__":
+    TaskOverheadFlow()

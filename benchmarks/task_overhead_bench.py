@@ -1,0 +1,130 @@
+"""Per-task cost of a local run, and a 10,000-item foreach (printed, never judged).
+
+Per-task figures are marginal: a foreach of N trivial tasks minus the same run with
+one item, divided by N - 1, as CPU (every process of the run, templates and task
+processes included: they are all reaped children) and as wall. The machine may be
+shared, so each figure is repeated and printed as best and median, with the load
+average at the time.
+
+``--before REV`` also measures the code of git revision REV (exported to a temporary
+directory and put first on PYTHONPATH; or a directory holding such a tree), side by
+side: e.g. ``--before 6c9a0d2`` for the reused-worker pool, ``--before main`` for
+today's main.
+
+    python benchmarks/task_overhead_bench.py [--width 200] [--repeat 3] [--large 10000] [--before REV]
+
+Reference figures on the shared 2-core machine (load average 10-20 while measured):
+per-task CPU, reused workers (6c9a0d2) 2.7-3.3 ms; a process per task forked by
+``multiprocessing`` (eb75a0c) 34.3-34.6 ms; a fork of a template per task
+18.3-23.5 ms. 10,000-item foreach: eb75a0c 1,019 s wall, 324 s CPU; a template per
+task 627 s wall, 213 s CPU (one run each, load average 9-20): at ~21 ms CPU a task, two
+cores need ~105 s, so the 3 s target is out of reach while every task is a process of
+its own. Where a task's CPU goes now (perf, 100-way run): in the task process
+~60% kernel (mostly copy-on-write faults: CPython writes reference counts into the
+pages it shares with its template) and ~40% Python and SQLite; the template's fork
+(page-table copy) ~3 ms per task. A step in a cached @pypi environment
+(environments_bench.py, load average 6.7): 1.68 s added to a 100-way run, 0.79 s to a
+1-way run, so ~9 ms per task marginal (target <= 20 ms); the fixed part is the
+environment check and one interpreter start for the environment's template.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from typing import List, Optional, Tuple
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+FLOW = os.path.join(HERE, "flows", "foreach100.py")
+PY = sys.executable
+
+
+def _env(store: str, code: Optional[str]) -> dict:
+    env = dict(os.environ, SFNCOMPILE_ROOT=store, SFNCOMPILE_USERNAME="bench")
+    for name in ("SFNCOMPILE_DATASTORE", "SFNCOMPILE_METADATA", "PYTHONDONTWRITEBYTECODE"):
+        env.pop(name, None)
+    if code is not None:
+        env["PYTHONPATH"] = code
+    return env
+
+
+def run_once(width: int, code: Optional[str]) -> Tuple[float, float]:
+    """(wall s, CPU s of every process of the run) of one `sfncompile run` of a ``width``-way foreach."""
+    with tempfile.TemporaryDirectory(prefix="sfnbench-") as tmp:
+        env = _env(os.path.join(tmp, "store"), code)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        began = time.perf_counter()
+        subprocess.run([PY, "-m", "sfncompile", "run", FLOW, "--quiet", "--width", str(width)], env=env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp)
+        wall = time.perf_counter() - began
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def per_task(width: int, repeat: int, code: Optional[str]) -> Tuple[List[float], List[float]]:
+    """Marginal ms per task, one figure per repetition: (CPU, wall)."""
+    run_once(1, code)  # warm the OS caches and the bytecode
+    cpu, wall = [], []
+    for _ in range(repeat):
+        w1, c1 = run_once(1, code)
+        wn, cn = run_once(width, code)
+        cpu.append((cn - c1) / (width - 1) * 1000)
+        wall.append((wn - w1) / (width - 1) * 1000)
+    return cpu, wall
+
+
+def _load() -> str:
+    return "load average %.2f %.2f %.2f" % os.getloadavg()
+
+
+def _best_median(values: List[float], unit: str, digits: int = 1) -> str:
+    return f"best {min(values):.{digits}f} {unit}, median {statistics.median(values):.{digits}f} {unit}"
+
+
+def export(rev: str, into: str) -> str:
+    """The tree of git revision ``rev`` in a directory of its own."""
+    archive = subprocess.run(["git", "-C", ROOT, "archive", rev], check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", into], input=archive, check=True)
+    return into
+
+
+def report(label: str, width: int, repeat: int, large: int, code: Optional[str]) -> None:
+    print(f"[{label}] {_load()}", flush=True)
+    cpu, wall = per_task(width, repeat, code)
+    print(f"[{label}] per task, {width}-way foreach minus 1-way, {repeat} runs: "
+          f"CPU {_best_median(cpu, 'ms')}; wall {_best_median(wall, 'ms')}   "
+          f"(target: CPU <= 2x the reused workers' 2.7-3.3 ms)", flush=True)
+    if large:
+        walls, cpus = [], []
+        for _ in range(max(1, repeat // 2)):
+            w, c = run_once(large, code)
+            walls.append(w)
+            cpus.append(c)
+        print(f"[{label}] {large:,}-item foreach, `sfncompile run`: wall {_best_median(walls, 's', 2)}; "
+              f"CPU {_best_median(cpus, 's', 2)}   (target <= 3 s wall)   {_load()}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--width", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--large", type=int, default=10_000, help="items of the large foreach (0: skip it)")
+    parser.add_argument("--before", default=None, help="git revision to measure too, e.g. 6c9a0d2 or main")
+    args = parser.parse_args()
+    if args.before and os.path.isdir(args.before):
+        report(f"before: {args.before}", args.width, args.repeat, args.large, os.path.abspath(args.before))
+    elif args.before:
+        with tempfile.TemporaryDirectory(prefix="sfnbench-code-") as tree:
+            report(f"before: {args.before}", args.width, args.repeat, args.large, export(args.before, tree))
+    report("this tree", args.width, args.repeat, args.large, None)
+
+
+if __name__ == "__main__":
+    main()

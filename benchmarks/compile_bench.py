@@ -3,7 +3,8 @@
 * generated 200- and 1,000-step linear flows: compile time, compact size (as compiled, and
   with realistic ARNs substituted, which is what Step Functions' 1 MiB limit sees), bytes
   per step, and how many linear steps fit in 1 MiB (target: <= 300 B/step, >= 3,000 steps);
-* a 2,200-step linear flow (past the limit before ARNs were stored once in state): compiles?
+* a 3,000-step linear flow (past the limit before job definition defaults stood for task and
+  attempt): compiles?
   and the size warning `compile`/`check` give;
 * nested `auto` foreaches, 1 to 4 deep, with a 5-step body: compact size (target: depth 4
   <= 60 KB, growing linearly);
@@ -84,15 +85,15 @@ def linear(tmp: str) -> None:
 
 
 def near_limit(tmp: str) -> None:
-    graph = build_graph_from_file(write_linear_flow(tmp, 2200))
+    graph = build_graph_from_file(write_linear_flow(tmp, 3000))
     try:
         result = compile_flow(graph)
     except CompileError as exc:
-        print(f"compile: 2,200-step linear flow: refused: {exc.message}")
+        print(f"compile: 3,000-step linear flow: refused: {exc.message}")
         return
     size = deployed_bytes(graph, result.definition)
     warned = [str(w).splitlines()[0] for w in result.warnings]
-    print(f"compile: 2,200-step linear flow: compiles, {size:,} bytes with ARNs "
+    print(f"compile: 3,000-step linear flow: compiles, {size:,} bytes with ARNs "
           f"({'over' if size > LIMIT else 'under'} the limit); warning: {warned[0] if warned else 'none'}")
 
 

@@ -8,7 +8,7 @@
 * container bootstrap of a cached ~50 MB environment (numpy + pandas wheels) from
   emulated S3: fetch the wheels, `uv pip install --offline --no-index`, fresh caches;
 * `sfncompile check` of a flow with environments, locks cached, against one without (wall, and
-  CPU, steadier on a busy machine). Only this figure: ``python benchmarks/environments_bench.py check``;
+  CPU, steadier on a busy machine). Only this figure: ``python benchmarks/environments_bench.py --only check``;
   before/after: the same with ``PYTHONPATH=<an exported older tree>``.
 """
 from __future__ import annotations
@@ -163,15 +163,16 @@ def main() -> None:
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["bootstrap"], default=None, help="print only these figures")
-    if parser.parse_args().only == "bootstrap":
+    parser.add_argument("--only", choices=["check", "bootstrap"], default=None, help="print only these figures")
+    only = parser.parse_args().only
+    if only == "bootstrap":
         container_bootstrap()
         return
     cache = tempfile.mkdtemp(prefix="bench-cache-")
     root = tempfile.mkdtemp(prefix="bench-root-")
     try:
         check_figures(cache)
-        if sys.argv[1:] == ["check"]:
+        if only == "check":
             return
         cached_env_overhead(cache, root)
         first_build()

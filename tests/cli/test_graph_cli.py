@@ -62,11 +62,11 @@ def test_check_warns_when_the_definition_nears_the_size_limit(tmp_path):
     from tests.compiler.test_limits import linear_flow
 
     path = tmp_path / "long.py"
-    path.write_text("from sfncompile import FlowSpec, step\n\n" + linear_flow(2200))
+    path.write_text("from sfncompile import FlowSpec, step\n\n" + linear_flow(3000))
     result = CliRunner().invoke(cli, ["check", str(path)], catch_exceptions=False)
     assert result.exit_code == 0
-    assert result.stdout.startswith("LongFlow: OK (2200 steps:")
-    assert "warning: the definition is 931,262 bytes as deployed, 89% of Step Functions' limit" in result.stderr
-    assert "fix: split the flow: its 2,200 steps take about 423 bytes each" in result.stderr
+    assert result.stdout.startswith("LongFlow: OK (3000 steps:")
+    assert "warning: the definition is 980,260 bytes as deployed, 93% of Step Functions' limit" in result.stderr
+    assert "fix: split the flow: its 3,000 steps take about 327 bytes each" in result.stderr
     small = CliRunner().invoke(cli, ["check", TRAIN], catch_exceptions=False)
     assert "bytes as deployed" not in small.stderr

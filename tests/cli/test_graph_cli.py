@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -66,7 +67,9 @@ def test_check_warns_when_the_definition_nears_the_size_limit(tmp_path):
     result = CliRunner().invoke(cli, ["check", str(path)], catch_exceptions=False)
     assert result.exit_code == 0
     assert result.stdout.startswith("LongFlow: OK (3000 steps:")
-    assert "warning: the definition is 980,260 bytes as deployed, 93% of Step Functions' limit" in result.stderr
+    # The exact byte count depends on the stage's names the test environment assumes; the share does not.
+    assert re.search(r"warning: the definition is 98\d,\d{3} bytes as deployed, 93% of Step Functions' limit",
+                     result.stderr), result.stderr
     assert "fix: split the flow: its 3,000 steps take about 327 bytes each" in result.stderr
     small = CliRunner().invoke(cli, ["check", TRAIN], catch_exceptions=False)
     assert "bytes as deployed" not in small.stderr

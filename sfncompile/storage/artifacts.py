@@ -33,10 +33,11 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import mmap
 import os
 import pickle
 import threading
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from ..exceptions import ArtifactError, IntegrityError, NotFoundError, StorageError
 from . import codec, keys, tempfiles
@@ -45,7 +46,7 @@ from .interfaces import ObjectStore
 PROTOCOL = 5  # pickle.HIGHEST_PROTOCOL on 3.8+: out-of-band buffers, large bytes written without a copy
 SPOOL_BYTES = 8 * 2**20  # pickles larger than this are staged in a file, not in memory
 _READ_ALL_BYTES = 4 * 2**20  # local blobs up to this size are read in one call
-_HASH_CHUNK = 2**20
+_HASH_WINDOW = 16 * 2**20  # a blob file is checked through a map of this many bytes at a time
 _PARALLEL_HASH_BYTES = 4 * 2**20  # larger pickle writes are hashed in a second thread while they are stored
 _KNOWN_GOOD_MAX = 100_000  # blob keys this process wrote or verified (a set, cleared when full)
 # Values of these types pickle to identical bytes with pickle and cloudpickle; pickle is ~10x faster.
@@ -92,6 +93,7 @@ class _Spool:
         self.encoder = codec.Encoder(self._store)
         self.stored = 0
         self._buffer: Optional[io.BytesIO] = io.BytesIO()
+        self._buffer.write(bytes(codec.HEADER_BYTES))  # room for the header, written by finish()
         self._limit = limit
         self._temp_dir = temp_dir
         self._fh: Any = None
@@ -126,9 +128,16 @@ class _Spool:
         self._buffer = None
 
     def finish(self) -> str:
-        """Flush the encoder; returns the raw bytes' sha256."""
+        """Flush the encoder and put the blob's header in front; returns the raw bytes' sha256."""
         try:
-            return self.encoder.finish()
+            sha = self.encoder.finish()
+            head = self.encoder.header(sha)
+            if self._buffer is not None:
+                self._buffer.getbuffer()[: len(head)] = head
+            else:
+                self._fh.flush()
+                os.pwrite(self._fh.fileno(), head, 0)
+            return sha
         except OSError as exc:
             raise _WriteFailed(exc) from exc
 
@@ -175,29 +184,29 @@ def _in_parallel(hash_update: Callable[[Any], Any], data: Any, work: Callable[[]
             raise failure[0]
 
 
-def _file_sha_in_background(path: str) -> Callable[[], str]:
-    """Start hashing a file in a thread (its own descriptor, a 1 MiB buffer); returns a function
-    that waits for it and gives the sha256 (hex)."""
+def _file_digest_in_background(path: str, hasher: Any, offset: int = 0) -> Callable[[], Any]:
+    """Start hashing a file from ``offset`` in a thread; returns a function that waits for it and
+    gives the ``hasher``. The file is mapped a window at a time: no copy, and at most one
+    window of it counts in the process's resident memory."""
     result: List[Any] = []
 
     def run() -> None:
         try:
-            digest = hashlib.sha256()
-            buf = bytearray(_HASH_CHUNK)
-            with open(path, "rb", buffering=0) as fh, memoryview(buf) as view:
-                while True:
-                    n = fh.readinto(buf)
-                    if not n:
-                        break
-                    digest.update(view[:n])
-            result.append(digest.hexdigest())
+            with open(path, "rb", buffering=0) as fh:
+                size = os.fstat(fh.fileno()).st_size
+                for start in range(0, size, _HASH_WINDOW):
+                    with mmap.mmap(fh.fileno(), min(_HASH_WINDOW, size - start), offset=start,
+                                   access=mmap.ACCESS_READ) as window, memoryview(window) as view:
+                        with view[max(0, offset - start):] as part:
+                            hasher.update(part)
+            result.append(hasher)
         except BaseException as exc:
             result.append(exc)
 
     thread = threading.Thread(target=run, name="sfncompile-verify", daemon=True)
     thread.start()
 
-    def wait() -> str:
+    def wait() -> Any:
         thread.join()
         if isinstance(result[0], BaseException):
             raise result[0]
@@ -233,14 +242,14 @@ class ArtifactStore:
     def put_blob(self, flow: str, data: bytes) -> str:
         """Store bytes content-addressed (compressed when it pays, see storage/codec.py); returns
         the sha256 (hex) of ``data``. Existing blobs are not rewritten."""
-        sha = hashlib.sha256(data).hexdigest()
-        self._store_addressed(keys.blob_key(flow, sha), sha, data=codec.encode(data))
+        stored, sha = codec.encode(data)
+        self._store_addressed(keys.blob_key(flow, sha), sha, data=stored)
         return sha
 
     def get_blob(self, flow: str, sha: str) -> bytes:
         """A blob's raw bytes, verified against its sha256 (IntegrityError names the key if not)."""
         key = keys.blob_key(flow, sha)
-        return bytes(self._verified(key, sha, codec.decode(self.objects.get_bytes(key), self.url(key))))
+        return bytes(codec.open_stored(self.objects.get_bytes(key), sha, self.url(key)))
 
     def has_blob(self, flow: str, sha: str) -> bool:
         return self.objects.exists(keys.blob_key(flow, sha))
@@ -257,7 +266,7 @@ class ArtifactStore:
         if key in self._known_good:
             return
         created = self.objects.create(key, data) if data is not None else self.objects.create_file(key, path)  # type: ignore[arg-type]
-        if not created and self._sha_of(key) != sha:
+        if not created and not self._intact(key, sha):
             if self.objects.local_path(key) is None:  # S3: write-once, so it cannot be repaired here
                 raise IntegrityError(
                     f"{self.url(key)} is corrupted (its sha256 is not {sha}), and stored objects are written once",
@@ -275,17 +284,19 @@ class ArtifactStore:
             self._known_good.clear()
         self._known_good.add(key)
 
-    def _sha_of(self, key: str) -> Optional[str]:
-        """sha256 of a stored object's raw bytes (None if it vanished or its frame is damaged),
-        read in chunks when local."""
+    def _intact(self, key: str, sha: str) -> bool:
+        """True if a stored blob holds the raw bytes hashing to ``sha`` (False if it vanished or
+        is damaged): checked as a read would check it, through a map of the file when local."""
         path = self.objects.local_path(key)
         try:
             if path is None:
-                return hashlib.sha256(codec.decode(self.objects.get_bytes(key), self.url(key))).hexdigest()
+                codec.open_stored(self.objects.get_bytes(key), sha, self.url(key))
+                return True
             with open(path, "rb") as fh:
-                return codec.HashingReader(fh, self.url(key)).drain()
+                self._local_blob(fh, path, key, sha)[1]()
+            return True
         except (NotFoundError, FileNotFoundError, IntegrityError):
-            return None
+            return False
 
     def _create_once(self, key: str, data: bytes, what: str) -> None:
         """Write an attempt file once; it existing already is an error (never overwritten)."""
@@ -377,31 +388,49 @@ class ArtifactStore:
             with fh:
                 if os.fstat(fh.fileno()).st_size <= _READ_ALL_BYTES:
                     return self._load_buffer(key, sha, name, fh.read())
-                if codec.is_compressed(fh.read(4)):
-                    fh.seek(0)
-                    reader = codec.HashingReader(fh, self.url(key))
-                    return self._load_checked(key, sha, name, lambda: pickle.load(reader), reader.drain)
-                fh.seek(0)
+                source, check = self._local_blob(fh, path, key, sha)
                 # Unpickling from the file: a large bytes payload is read directly into its object.
-                return self._load_checked(key, sha, name, lambda: pickle.load(fh), _file_sha_in_background(path))
+                return self._load_checked(key, name, lambda: pickle.load(source), check)
         # Remote: one buffer (S3: parallel ranged GETs straight into it), verified, then unpickled.
         getter = getattr(self.objects, "get_buffer", None) or self.objects.get_bytes
         return self._load_buffer(key, sha, name, getter(key))
 
     def _load_buffer(self, key: str, sha: str, name: Optional[str], stored: Any) -> Any:
-        data = self._verified(key, sha, codec.decode(stored, self.url(key)))
+        data = codec.open_stored(stored, sha, self.url(key))
         self._remember(key)
         return self._loads(key, name, pickle.loads, data)
 
-    def _load_checked(self, key: str, sha: str, name: Optional[str], load: Callable[[], Any],
-                      actual_sha: Callable[[], str]) -> Any:
-        """``load()`` while the blob's hash is computed; a hash mismatch wins over a load error."""
+    def _local_blob(self, fh: Any, path: str, key: str, sha: str) -> Tuple[Any, Callable[[], None]]:
+        """A local blob file opened for reading: (a file object positioned at its raw bytes,
+        a check that raises IntegrityError unless the blob holds what ``sha`` names).
+
+        The check runs while the raw bytes are read: XXH3 of the payload (a blob with a
+        header) or sha256 of the file (legacy raw) in a second thread over a map of the
+        file; sha256 of the decompressed stream as it is read (legacy zstd)."""
+        where = self.url(key)
+        size = os.fstat(fh.fileno()).st_size
+        head = fh.read(codec.HEADER_BYTES)
+        header = codec.read_header(head, where)
+        if header is not None:
+            payload = _file_digest_in_background(path, codec.payload_hasher(), codec.HEADER_BYTES)
+            fh.seek(codec.HEADER_BYTES)
+            source = codec.HashingReader(fh, where, compressed=True) if header.compressed else fh
+            return source, lambda: codec.verify(header, payload().digest(), size - codec.HEADER_BYTES, sha, where)
+        fh.seek(0)
+        if codec.is_compressed(head):
+            reader = codec.HashingReader(fh, where, compressed=True, hasher=hashlib.sha256())
+            return reader, lambda: self._verify(key, sha, reader.drain())
+        digest = _file_digest_in_background(path, hashlib.sha256())
+        return fh, lambda: self._verify(key, sha, digest().hexdigest())
+
+    def _load_checked(self, key: str, name: Optional[str], load: Callable[[], Any], check: Callable[[], None]) -> Any:
+        """``load()`` while the blob is checked; a failed check wins over a load error."""
         try:
             value = self._loads(key, name, lambda _: load(), None)
         except ArtifactError:
-            self._verify(key, sha, actual_sha())
+            check()
             raise
-        self._verify(key, sha, actual_sha())
+        check()
         self._remember(key)
         return value
 

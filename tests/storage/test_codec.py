@@ -1,4 +1,5 @@
-"""Blob encoding (storage/codec.py): compressed when it pays, raw otherwise, hashed over the raw bytes.
+"""Blob encoding (storage/codec.py): a checked header, then raw bytes or a zstd frame (when it pays);
+keyed by the sha256 of the raw bytes; blobs written before the header existed still read.
 
 Every test runs on the local directory and on S3 (moto), through ArtifactStore.
 """
@@ -23,11 +24,32 @@ def _stored(backend, sha: str) -> bytes:
     return backend.objects.get_bytes(keys.blob_key(FLOW, sha))
 
 
+def _header(stored: bytes) -> codec.Header:
+    head = codec.read_header(stored, "test")
+    assert head is not None, "every blob is written with a header"
+    return head
+
+
+def _payload(stored: bytes) -> bytes:
+    return stored[codec.HEADER_BYTES:]
+
+
 def _flip(backend, sha: str, at: float = 0.5) -> None:
     key = keys.blob_key(FLOW, sha)
     data = bytearray(backend.objects.get_bytes(key))
-    data[int(len(data) * at)] ^= 0xFF
+    data[int(len(data) * at) if isinstance(at, float) else at] ^= 0xFF
     backend.objects.put_bytes(key, bytes(data))
+
+
+def _legacy(data: bytes, compressed: bool) -> bytes:
+    """A blob as it was stored before the header: the raw bytes, or one bare zstd frame of them
+    (a streamed frame, without its content size, as the old writer made)."""
+    if not compressed:
+        return data
+    import zstandard
+
+    out = zstandard.ZstdCompressor(level=3).compressobj()
+    return out.compress(data) + out.flush()
 
 
 # spool_bytes: None keeps the pickle in memory; 4 KiB spills it to a file (the streaming path).
@@ -45,10 +67,12 @@ def test_blobs_read_back_identically_and_hash_the_raw_bytes(backend, kind, spool
     entry = store.save_artifact(FLOW, "v", value)
     assert entry["sha"] == hashlib.sha256(raw).hexdigest() and entry["size"] == len(raw)
     stored = _stored(backend, entry["sha"])
+    head = _header(stored)
+    assert head.sha == entry["sha"] and head.length == len(stored) - codec.HEADER_BYTES
     if "incompressible" in kind:
-        assert stored == raw  # stored raw: the sample showed compressing does not pay
+        assert not head.compressed and _payload(stored) == raw  # the sample showed compressing does not pay
     else:
-        assert codec.is_compressed(stored) and len(stored) < len(raw) / 3
+        assert head.compressed and codec.is_compressed(_payload(stored)) and len(stored) < len(raw) / 3
     fresh = ArtifactStore(backend.objects)  # nothing known-good in this process
     assert fresh.load_value(FLOW, entry["sha"]) == value
     assert fresh.get_blob(FLOW, entry["sha"]) == raw
@@ -61,7 +85,7 @@ def test_blobs_read_back_identically_and_hash_the_raw_bytes(backend, kind, spool
 @pytest.mark.parametrize("where", [0.3, 0.9])
 def test_tampered_compressed_blob_is_detected(backend, value, where):
     entry = backend.artifacts.save_artifact(FLOW, "v", value)
-    assert codec.is_compressed(_stored(backend, entry["sha"]))
+    assert _header(_stored(backend, entry["sha"])).compressed
     _flip(backend, entry["sha"], where)
     key = keys.blob_key(FLOW, entry["sha"])
     fresh = ArtifactStore(backend.objects)
@@ -76,36 +100,98 @@ def test_tampered_large_raw_blob_is_detected(backend):
     value = os.urandom(6 * MB)
     entry = backend.artifacts.save_artifact(FLOW, "v", value)
     _flip(backend, entry["sha"], 0.7)  # inside the bytes payload: it still unpickles
-    with pytest.raises(IntegrityError):
+    with pytest.raises(IntegrityError, match="checksum does not match"):
         ArtifactStore(backend.objects).load_value(FLOW, entry["sha"])
 
 
-def test_uncompressed_blobs_written_before_compression_still_read(backend):
-    value = {"rows": list(range(50_000))}
+# Every byte of the header counts: the format and encoding (4, 5), the length (8), the sha256 it
+# names (16, 47), the check itself (48, 63).
+@pytest.mark.parametrize("size", [50_000, 6 * MB])  # read whole / streamed from the file
+@pytest.mark.parametrize("at", [4, 5, 8, 16, 47, 48, 63])
+def test_a_damaged_header_is_detected(backend, size, at):
+    entry = backend.artifacts.save_artifact(FLOW, "v", os.urandom(size))
+    _flip(backend, entry["sha"], at)
+    fresh = ArtifactStore(backend.objects)
+    with pytest.raises(IntegrityError) as err:
+        fresh.load_value(FLOW, entry["sha"], name="v")
+    assert keys.blob_key(FLOW, entry["sha"]) in str(err.value)
+    with pytest.raises(IntegrityError):
+        fresh.get_blob(FLOW, entry["sha"])
+
+
+@pytest.mark.parametrize("size", [50_000, 6 * MB])
+def test_a_truncated_or_swapped_blob_is_detected(backend, size):
+    store = backend.artifacts
+    first, second = (store.save_artifact(FLOW, "v", os.urandom(size)) for _ in range(2))
+    key = keys.blob_key(FLOW, first["sha"])
+    intact = _stored(backend, first["sha"])
+    backend.objects.put_bytes(key, intact[:-1])
+    with pytest.raises(IntegrityError, match="its header says"):
+        ArtifactStore(backend.objects).load_value(FLOW, first["sha"])
+    # another intact blob copied over it: its header names the other key
+    backend.objects.put_bytes(key, _stored(backend, second["sha"]))
+    with pytest.raises(IntegrityError, match="header names the blob"):
+        ArtifactStore(backend.objects).load_value(FLOW, first["sha"])
+
+
+def test_a_damaged_blob_is_rewritten_when_deduplicating_locally(tmp_path):
+    from sfncompile.storage.local_objects import LocalObjectStore
+
+    objects = LocalObjectStore(str(tmp_path / "store"))
+    value = os.urandom(6 * MB)
+    entry = ArtifactStore(objects).save_artifact(FLOW, "v", value)
+    path = objects.local_path(keys.blob_key(FLOW, entry["sha"]))
+    with open(path, "r+b") as fh:  # flipped in place, as a failing disk would
+        fh.seek(3 * MB)
+        byte = fh.read(1)
+        fh.seek(3 * MB)
+        fh.write(bytes([byte[0] ^ 0xFF]))
+    assert ArtifactStore(objects).save_artifact(FLOW, "v", value) == entry
+    assert ArtifactStore(objects).load_value(FLOW, entry["sha"]) == value
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+@pytest.mark.parametrize("value", [{"rows": list(range(50_000))}, list(range(1_500_000))], ids=["small", "large"])
+def test_blobs_written_before_the_header_still_read(backend, value, compressed):
     raw = pickle.dumps(value, protocol=5)
     sha = hashlib.sha256(raw).hexdigest()
-    backend.objects.put_bytes(keys.blob_key(FLOW, sha), raw)  # as every blob used to be stored
+    legacy = _legacy(raw, compressed)
+    backend.objects.put_bytes(keys.blob_key(FLOW, sha), legacy)  # as blobs used to be stored
     store = ArtifactStore(backend.objects)
     assert store.load_value(FLOW, sha) == value and store.get_blob(FLOW, sha) == raw
-    # deduplication is over the raw bytes: saving the same value keeps the old raw object
+    # deduplication is over the raw bytes: saving the same value keeps the old object
     assert ArtifactStore(backend.objects).save_artifact(FLOW, "again", value)["sha"] == sha
-    assert _stored(backend, sha) == raw
+    assert _stored(backend, sha) == legacy
 
 
-def test_raw_data_beginning_with_the_zstd_magic_is_never_stored_raw(backend):
-    data = codec.ZSTD_MAGIC + os.urandom(64)
+@pytest.mark.parametrize("compressed", [False, True])
+@pytest.mark.parametrize("size", [50_000, 6 * MB])
+def test_a_tampered_legacy_blob_is_detected_by_its_sha256(backend, size, compressed):
+    raw = pickle.dumps(os.urandom(size), protocol=5)
+    sha = hashlib.sha256(raw).hexdigest()
+    legacy = bytearray(_legacy(raw, compressed))
+    legacy[len(legacy) // 2] ^= 0xFF
+    backend.objects.put_bytes(keys.blob_key(FLOW, sha), bytes(legacy))
+    with pytest.raises(IntegrityError, match="corrupted"):
+        ArtifactStore(backend.objects).load_value(FLOW, sha)
+    with pytest.raises(IntegrityError):
+        ArtifactStore(backend.objects).get_blob(FLOW, sha)
+
+
+@pytest.mark.parametrize("lead", [codec.ZSTD_MAGIC, codec.MAGIC])
+def test_raw_data_beginning_with_a_magic_reads_back(backend, lead):
+    data = lead + os.urandom(64)
     sha = backend.artifacts.put_blob(FLOW, data)
-    stored = _stored(backend, sha)
-    assert stored != data and codec.is_compressed(stored)
+    assert _payload(_stored(backend, sha)) == data  # the header, not the first bytes, tells the encoding
     assert ArtifactStore(backend.objects).get_blob(FLOW, sha) == data
 
 
 def test_the_head_sample_decides(backend):
     # Incompressible head, compressible rest: the sample says raw, so the blob is stored raw.
     data = os.urandom(codec.SAMPLE_BYTES) + b"\0" * MB
-    assert _stored(backend, backend.artifacts.put_blob(FLOW, data)) == data
+    assert _payload(_stored(backend, backend.artifacts.put_blob(FLOW, data))) == data
     flipped = b"\0" * MB + os.urandom(codec.SAMPLE_BYTES)
-    assert codec.is_compressed(_stored(backend, backend.artifacts.put_blob(FLOW, flipped)))
+    assert _header(_stored(backend, backend.artifacts.put_blob(FLOW, flipped))).compressed
 
 
 def test_a_million_ints_take_less_than_metaflow(backend):

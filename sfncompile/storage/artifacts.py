@@ -23,10 +23,12 @@ Large values never exist twice in memory on the write path: the pickler streams
 into a writer that hashes the raw bytes as it goes, compresses them when a sample of
 the head shows it pays (storage/codec.py), and spills to a file past ``spool_bytes``;
 the file is then published without a copy (hard link locally, parallel multipart
-upload on S3). On the read path a large local blob is unpickled straight from its
-file (a large ``bytes`` is read once, into its final object) while its hash is
-checked: by a second thread reading the file (raw), or over the decompressed stream
-(zstd); the value is returned only once the hash matches.
+upload on S3). Large incompressible protocol-5 buffers (NumPy arrays) are kept out of
+the stream and stored raw after it. On the read path a large local blob is unpickled
+straight from its file (a large ``bytes`` is read once, into its final object) while
+a second thread checks its XXH3 through a map of the file (legacy blobs: their
+sha256); a blob with out-of-band buffers is mapped copy-on-write and its buffers are
+handed out as views of the map. The value is returned only once the check passes.
 """
 from __future__ import annotations
 
@@ -94,6 +96,7 @@ class _Spool:
         self.stored = 0
         self._buffer: Optional[io.BytesIO] = io.BytesIO()
         self._buffer.write(bytes(codec.HEADER_BYTES))  # room for the header, written by finish()
+        self._out_of_band: List[pickle.PickleBuffer] = []
         self._limit = limit
         self._temp_dir = temp_dir
         self._fh: Any = None
@@ -107,6 +110,29 @@ class _Spool:
         if memoryview(data).nbytes < _PARALLEL_HASH_BYTES:
             return self.encoder.write(data)
         return _in_parallel(self.encoder.hash.update, data, lambda: self.encoder.write(data, hashed=True))
+
+    def buffer_callback(self, buffer: pickle.PickleBuffer) -> bool:
+        """The pickler's ``buffer_callback``: a large incompressible buffer (a NumPy array, a
+        ``pickle.PickleBuffer``) is kept out of band, stored raw after the stream, so that a
+        reader can hand it out without a copy; True keeps any other in the stream."""
+        try:
+            with buffer.raw() as view:
+                if view.nbytes < codec.OUT_OF_BAND_BYTES or codec.worth_compressing(view[:codec.SAMPLE_BYTES]):
+                    return True
+        except BufferError:  # not contiguous: the pickler reports it
+            return True
+        self._out_of_band.append(buffer)
+        return False
+
+    def _write_buffers(self) -> None:
+        for buffer in self._out_of_band:
+            with buffer.raw() as view:
+                self.encoder.begin_buffer(view)
+                if view.nbytes < _PARALLEL_HASH_BYTES:
+                    self.encoder.write_raw(view)
+                else:
+                    _in_parallel(self.encoder.hash.update, view, lambda: self.encoder.write_raw(view, hashed=True))
+        self._out_of_band = []
 
     def _store(self, view: Any) -> None:
         self.stored += len(view)
@@ -130,6 +156,7 @@ class _Spool:
     def finish(self) -> str:
         """Flush the encoder and put the blob's header in front; returns the raw bytes' sha256."""
         try:
+            self._write_buffers()
             sha = self.encoder.finish()
             head = self.encoder.header(sha)
             if self._buffer is not None:
@@ -213,6 +240,13 @@ def _file_digest_in_background(path: str, hasher: Any, offset: int = 0) -> Calla
         return result[0]
 
     return wait
+
+
+def _has_buffers(fh: Any, where: str) -> bool:
+    """True if the blob file ``fh`` has out-of-band buffers (its position is left at 0)."""
+    head = codec.read_header(fh.read(codec.HEADER_BYTES), where)
+    fh.seek(0)
+    return head is not None and head.buffers
 
 
 class ArtifactStore:
@@ -351,7 +385,7 @@ class ArtifactStore:
         spool = _Spool(self.objects.temp_dir, self.spool_bytes)
         try:
             try:
-                cloudpickle.Pickler(spool, protocol=PROTOCOL).dump(value)
+                cloudpickle.Pickler(spool, protocol=PROTOCOL, buffer_callback=spool.buffer_callback).dump(value)
                 sha = spool.finish()
             except _WriteFailed as exc:
                 raise StorageError(f"cannot stage artifact '{name}' of {flow}: {exc.error}") from exc.error
@@ -388,6 +422,10 @@ class ArtifactStore:
             with fh:
                 if os.fstat(fh.fileno()).st_size <= _READ_ALL_BYTES:
                     return self._load_buffer(key, sha, name, fh.read())
+                if _has_buffers(fh, self.url(key)):
+                    # Out-of-band buffers are handed out as views of a private map of the file
+                    # (copy-on-write: writable, and nothing is read before it is used).
+                    return self._load_buffer(key, sha, name, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_COPY))
                 source, check = self._local_blob(fh, path, key, sha)
                 # Unpickling from the file: a large bytes payload is read directly into its object.
                 return self._load_checked(key, name, lambda: pickle.load(source), check)
@@ -396,9 +434,9 @@ class ArtifactStore:
         return self._load_buffer(key, sha, name, getter(key))
 
     def _load_buffer(self, key: str, sha: str, name: Optional[str], stored: Any) -> Any:
-        data = codec.open_stored(stored, sha, self.url(key))
+        stream, buffers = codec.unpack(stored, sha, self.url(key))
         self._remember(key)
-        return self._loads(key, name, pickle.loads, data)
+        return self._loads(key, name, lambda data: pickle.loads(data, buffers=buffers), stream)
 
     def _local_blob(self, fh: Any, path: str, key: str, sha: str) -> Tuple[Any, Callable[[], None]]:
         """A local blob file opened for reading: (a file object positioned at its raw bytes,

@@ -5,11 +5,15 @@ deduplication and the index entries never depend on it. Every blob is written as
 
     header (64 bytes) | payload
 
-- **header**: ``SFNB``, format version 1, the encoding (0 raw, 1 zstd), two zero bytes,
-  the payload's length (u64, little-endian), the sha256 of the raw bytes, and a 128-bit
-  XXH3 check over the header's first 48 bytes and the payload's own XXH3-128;
-- **payload**: the raw bytes themselves (data a sample shows to be incompressible:
-  random bytes, packed floats, media) or one zstd frame whose content is the raw bytes.
+- **header**: ``SFNB``, format version 1, the encoding (0 raw, 1 zstd), flags (bit 0:
+  out-of-band buffers follow), a zero byte, the payload's length (u64, little-endian),
+  the sha256 of the raw bytes, and a 128-bit XXH3 check over the header's first 48
+  bytes and the payload's own XXH3-128;
+- **payload**: the pickle stream, raw (data a sample shows to be incompressible: random
+  bytes, packed floats, media) or as one zstd frame; with the flag, the out-of-band
+  buffers of pickle protocol 5 follow it, raw and 64-byte aligned in the file, then
+  their table (see docs/internals.md "Blob encoding"), so a reader can hand them to
+  the unpickler as views of the file (NumPy arrays load without a copy).
 
 Why a check besides the sha256 key: verifying 200 MB with sha256 costs about 0.15 s of
 CPU on every read, XXH3 about 0.02 s. The sha256 is computed once, while the blob is
@@ -47,8 +51,14 @@ from ..exceptions import IntegrityError
 MAGIC = b"SFNB"
 VERSION = 1
 RAW, ZSTD = 0, 1
-HEADER = struct.Struct("<4sBBxxQ32s16s")  # magic, version, encoding, length, sha256, check
+HEADER = struct.Struct("<4sBBBxQ32s16s")  # magic, version, encoding, flags, length, sha256, check
 HEADER_BYTES = HEADER.size  # 64
+BUFFERS = 1  # flag: out-of-band buffers follow the pickle stream
+ALIGN = 64  # each out-of-band buffer starts at a multiple of this in the file
+OUT_OF_BAND_BYTES = 2**20  # smaller buffers (and compressible ones) stay in the pickle stream
+_ENTRY = struct.Struct("<QQQ")  # an out-of-band buffer: offset in the payload, length, readonly
+_TRAILER = struct.Struct("<QQ")  # the stream's stored length, the number of buffers
+_PREFIX = struct.Struct("<QB")  # what the sha256 takes before a buffer's bytes: its length, readonly
 _CHECKED = 48  # header bytes covered by the check (all but the check itself)
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 LEVEL = 3
@@ -66,6 +76,7 @@ class Header(NamedTuple):
     """A blob's parsed header (see the module docstring)."""
 
     compressed: bool
+    buffers: bool
     length: int
     sha: str
     check: bytes
@@ -104,9 +115,10 @@ def _check(fields: Buffer, payload_digest: bytes) -> bytes:
     return xxhash.xxh3_128(bytes(fields) + payload_digest).digest()
 
 
-def header(sha: str, compressed: bool, length: int, payload_digest: bytes) -> bytes:
+def header(sha: str, compressed: bool, length: int, payload_digest: bytes, buffers: bool = False) -> bytes:
     """The 64 header bytes of a blob whose payload (``length`` bytes) hashes to ``payload_digest``."""
-    fields = HEADER.pack(MAGIC, VERSION, ZSTD if compressed else RAW, length, bytes.fromhex(sha), b"")[:_CHECKED]
+    fields = HEADER.pack(MAGIC, VERSION, ZSTD if compressed else RAW, BUFFERS if buffers else 0, length,
+                         bytes.fromhex(sha), b"")[:_CHECKED]
     return fields + _check(fields, payload_digest)
 
 
@@ -117,13 +129,14 @@ def read_header(head: Buffer, where: str) -> Optional[Header]:
         return None
     if len(head) < HEADER_BYTES:
         raise damaged_blob(where, f"it is {len(head)} bytes long, shorter than its {HEADER_BYTES}-byte header")
-    _, version, encoding, length, sha, check = HEADER.unpack_from(head)
-    if version != VERSION or encoding not in (RAW, ZSTD):
+    _, version, encoding, flags, length, sha, check = HEADER.unpack_from(head)
+    if version != VERSION or encoding not in (RAW, ZSTD) or flags & ~BUFFERS:
         raise IntegrityError(
-            f"{where} has blob format version {version}, encoding {encoding}: this sfncompile reads version {VERSION}",
+            f"{where} has blob format version {version}, encoding {encoding}, flags {flags}: "
+            f"this sfncompile reads version {VERSION}",
             fix="read it with the sfncompile version that wrote it, or " + _FIX,
         )
-    return Header(encoding == ZSTD, length, sha.hex(), check, bytes(head[:_CHECKED]))
+    return Header(encoding == ZSTD, bool(flags & BUFFERS), length, sha.hex(), check, bytes(head[:_CHECKED]))
 
 
 def verify(head: Header, payload_digest: bytes, stored_length: int, expected_sha: str, where: str) -> None:
@@ -167,16 +180,48 @@ def encode(data: Buffer) -> "tuple[bytes, str]":
 def open_stored(stored: Buffer, sha: str, where: str) -> Buffer:
     """The raw bytes of a whole stored blob (any form), checked against ``sha``:
     IntegrityError naming ``where`` if they do not match."""
+    stream, buffers = unpack(stored, sha, where)
+    if not buffers:
+        return stream
+    out = bytearray(stream)
+    for view in buffers:
+        out += _PREFIX.pack(view.nbytes, view.readonly)
+        out += view
+    return out
+
+
+def unpack(stored: Buffer, sha: str, where: str) -> "tuple[Buffer, list[memoryview]]":
+    """A whole stored blob (any form), checked against ``sha``: its pickle stream and its
+    out-of-band buffers (``pickle.loads(stream, buffers=buffers)``), each a view of
+    ``stored``: zero-copy, writable unless the buffer was read-only when pickled (a
+    read-only ``stored`` with buffers is copied once, so that they can be)."""
     head = read_header(stored, where)
     if head is None:  # legacy: verified by the sha256 of the raw bytes
         raw = _decode_legacy(stored, where)
         actual = hashlib.sha256(raw).hexdigest()
         if actual != sha:
             raise damaged_blob(where, f"its sha256 is {actual}, expected {sha}")
-        return raw
+        return raw, []
+    if head.buffers and memoryview(stored).readonly:
+        stored = bytearray(stored)
     payload = memoryview(stored)[HEADER_BYTES:]
     verify(head, _digest(payload), len(payload), sha, where)
-    return _decompress(payload, where) if head.compressed else payload
+    end, buffers = len(payload), []
+    if head.buffers:
+        end, entries = _table(payload, where)
+        buffers = [payload[at:at + n].toreadonly() if readonly else payload[at:at + n] for at, n, readonly in entries]
+    stream = payload[:end]
+    return (_decompress(stream, where) if head.compressed else stream), buffers
+
+
+def _table(payload: memoryview, where: str) -> "tuple[int, list[tuple[int, int, int]]]":
+    """(the stream's stored length, [(offset, length, readonly)]) from a payload's trailer."""
+    stream, count = _TRAILER.unpack_from(payload, len(payload) - _TRAILER.size)
+    table = len(payload) - _TRAILER.size - count * _ENTRY.size
+    entries = [_ENTRY.unpack_from(payload, table + i * _ENTRY.size) for i in range(count)] if table >= 0 else []
+    if table < stream or any(at < stream or at + n > table for at, n, _ in entries):
+        raise damaged_blob(where, "its table of out-of-band buffers does not fit its payload")
+    return stream, entries
 
 
 def _digest(payload: Buffer) -> bytes:
@@ -218,6 +263,8 @@ class Encoder:
         self._check = payload_hasher()
         self._head: Optional[bytearray] = bytearray()
         self._zstd: Any = None
+        self._stream: Optional[int] = None  # the stream's stored length, once buffers follow it
+        self._entries: "list[tuple[int, int, int]]" = []
 
     def write(self, data: Buffer, *, hashed: bool = False) -> int:
         """Take raw bytes (``hashed``: the caller has fed them to :attr:`hash` already)."""
@@ -257,18 +304,45 @@ class Encoder:
         self.stored += len(view)
         self._sink(view)
 
-    def finish(self) -> str:
-        """Flush the last bytes; returns the raw bytes' sha256 (hex)."""
+    def _end_stream(self) -> None:
         if self._head is not None:
             self._decide()
         if self._zstd is not None:
             self._out(self._zstd.flush())
             self._zstd = None
+
+    def begin_buffer(self, view: memoryview) -> None:
+        """Start an out-of-band buffer (after the whole pickle stream): aligns it in the file and
+        hashes its length and read-only flag; its bytes follow with :meth:`write_raw`."""
+        if self._stream is None:
+            self._end_stream()
+            self._stream = self.stored
+        pad = -(HEADER_BYTES + self.stored) % ALIGN
+        if pad:
+            self._out(bytes(pad))  # stored, not raw: the sha256 never depends on the layout
+        self._entries.append((self.stored, view.nbytes, int(view.readonly)))
+        self.hash.update(_PREFIX.pack(view.nbytes, view.readonly))
+        self.size += _PREFIX.size
+
+    def write_raw(self, view: Buffer, *, hashed: bool = False) -> None:
+        """An out-of-band buffer's bytes, stored as they are."""
+        if not hashed:
+            self.hash.update(view)
+        self.size += len(view)
+        self._out(view)
+
+    def finish(self) -> str:
+        """Flush the last bytes (and the table of out-of-band buffers); returns the raw bytes' sha256 (hex)."""
+        if self._stream is None:
+            self._end_stream()
+        else:
+            self._out(b"".join(_ENTRY.pack(*e) for e in self._entries)
+                      + _TRAILER.pack(self._stream, len(self._entries)))
         return self.hash.hexdigest()
 
     def header(self, sha: str) -> bytes:
         """The header of the finished payload."""
-        return header(sha, bool(self.compressed), self.stored, self._check.digest())
+        return header(sha, bool(self.compressed), self.stored, self._check.digest(), self._stream is not None)
 
 
 class HashingReader:

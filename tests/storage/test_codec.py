@@ -208,3 +208,99 @@ def test_every_blob_file_has_the_same_mode(tmp_path):
     modes = {stat.S_IMODE(os.stat(objects.local_path(keys.blob_key(FLOW, store.save_artifact(FLOW, "v", v)["sha"])))
                           .st_mode) for v in values}
     assert len(modes) == 1
+
+
+# -- out-of-band buffers (pickle protocol 5) -------------------------------------------------------
+class Block:
+    """A value that pickles its memory as a ``pickle.PickleBuffer`` (as NumPy arrays do) and keeps
+    the buffer it is given back: what a zero-copy reader hands it is observable."""
+
+    def __init__(self, data):
+        self.data = data
+
+    def __reduce_ex__(self, protocol):
+        return (Block, (pickle.PickleBuffer(self.data),))
+
+    def __eq__(self, other):
+        return isinstance(other, Block) and bytes(self.data) == bytes(other.data)
+
+
+def _array(size: int, *, compressible: bool = False):
+    """A NumPy array when NumPy is importable, else a Block over a bytearray (both out of band)."""
+    data = bytearray(size) if compressible else bytearray(os.urandom(size))
+    try:
+        import numpy
+    except ImportError:
+        return Block(data)
+    return numpy.frombuffer(data, dtype=numpy.uint8).copy()
+
+
+def _same(a, b) -> bool:
+    return type(a) is type(b) and bytes(memoryview(a.data if isinstance(a, Block) else a)) == bytes(
+        memoryview(b.data if isinstance(b, Block) else b))
+
+
+def test_out_of_band_buffers_round_trip(backend):
+    value = {
+        "array": _array(3 * MB),
+        "zeros": _array(3 * MB, compressible=True),  # compressible: stays in the (zstd) stream
+        "bytes": os.urandom(2 * MB),  # bytes and bytearray pickle in band (no PickleBuffer)
+        "bytearray": bytearray(os.urandom(2 * MB)),
+        "view": pickle.PickleBuffer(memoryview(os.urandom(2 * MB))),  # a read-only memoryview
+        "small": Block(bytearray(b"abc")),
+    }
+    store = ArtifactStore(backend.objects, spool_bytes=64 * 1024)
+    entry = store.save_artifact(FLOW, "v", value)
+    stored = _stored(backend, entry["sha"])
+    head = _header(stored)
+    assert head.buffers and head.compressed
+    assert len(stored) < (3 + 2 + 2 + 2) * MB + 64 * 1024  # the zeros were compressed, the rest is raw
+    for fresh in (ArtifactStore(backend.objects), ArtifactStore(backend.objects, spool_bytes=64 * 1024)):
+        loaded = fresh.load_value(FLOW, entry["sha"])
+        assert _same(loaded["array"], value["array"]) and _same(loaded["zeros"], value["zeros"])
+        assert loaded["bytes"] == value["bytes"] and loaded["bytearray"] == value["bytearray"]
+        assert type(loaded["bytearray"]) is bytearray
+        assert bytes(loaded["view"]) == bytes(value["view"].raw()) and loaded["view"].readonly
+        assert loaded["small"] == value["small"]
+        raw = fresh.get_blob(FLOW, entry["sha"])
+        assert hashlib.sha256(raw).hexdigest() == entry["sha"] and len(raw) == entry["size"]
+    # the same value again: the same key, nothing rewritten
+    assert ArtifactStore(backend.objects).save_artifact(FLOW, "again", value) == entry
+
+
+def test_buffer_lengths_are_part_of_the_key(backend):
+    a, b = os.urandom(2 * MB), os.urandom(2 * MB)
+    split = b[: MB]
+    first = backend.artifacts.save_artifact(FLOW, "v", [Block(a + split), Block(b[MB:])])
+    second = backend.artifacts.save_artifact(FLOW, "v", [Block(a), Block(b)])
+    assert _header(_stored(backend, first["sha"])).buffers and first["sha"] != second["sha"]
+    assert ArtifactStore(backend.objects).load_value(FLOW, second["sha"]) == [Block(a), Block(b)]
+
+
+def test_out_of_band_buffers_are_zero_copy_and_writable_locally(tmp_path):
+    import mmap
+
+    from sfncompile.storage.local_objects import LocalObjectStore
+
+    objects = LocalObjectStore(str(tmp_path / "store"))
+    value = Block(bytearray(os.urandom(8 * MB)))
+    entry = ArtifactStore(objects).save_artifact(FLOW, "v", value)
+    loaded = ArtifactStore(objects).load_value(FLOW, entry["sha"])
+    assert isinstance(loaded.data, memoryview) and isinstance(loaded.data.obj, mmap.mmap)  # a view of the file
+    assert not loaded.data.readonly and loaded == value
+    loaded.data[:4] = b"\0\0\0\0"  # copy-on-write: the stored blob is unchanged
+    assert ArtifactStore(objects).load_value(FLOW, entry["sha"]) == value
+    array = _array(8 * MB)
+    again = ArtifactStore(objects).load_value(FLOW, ArtifactStore(objects).save_artifact(FLOW, "a", array)["sha"])
+    assert _same(again, array)
+
+
+@pytest.mark.parametrize("where", ["buffer", "table"])
+@pytest.mark.parametrize("size", [2 * MB, 6 * MB])  # read whole / mapped
+def test_a_tampered_out_of_band_blob_is_detected(backend, where, size):
+    entry = backend.artifacts.save_artifact(FLOW, "v", Block(bytearray(os.urandom(size))))
+    stored = _stored(backend, entry["sha"])
+    assert _header(stored).buffers
+    _flip(backend, entry["sha"], 0.5 if where == "buffer" else len(stored) - 20)
+    with pytest.raises(IntegrityError, match="checksum does not match"):
+        ArtifactStore(backend.objects).load_value(FLOW, entry["sha"])

@@ -42,13 +42,12 @@ import threading
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from ..exceptions import ArtifactError, IntegrityError, NotFoundError, StorageError
-from . import codec, keys, tempfiles
+from . import blobfiles, codec, keys, tempfiles
 from .interfaces import ObjectStore
 
 PROTOCOL = 5  # pickle.HIGHEST_PROTOCOL on 3.8+: out-of-band buffers, large bytes written without a copy
 SPOOL_BYTES = 8 * 2**20  # pickles larger than this are staged in a file, not in memory
 _READ_ALL_BYTES = 4 * 2**20  # local blobs up to this size are read in one call
-_HASH_WINDOW = 16 * 2**20  # a blob file is checked through a map of this many bytes at a time
 _PARALLEL_HASH_BYTES = 4 * 2**20  # larger pickle writes are hashed in a second thread while they are stored
 _KNOWN_GOOD_MAX = 100_000  # blob keys this process wrote or verified (a set, cleared when full)
 # Values of these types pickle to identical bytes with pickle and cloudpickle; pickle is ~10x faster.
@@ -211,37 +210,6 @@ def _in_parallel(hash_update: Callable[[Any], Any], data: Any, work: Callable[[]
             raise failure[0]
 
 
-def _file_digest_in_background(path: str, hasher: Any, offset: int = 0) -> Callable[[], Any]:
-    """Start hashing a file from ``offset`` in a thread; returns a function that waits for it and
-    gives the ``hasher``. The file is mapped a window at a time: no copy, and at most one
-    window of it counts in the process's resident memory."""
-    result: List[Any] = []
-
-    def run() -> None:
-        try:
-            with open(path, "rb", buffering=0) as fh:
-                size = os.fstat(fh.fileno()).st_size
-                for start in range(0, size, _HASH_WINDOW):
-                    with mmap.mmap(fh.fileno(), min(_HASH_WINDOW, size - start), offset=start,
-                                   access=mmap.ACCESS_READ) as window, memoryview(window) as view:
-                        with view[max(0, offset - start):] as part:
-                            hasher.update(part)
-            result.append(hasher)
-        except BaseException as exc:
-            result.append(exc)
-
-    thread = threading.Thread(target=run, name="sfncompile-verify", daemon=True)
-    thread.start()
-
-    def wait() -> Any:
-        thread.join()
-        if isinstance(result[0], BaseException):
-            raise result[0]
-        return result[0]
-
-    return wait
-
-
 def _has_buffers(fh: Any, where: str) -> bool:
     """True if the blob file ``fh`` has out-of-band buffers (its position is left at 0)."""
     head = codec.read_header(fh.read(codec.HEADER_BYTES), where)
@@ -324,7 +292,7 @@ class ArtifactStore:
         path = self.objects.local_path(key)
         try:
             if path is None:
-                codec.open_stored(self.objects.get_bytes(key), sha, self.url(key))
+                codec.unpack(self.objects.get_bytes(key), sha, self.url(key))
                 return True
             with open(path, "rb") as fh:
                 self._local_blob(fh, path, key, sha)[1]()
@@ -450,16 +418,16 @@ class ArtifactStore:
         head = fh.read(codec.HEADER_BYTES)
         header = codec.read_header(head, where)
         if header is not None:
-            payload = _file_digest_in_background(path, codec.payload_hasher(), codec.HEADER_BYTES)
+            payload = blobfiles.digest_in_background(path, codec.payload_hasher(), codec.HEADER_BYTES)
             fh.seek(codec.HEADER_BYTES)
-            source = codec.HashingReader(fh, where, compressed=True) if header.compressed else fh
+            source = codec.HashingReader(fh, where, compressed=True) if header.compressed else blobfiles.reader(fh)
             return source, lambda: codec.verify(header, payload().digest(), size - codec.HEADER_BYTES, sha, where)
         fh.seek(0)
         if codec.is_compressed(head):
             reader = codec.HashingReader(fh, where, compressed=True, hasher=hashlib.sha256())
             return reader, lambda: self._verify(key, sha, reader.drain())
-        digest = _file_digest_in_background(path, hashlib.sha256())
-        return fh, lambda: self._verify(key, sha, digest().hexdigest())
+        digest = blobfiles.digest_in_background(path, hashlib.sha256())
+        return blobfiles.reader(fh), lambda: self._verify(key, sha, digest().hexdigest())
 
     def _load_checked(self, key: str, name: Optional[str], load: Callable[[], Any], check: Callable[[], None]) -> Any:
         """``load()`` while the blob is checked; a failed check wins over a load error."""

@@ -7,7 +7,7 @@ iteration; the container ends where control reaches the split's join (a Task the
 ``End: true``; a Choice goes to a ``Succeed``). Loops and switches stay inside one
 container (the graph IR guarantees it; :meth:`Builder.members` checks it).
 
-State payload: ``{"r": "sfn-<execution>", "j": {shared SubmitJob values}, "ctx": {frame values},
+State payload: ``{"r": "sfn-<execution>", "q", "d", "t": shared SubmitJob values, "ctx": {frame values},
 "ctl": {control}}``.
 When an edge changes frame values (entering a loop: ``l_<target>`` = 0; a switch
 case looping back: ``l_<target>`` + 1) a Pass on that edge rewrites ``$.ctx``
@@ -82,7 +82,7 @@ class Builder:
             "Type": "Pass",
             "Parameters": {
                 f"{asl.RUN_KEY}.$": asl.format_call("sfn-{}", ["$$.Execution.Name"]),
-                asl.JOB_KEY: shared_job_values(),
+                **shared_job_values(),
                 "ctx": ctx_template(frame_updates(self.graph, None, start)),
             },
             "Next": self.step_state(start, top),
@@ -155,7 +155,7 @@ class Builder:
         name = self.step_state(step, c)
         c.states[name] = None  # reserve the position: the step's helpers follow it
         task = batch_task(
-            step, self.settings, flow=self.graph.name, is_start=step.name == "start", warnings=self.warnings
+            step, self.settings, is_start=step.name == "start", warnings=self.warnings
         )
         image = (step.decorator("batch") or {}).get("image")
         if image:

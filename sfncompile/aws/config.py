@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Literal, Mapping, Optional, overload
 
 from ..exceptions import ConfigError
 
@@ -92,7 +92,14 @@ def validate(config: Mapping[str, Any], source: str = "config") -> Dict[str, Any
     return dict(config)
 
 
+@overload
+def load_config(path: Optional[str] = None, *, required: Literal[True] = True) -> Dict[str, Any]: ...
+@overload
+def load_config(path: Optional[str] = None, *, required: bool) -> Optional[Dict[str, Any]]: ...
+
+
 def load_config(path: Optional[str] = None, *, required: bool = True) -> Optional[Dict[str, Any]]:
+    """The saved AWS configuration; without one, None if not ``required``, else a ConfigError."""
     path = path or config_path()
     if not os.path.exists(path):
         if not required:

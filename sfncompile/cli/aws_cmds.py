@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from datetime import datetime
 from typing import Any, Callable, List, Optional, Tuple
 
 import click
@@ -194,7 +195,7 @@ def deployments_cmd(as_json: bool) -> None:
         created = m.get("creationDate")
         rows.append({"flow": m["flow"], "state_machine": m["name"], "arn": m.get("stateMachineArn"),
                      "schedule": describe_schedule(scheduler, m["name"]),
-                     "created": created.isoformat() if hasattr(created, "isoformat") else created})
+                     "created": created.isoformat() if isinstance(created, datetime) else created})
     if as_json:
         emit_json(rows)
         return

@@ -30,6 +30,8 @@ OUTPUT_KEYS: Dict[str, str] = {
     "event_bus": "EventBusName",
     "trigger_role_boundary_arn": "TriggerRoleBoundaryArn",
 }
+# Keys no stack output sets: a user writes them by hand, and `configure` keeps them.
+HAND_SET_KEYS = ("run", "architecture", "image_python", "endpoint_url")
 # Outputs a stack may lack (older stacks): the features that need them say so when used.
 OPTIONAL_OUTPUTS = ("state_machine_log_group", "event_bus", "trigger_role_boundary_arn")
 
@@ -138,6 +140,17 @@ def from_stack_outputs(outputs: Mapping[str, str], *, stack: str, region: str) -
         if out in outputs:
             config[key] = outputs[out]
     return validate(config, source=f"stack {stack}")
+
+
+def hand_set(path: Optional[str] = None) -> Dict[str, Any]:
+    """The hand-set keys of the config file at ``path`` (none if it is missing or not JSON), so that
+    re-reading a stack's outputs does not drop them."""
+    try:
+        with open(path or config_path(), encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError):
+        return {}
+    return {key: data[key] for key in HAND_SET_KEYS if isinstance(data, dict) and key in data}
 
 
 def run_datastore() -> str:

@@ -118,7 +118,7 @@ class Builder:
                 continue
             seen.append(name)
             node = self.graph[name]
-            todo.extend([node.matching_join] if node.transition in (BRANCH, FOREACH) else node.successors)
+            todo.extend([node.join] if node.is_split else node.successors)
         for name in seen:
             node = self.graph[name]
             if node.is_join and node.matching_split not in seen:
@@ -175,6 +175,12 @@ class Builder:
             return self.foreach(c, step)
         raise CompileError(f"step '{step.name}': unknown transition {step.transition!r}", fix="report this as a bug")
 
+    def choice_edge(self, c: Container, src: StepNode, dst: StepNode) -> str:
+        """An edge out of a Choice state: always a named state (a Choice rule cannot end)."""
+        target = self.edge(c, src, dst, for_choice=True)
+        assert target is not None, "exit(for_choice=True) always names a state"
+        return target
+
     def edge(self, c: Container, src: StepNode, dst: StepNode, *, for_choice: bool = False) -> Optional[str]:
         if dst.name == c.stop:
             return self.exit(c, for_choice=for_choice)
@@ -194,7 +200,7 @@ class Builder:
 
     def after_join(self, c: Container, split: StepNode) -> str:
         """The state after a Parallel or Map: the join, entered as from any of its inputs."""
-        join = self.graph[split.matching_join]
+        join = self.graph[split.join]
         pred = next(p for p in join.predecessors if join.name in forward_successors(self.graph[p]))
         return self.enter(c, join, frame_updates(self.graph, self.graph[pred], join))
 
@@ -205,7 +211,7 @@ class Builder:
         for name in (read, route, unknown):
             c.states[name] = None
         c.states[read] = link(control.read_choice(step), route)
-        targets = [self.edge(c, step, self.graph[case.target], for_choice=True) for case in step.switch_cases]
+        targets = [self.choice_edge(c, step, self.graph[case.target]) for case in step.switch_cases]
         c.states[route] = control.switch_choice(step, targets, unknown)
         cases = ", ".join(case.value for case in step.switch_cases)
         c.states[unknown] = failures.detected_failure(

@@ -295,7 +295,7 @@ class ArtifactStore:
                 codec.unpack(self.objects.get_bytes(key), sha, self.url(key))
                 return True
             with open(path, "rb") as fh:
-                self._local_blob(fh, path, key, sha)[1]()
+                self._local_blob(fh, key, sha)[1]()
             return True
         except (NotFoundError, FileNotFoundError, IntegrityError):
             return False
@@ -394,7 +394,7 @@ class ArtifactStore:
                     # Out-of-band buffers are handed out as views of a private map of the file
                     # (copy-on-write: writable, and nothing is read before it is used).
                     return self._load_buffer(key, sha, name, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_COPY))
-                source, check = self._local_blob(fh, path, key, sha)
+                source, check = self._local_blob(fh, key, sha)
                 # Unpickling from the file: a large bytes payload is read directly into its object.
                 return self._load_checked(key, name, lambda: pickle.load(source), check)
         # Remote: one buffer (S3: parallel ranged GETs straight into it), verified, then unpickled.
@@ -406,7 +406,7 @@ class ArtifactStore:
         self._remember(key)
         return self._loads(key, name, lambda data: pickle.loads(data, buffers=buffers), stream)
 
-    def _local_blob(self, fh: Any, path: str, key: str, sha: str) -> Tuple[Any, Callable[[], None]]:
+    def _local_blob(self, fh: Any, key: str, sha: str) -> Tuple[Any, Callable[[], None]]:
         """A local blob file opened for reading: (a file object positioned at its raw bytes,
         a check that raises IntegrityError unless the blob holds what ``sha`` names).
 
@@ -418,7 +418,7 @@ class ArtifactStore:
         head = fh.read(codec.HEADER_BYTES)
         header = codec.read_header(head, where)
         if header is not None:
-            payload = blobfiles.digest_in_background(path, codec.payload_hasher(), codec.HEADER_BYTES)
+            payload = blobfiles.digest_in_background(fh.fileno(), codec.payload_hasher(), codec.HEADER_BYTES)
             fh.seek(codec.HEADER_BYTES)
             source = codec.HashingReader(fh, where, compressed=True) if header.compressed else blobfiles.reader(fh)
             return source, lambda: codec.verify(header, payload().digest(), size - codec.HEADER_BYTES, sha, where)
@@ -426,7 +426,7 @@ class ArtifactStore:
         if codec.is_compressed(head):
             reader = codec.HashingReader(fh, where, compressed=True, hasher=hashlib.sha256())
             return reader, lambda: self._verify(key, sha, reader.drain())
-        digest = blobfiles.digest_in_background(path, hashlib.sha256())
+        digest = blobfiles.digest_in_background(fh.fileno(), hashlib.sha256())
         return blobfiles.reader(fh), lambda: self._verify(key, sha, digest().hexdigest())
 
     def _load_checked(self, key: str, name: Optional[str], load: Callable[[], Any], check: Callable[[], None]) -> Any:
@@ -435,6 +435,12 @@ class ArtifactStore:
             value = self._loads(key, name, lambda _: load(), None)
         except ArtifactError:
             check()
+            raise
+        except BaseException:  # e.g. a damaged zstd frame: the check's thread ends before the file closes
+            try:
+                check()
+            except Exception:
+                pass
             raise
         check()
         self._remember(key)

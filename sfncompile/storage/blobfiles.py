@@ -93,20 +93,20 @@ def reader(fh: Any) -> Any:
     return io.BufferedReader(_ParallelFile(fh.fileno(), fh.tell()), _READ_BUFFER)
 
 
-def digest_in_background(path: str, hasher: Any, offset: int = 0) -> Callable[[], Any]:
-    """Start hashing a file from ``offset`` in a thread; returns a function that waits for it and
-    gives the ``hasher`` (or raises what hashing raised)."""
+def digest_in_background(fd: int, hasher: Any, offset: int = 0) -> Callable[[], Any]:
+    """Start hashing the open file ``fd`` from ``offset`` in a thread (the very file being read,
+    even if its path is replaced meanwhile); returns a function that waits for it and gives
+    the ``hasher`` (or raises what hashing raised). ``fd`` must stay open until then."""
     result: List[Any] = []
 
     def run() -> None:
         try:
-            with open(path, "rb", buffering=0) as fh:
-                size = os.fstat(fh.fileno()).st_size
-                for start in range(0, size, HASH_WINDOW):
-                    with mmap.mmap(fh.fileno(), min(HASH_WINDOW, size - start), offset=start,
-                                   access=mmap.ACCESS_READ) as window, memoryview(window) as view:
-                        with view[max(0, offset - start):] as part:
-                            hasher.update(part)
+            size = os.fstat(fd).st_size
+            for start in range(0, size, HASH_WINDOW):
+                with mmap.mmap(fd, min(HASH_WINDOW, size - start), offset=start,
+                               access=mmap.ACCESS_READ) as window, memoryview(window) as view:
+                    with view[max(0, offset - start):] as part:
+                        hasher.update(part)
             result.append(hasher)
         except BaseException as exc:
             result.append(exc)

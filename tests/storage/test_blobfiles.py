@@ -51,3 +51,31 @@ def test_a_file_is_hashed_from_an_offset_through_windows(tmp_path, monkeypatch):
         for offset in (0, 64, 70_000):
             digest = blobfiles.digest_in_background(fh.fileno(), hashlib.sha256(), offset)()
             assert digest.hexdigest() == hashlib.sha256(data[offset:]).hexdigest()
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_a_large_blob_loads_through_split_reads_and_is_still_checked(tmp_path, split_reads, legacy):
+    import pickle
+
+    from sfncompile.exceptions import IntegrityError
+    from sfncompile.storage import keys
+    from sfncompile.storage.artifacts import ArtifactStore
+    from sfncompile.storage.local_objects import LocalObjectStore
+
+    objects = LocalObjectStore(str(tmp_path / "store"))
+    value = os.urandom(6 * MB)
+    if legacy:  # a blob as written before the header: the raw pickle, checked by its sha256
+        raw = pickle.dumps(value, protocol=5)
+        sha = hashlib.sha256(raw).hexdigest()
+        objects.put_bytes(keys.blob_key("F", sha), raw)
+    else:
+        sha = ArtifactStore(objects).save_artifact("F", "v", value)["sha"]
+    assert ArtifactStore(objects).load_value("F", sha) == value
+    path = objects.local_path(keys.blob_key("F", sha))
+    with open(path, "r+b") as fh:
+        fh.seek(5 * MB)
+        byte = fh.read(1)
+        fh.seek(5 * MB)
+        fh.write(bytes([byte[0] ^ 1]))
+    with pytest.raises(IntegrityError):
+        ArtifactStore(objects).load_value("F", sha)

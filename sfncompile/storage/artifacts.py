@@ -392,7 +392,7 @@ class ArtifactStore:
                     return self._load_buffer(key, sha, name, fh.read())
                 if _has_buffers(fh, self.url(key)):
                     # Out-of-band buffers are handed out as views of a private map of the file
-                    # (copy-on-write: writable, and nothing is read before it is used).
+                    # (copy-on-write: writable, never written back; the check maps it in once).
                     return self._load_buffer(key, sha, name, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_COPY))
                 source, check = self._local_blob(fh, key, sha)
                 # Unpickling from the file: a large bytes payload is read directly into its object.

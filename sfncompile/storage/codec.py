@@ -167,14 +167,14 @@ def worth_compressing(sample: Buffer) -> bool:
     return len(_compressor().compress(head)) <= len(head) * (1 - MIN_SAVING)
 
 
-def encode(data: Buffer) -> "tuple[bytes, str]":
+def encode(data: Buffer) -> "tuple[bytearray, str]":
     """The stored form of raw ``data`` (header and payload) and the sha256 (hex) of ``data``."""
     out = bytearray(HEADER_BYTES)
     encoder = Encoder(out.extend)
     encoder.write(data)
     sha = encoder.finish()
     out[:HEADER_BYTES] = encoder.header(sha)
-    return bytes(out), sha
+    return out, sha
 
 
 def open_stored(stored: Buffer, sha: str, where: str) -> Buffer:

@@ -104,10 +104,11 @@ def test_tampered_large_raw_blob_is_detected(backend):
         ArtifactStore(backend.objects).load_value(FLOW, entry["sha"])
 
 
-# Every byte of the header counts: the format and encoding (4, 5), the length (8), the sha256 it
-# names (16, 47), the check itself (48, 63).
+# Every byte of the header counts: the magic (0: then it reads as a legacy blob, whose sha256
+# does not match), the format, encoding and flags (4-7), the length (8), the sha256 it names
+# (16, 47), the check itself (48, 63).
 @pytest.mark.parametrize("size", [50_000, 6 * MB])  # read whole / streamed from the file
-@pytest.mark.parametrize("at", [4, 5, 8, 16, 47, 48, 63])
+@pytest.mark.parametrize("at", [0, 4, 5, 6, 7, 8, 16, 47, 48, 63])
 def test_a_damaged_header_is_detected(backend, size, at):
     entry = backend.artifacts.save_artifact(FLOW, "v", os.urandom(size))
     _flip(backend, entry["sha"], at)

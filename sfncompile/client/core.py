@@ -1,7 +1,7 @@
 """Flow / Run / Step / Task / DataArtifact: read runs, tasks, artifacts and logs.
 
 Everything is lazy: objects hold a pathspec and read records on first use;
-artifact values are read (and their sha256 checked) only when asked for.
+artifact values are read (and checked against their content hash) only when asked for.
 
 Namespaces work as in Metaflow: by default only runs of the namespace
 ``user:<username>`` are visible; ``namespace(None)`` shows every run.

@@ -19,7 +19,7 @@ class TaskOverheadFlow(FlowSpec):
     @step
     def end(self):
         print(f"SFNBENCH-CPU {cpu_so_far():.4f}")
-        self.total = sum(self.numbers[1:])
+        self.total = (self.numbers[0], sum(self.numbers[1:]))  # new per run too
 
 
 if __name__ == "__main__":

@@ -83,7 +83,7 @@ def test_the_directory_is_used_only_when_this_botocore_built_it(built, tmp_path,
     assert botocore_data.loader() is None
 
 
-def test_storage_clients_come_from_the_small_data_and_other_clients_do_not(built, aws, monkeypatch):
+def test_storage_clients_come_from_the_small_data_and_other_clients_do_not(built, aws, monkeypatch, tmp_path):
     monkeypatch.setenv(botocore_data.ENV, built)
     retry.reset_sessions()
     try:
@@ -100,6 +100,15 @@ def test_storage_clients_come_from_the_small_data_and_other_clients_do_not(built
         store = S3ObjectStore(f"s3://{aws.bucket}/small", client=s3)
         assert store.create("a/b", b"data") and not store.create("a/b", b"other")
         assert store.get_bytes("a/b") == b"data" and list(store.list("a/")) == ["a/b"] and store.exists("a/b")
+        # large objects: multipart (s3transfer's upload and download, and the conditional one)
+        big = os.urandom(11 * 2**20)
+        chunked = S3ObjectStore(f"s3://{aws.bucket}/small", client=s3, multipart_threshold=5 * 2**20,
+                                multipart_chunksize=5 * 2**20)
+        chunked.put_bytes("big/put", big)
+        assert chunked.create("big/create", big) and not chunked.create("big/create", big)
+        target = tmp_path / "download"
+        chunked.get_file("big/put", str(target))
+        assert target.read_bytes() == big and chunked.get_bytes("big/create") == big
     finally:
         retry.reset_sessions()
 

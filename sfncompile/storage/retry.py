@@ -10,7 +10,7 @@ import threading
 from typing import Any, Callable, Dict, Optional, Tuple
 
 from ..exceptions import ConfigError, NotFoundError, StorageError
-from .botocore_data import OPERATIONS
+from .botocore_data import OPERATIONS, loader as small_data_loader
 
 MAX_ATTEMPTS = 10  # in all (first try included)
 RETRY_MODE = "adaptive"  # client-side rate limiting on throttles, on top of "standard" retries
@@ -26,12 +26,13 @@ _sessions: Dict[Tuple[int, bool], Any] = {}
 
 
 def session_client(service: str, *, storage: bool = False, **kwargs: Any) -> Any:
-    """A client from the process's one boto3 session, so service models, endpoint data and
+    """A client from the process's boto3 session, so service models, endpoint data and
     credentials are loaded once for every client (a forked child gets a new session).
 
-    ``storage``: a datastore or metadata client, made from the image's small botocore data
-    directory when there is one (storage/botocore_data.py); that session holds only the
-    operations the storage backends call, so other clients never come from it."""
+    ``storage``: a datastore or metadata client. In the runtime image those come from a
+    second session reading the image's small botocore data directory
+    (storage/botocore_data.py); it holds only the operations the storage backends call,
+    so no other client is made from it. Elsewhere all clients share the one session."""
     with _session_lock:  # sessions are not thread-safe
         return _session(storage and service in OPERATIONS).client(service, **kwargs)
 
@@ -45,9 +46,7 @@ def _session(storage: bool) -> Any:
     session = _sessions.get((pid, storage))
     if session is None:
         if storage:
-            from .botocore_data import loader
-
-            small = loader()
+            small = small_data_loader()
             if small is not None:
                 import botocore.session
 

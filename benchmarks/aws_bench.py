@@ -32,7 +32,7 @@ target is out of reach while the task talks to AWS through botocore.
 
 The image also compiles the standard library's bytecode (sfncompile/image/Dockerfile);
 this interpreter has it already, so these figures do not show the ~1.2 s of CPU a task
-spent compiling ~165 stdlib modules in an image without it.
+spent compiling ~145 stdlib modules in an image without it.
 """
 from __future__ import annotations
 

@@ -126,3 +126,14 @@ def test_create_run_says_whether_it_created(backend):
     assert meta.create_run("F", "r1", username="u", namespace="user:u") is True
     assert meta.create_run("F", "r1", username="v", namespace="user:v") is False
     assert meta.get_run("F", "r1")["username"] == "u"
+
+
+def test_a_start_task_of_a_triggered_run_reads_the_run_record_and_writes_no_run(task, aws):
+    DynamoDbMetadataStore(aws.table, client=aws.ddb).create_run("CallsFlow", "sfn-calls3", username="u",
+                                                                 namespace="user:u")
+    assert task("start", "sfn-calls3") == [
+        "dynamodb GetItem", "dynamodb GetItem",  # the task record, the run record (there)
+        "s3 PutObject", "dynamodb PutItem", "dynamodb UpdateItem",  # graph, attempt, task RUNNING
+        "s3 PutObject", "s3 PutObject", "s3 PutObject",  # blob, stdout log, artifact index
+        "dynamodb UpdateItem", "dynamodb UpdateItem",  # attempt and task SUCCEEDED
+    ]

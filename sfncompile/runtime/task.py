@@ -38,7 +38,7 @@ from ..flow.flowspec import FlowSpec, Inputs
 from ..graph.ir import END, FOREACH, FRAME_FOREACH, SWITCH, FlowGraph, StepNode
 from ..graph.taskid import parse_task_id
 from ..storage.interfaces import FAILED, RUNNING, SUCCEEDED
-from ..storage.records import iso_of, now_iso
+from ..storage.records import RUN_FIELDS, complete, iso_of, now_iso
 from .artifacts import ArtifactIO, IndexSource
 from .capture import Capture
 from .cards import live_refresh, new_collection, step_values, store_cards
@@ -710,16 +710,19 @@ def _run_parameters(run_info: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
 def _create_run_record(metadata, flow, run_id, settings, run_params, aio, flow_cls) -> Dict[str, Any]:
     """A run started without a scheduler (a Step Functions execution, or a hand-run task)."""
     params = dict(run_params or {})  # checked by the start task
-    metadata.create_run(
-        flow,
-        run_id,
-        username=settings.username,
-        namespace=settings.namespace,
-        tags=system_tags(settings.username, SFN_RUNTIME if settings.production else LOCAL_RUNTIME)
+    record = {
+        "flow": flow, "run_id": run_id, "status": RUNNING, "created_at": now_iso(),
+        "tags": system_tags(settings.username, SFN_RUNTIME if settings.production else LOCAL_RUNTIME)
         + list(project_tags(flow, flow_cls, settings.username)),
-        parameters=params,
-        created_at=now_iso(),
+        "namespace": settings.namespace, "username": settings.username, "parameters": params,
+    }
+    created = metadata.create_run(
+        flow, run_id, username=record["username"], namespace=record["namespace"], tags=record["tags"],
+        parameters=params, created_at=record["created_at"],
     )
+    if created:  # the record is what was just written: no read back
+        return complete(record, RUN_FIELDS)
+    # Another writer created it first (the first record stays): read the one that won.
     return metadata.get_run(flow, run_id) or {"namespace": settings.namespace, "username": settings.username}
 
 

@@ -266,7 +266,7 @@ class DynamoDbMetadataStore(MetadataStore):
         origin_run_id: Optional[str] = None,
         status: str = RUNNING,
         created_at: Optional[str] = None,
-    ) -> None:
+    ) -> bool:
         what = f"create run {flow}/{run_id}"
         self._call("put_item", what, Item=_item({"pk": flow_pk(), "sk": f"FLOW#{flow}", "type": "flow", "flow": flow}))
         item = _item({
@@ -278,9 +278,10 @@ class DynamoDbMetadataStore(MetadataStore):
         item["tags"] = _to_attr(list(tags))
         try:
             self.client.put_item(TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(pk)")
+            return True
         except Exception as exc:
             if error_code(exc) == "ConditionalCheckFailedException":
-                return  # idempotent: the first record stays
+                return False  # idempotent: the first record stays
             if is_boto_error(exc):
                 raise translate(exc, f"{self.url}: {what}") from exc
             raise

@@ -89,8 +89,11 @@ class MetadataStore(ABC):
         origin_run_id: Optional[str] = None,
         status: str = RUNNING,
         created_at: Optional[str] = None,
-    ) -> None:
-        """Create the run (idempotent: creating an existing run id keeps the first record)."""
+    ) -> bool:
+        """Create the run (idempotent: creating an existing run id keeps the first record).
+
+        True when this call created it, False when the run already existed (so a caller
+        that needs the record reads it back only then)."""
 
     @abstractmethod
     def update_run(self, flow: str, run_id: str, **fields: Any) -> None:

@@ -10,6 +10,7 @@ import threading
 from typing import Any, Callable, Dict, Optional, Tuple
 
 from ..exceptions import ConfigError, NotFoundError, StorageError
+from .botocore_data import OPERATIONS, loader as small_data_loader
 
 MAX_ATTEMPTS = 10  # in all (first try included)
 RETRY_MODE = "adaptive"  # client-side rate limiting on throttles, on top of "standard" retries
@@ -21,29 +22,47 @@ def endpoint_override(service: str) -> Optional[str]:
 
 
 _session_lock = threading.Lock()
-_sessions: Dict[int, Any] = {}
+_sessions: Dict[Tuple[int, bool], Any] = {}
 
 
-def session_client(service: str, **kwargs: Any) -> Any:
-    """A client from the process's one boto3 session, so service models, endpoint data and
-    credentials are loaded once for every client (a forked child gets a new session)."""
+def session_client(service: str, *, storage: bool = False, **kwargs: Any) -> Any:
+    """A client from the process's boto3 session, so service models, endpoint data and
+    credentials are loaded once for every client (a forked child gets a new session).
+
+    ``storage``: a datastore or metadata client. In the runtime image those come from a
+    second session reading the image's small botocore data directory
+    (storage/botocore_data.py); it holds only the operations the storage backends call,
+    so no other client is made from it. Elsewhere all clients share the one session."""
     with _session_lock:  # sessions are not thread-safe
-        return _session().client(service, **kwargs)
+        return _session(storage and service in OPERATIONS).client(service, **kwargs)
 
 
-def _session() -> Any:
+def _session(storage: bool) -> Any:
     import boto3
 
     pid = os.getpid()
-    session = _sessions.get(pid)
-    if session is None:
+    if any(key[0] != pid for key in _sessions):
         _sessions.clear()
-        session = _sessions[pid] = boto3.session.Session()
+    session = _sessions.get((pid, storage))
+    if session is None:
+        if storage:
+            small = small_data_loader()
+            if small is not None:
+                import botocore.session
+
+                core = botocore.session.get_session()
+                core.register_component("data_loader", small)
+                session = boto3.session.Session(botocore_session=core)
+            else:  # no small data directory: the storage clients share the one session
+                session = _session(False)
+        else:
+            session = boto3.session.Session()
+        _sessions[(pid, storage)] = session
     return session
 
 
 def reset_sessions() -> None:
-    """Forget the cached boto3 session (and the credentials it resolved)."""
+    """Forget the cached boto3 sessions (and the credentials they resolved)."""
     with _session_lock:
         _sessions.clear()
 
@@ -61,7 +80,7 @@ def make_client(service: str, region: Optional[str] = None, *, max_pool_connecti
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
     try:
         # endpoint_url is left to boto3, which honours AWS_ENDPOINT_URL[_<SERVICE>] natively.
-        return session_client(service, region_name=region, config=Config(**kwargs))
+        return session_client(service, storage=True, region_name=region, config=Config(**kwargs))
     except Exception as exc:  # botocore.exceptions.NoRegionError and friends
         if type(exc).__name__ == "NoRegionError":
             raise ConfigError(

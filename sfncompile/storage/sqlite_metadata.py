@@ -197,13 +197,14 @@ class SqliteMetadataStore(MetadataStore):
         origin_run_id: Optional[str] = None,
         status: str = RUNNING,
         created_at: Optional[str] = None,
-    ) -> None:
-        self._write([(
+    ) -> bool:
+        (count,) = self._write([(
             "INSERT INTO runs (flow, run_id, status, created_at, tags, namespace, username, parameters, origin_run_id)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (flow, run_id) DO NOTHING",
             (flow, run_id, status, created_at or rec.now_iso(), json.dumps(list(tags)), namespace, username,
              json.dumps(parameters or {}, sort_keys=True, default=str), origin_run_id),
         )])
+        return count == 1
 
     def update_run(self, flow: str, run_id: str, **fields: Any) -> None:
         if not fields:

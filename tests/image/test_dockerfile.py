@@ -97,6 +97,16 @@ def test_dependencies_install_pinned_then_the_wheel_alone() -> None:
     assert not any("apt-get" in line for line in runs)  # nothing from apt, so no apt caches
 
 
+def test_the_image_starts_tasks_from_bytecode_and_small_botocore_data() -> None:
+    instructions = _instructions()
+    runs = [line for line in instructions if line.startswith("RUN ")]
+    requirements = next(line for line in runs if "-r /opt/sfncompile/requirements.txt" in line)
+    assert "python -m compileall" in requirements and 'get_paths()["stdlib"]' in requirements
+    wheel = next(line for line in runs if "--no-deps /opt/sfncompile/dist/sfncompile-*.whl" in line)
+    assert "python -m sfncompile.storage.botocore_data /opt/sfncompile/botocore-data" in wheel
+    assert "ENV SFNCOMPILE_BOTOCORE_DATA=/opt/sfncompile/botocore-data" in instructions
+
+
 def test_environment_keeps_the_image_lean() -> None:
     text = DOCKERFILE.read_text()
     for setting in ("PYTHONDONTWRITEBYTECODE=1", "PIP_NO_CACHE_DIR=1", "PYTHONUNBUFFERED=1"):

@@ -70,6 +70,7 @@ class Venv:
     bin: Path
     pip: List[str]  # the pip command that installs into (and checks) this venv
     wheel: Path  # the wheel it was installed from
+    botocore_data: Path  # the small botocore data directory the Dockerfile builds after the wheel
 
 
 def _run(command: List[str], env: Dict[str, str], cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess:
@@ -150,7 +151,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Venv:
     wheels = sorted(dist.glob("sfncompile-*.whl"))
     assert len(wheels) == 1, wheels
     _run([*pip, "install", "--no-deps", str(wheels[0])], env, work)
-    return Venv(root=venv, bin=venv / "bin", pip=pip, wheel=wheels[0])
+    botocore_data = work / "botocore-data"
+    _run([python, "-m", "sfncompile.storage.botocore_data", str(botocore_data)], env, work)
+    return Venv(root=venv, bin=venv / "bin", pip=pip, wheel=wheels[0], botocore_data=botocore_data)
 
 
 @pytest.mark.slow
@@ -236,6 +239,7 @@ def _task_env(installed: Venv, aws_subprocess_env: Dict[str, str], stack: Dict[s
         SFNCOMPILE_DATASTORE=f"s3://{stack['bucket']}/{stack['prefix']}",
         SFNCOMPILE_METADATA=f"dynamodb:{stack['table']}",
         SFNCOMPILE_USERNAME="batch",
+        SFNCOMPILE_BOTOCORE_DATA=str(installed.botocore_data),  # the image's ENV
     )
     env.update(settings)
     assert env["AWS_ENDPOINT_URL"].startswith("http://127.0.0.1:")

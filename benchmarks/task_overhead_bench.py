@@ -80,6 +80,38 @@ def per_task(width: int, repeat: int, code: Optional[str]) -> Tuple[List[float],
     return cpu, wall
 
 
+# A process that forks N children which exit at once: CPU per fork (parent + child, both reaped), from a
+# bare interpreter and from one that imported what a template holds (sfncompile, the runtime, the stores,
+# the flow): the floor under any design that runs each task in a process of its own.
+FORK_FLOOR = r"""
+import gc, os, resource, sys
+if sys.argv[1] == "template":
+    import cloudpickle, sfncompile.local.scheduler, sfncompile.runtime.task, sfncompile.storage.factory
+    from sfncompile.graph import build_graph
+    from sfncompile.graph.loader import load_flow_class
+    build_graph(load_flow_class(sys.argv[2]))
+gc.collect(); gc.freeze()
+n = int(sys.argv[3])
+before = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+for _ in range(n):
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+after = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+cpu = sum(a.ru_utime + a.ru_stime - b.ru_utime - b.ru_stime for a, b in zip(after, before))
+anon = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("RssAnon:"))
+print(cpu / n * 1000, anon / 1024, len(sys.modules))
+"""
+
+
+def fork_floor(kind: str, code: Optional[str], forks: int = 300) -> Tuple[float, float, int]:
+    """(CPU ms per fork + exit + reap, anonymous MB, modules) of a ``kind`` process ("bare" or "template")."""
+    out = subprocess.run([PY, "-c", FORK_FLOOR, kind, FLOW, str(forks)], env=_env(tempfile.gettempdir(), code),
+                         check=True, capture_output=True, text=True).stdout.split()
+    return float(out[0]), float(out[1]), int(out[2])
+
+
 def _load() -> str:
     return "load average %.2f %.2f %.2f" % os.getloadavg()
 
@@ -100,15 +132,24 @@ def report(label: str, width: int, repeat: int, large: int, code: Optional[str])
     cpu, wall = per_task(width, repeat, code)
     print(f"[{label}] per task, {width}-way foreach minus 1-way, {repeat} runs: "
           f"CPU {_best_median(cpu, 'ms')}; wall {_best_median(wall, 'ms')}   "
-          f"(target: CPU <= 2x the reused workers' 2.7-3.3 ms)", flush=True)
+          f"(target: CPU <= 2x the reused workers' 3.3-3.9 ms, wall <= 2x their 3.8 ms)", flush=True)
+    floors = {kind: [fork_floor(kind, code) for _ in range(max(1, repeat))] for kind in ("bare", "template")}
+    for kind, runs in floors.items():
+        best = min(runs)
+        print(f"[{label}] fork + exit + reap of a {kind} process ({best[1]:.1f} MB anonymous, {best[2]} modules): "
+              f"CPU {_best_median([r[0] for r in runs], 'ms', 2)} per task process", flush=True)
     if large:
         walls, cpus = [], []
         for _ in range(max(1, repeat // 2)):
             w, c = run_once(large, code)
             walls.append(w)
             cpus.append(c)
+        cores = os.cpu_count() or 1
+        floor = min(r[0] for r in floors["template"]) * large / 1000 / cores
         print(f"[{label}] {large:,}-item foreach, `sfncompile run`: wall {_best_median(walls, 's', 2)}; "
-              f"CPU {_best_median(cpus, 's', 2)}   (target <= 3 s wall)   {_load()}", flush=True)
+              f"CPU {_best_median(cpus, 's', 2)}   (target <= 3 s wall; lower bound with a process per task: "
+              f"{large:,} x the template's fork + exit on {cores} cores = {floor:.1f} s, before any task work)   "
+              f"{_load()}", flush=True)
 
 
 def main() -> None:

@@ -336,7 +336,8 @@ class Capture:
             # Echo to where the descriptors pointed before: a copy made now, closed on exit.
             self.stdout._fd, self.stderr._fd = os.dup(1), os.dup(2)
         self._reader = _take_prepared(self._echo)
-        for capture, tee in zip(self._reader.captures, (self.stdout, self.stderr)):
+        captures: List[Union[_FdCapture, _FileCapture]] = list(self._reader.captures)
+        for capture, tee in zip(captures, (self.stdout, self.stderr)):
             capture.start(tee, getattr(self._reader, "drain", None))
         self._saved = (sys.stdout, sys.stderr)
         # Python-level writes go straight to the descriptors, line by line, whatever sys.stdout was.

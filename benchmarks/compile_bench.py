@@ -6,6 +6,8 @@
 * a 3,000-step linear flow (past the limit before job definition defaults stood for task and
   attempt): compiles?
   and the size warning `compile`/`check` give;
+* bytes of one Task state per shape (a branch's step, a foreach body step, a join), as
+  deployed, in the examples;
 * nested `auto` foreaches, 1 to 4 deep, with a 5-step body: compact size (target: depth 4
   <= 60 KB, growing linearly);
 * the cost model (`compile --stats`): transitions per linear step and per foreach item;
@@ -97,6 +99,29 @@ def near_limit(tmp: str) -> None:
           f"({'over' if size > LIMIT else 'under'} the limit); warning: {warned[0] if warned else 'none'}")
 
 
+def _batch_tasks(states, found) -> None:
+    """Every Batch Task state, with the Maps' and Parallels' inner ones (first copy of each name)."""
+    for name, state in states.items():
+        if state.get("Type") == "Task" and "batch" in state.get("Resource", ""):
+            found.setdefault(name, state)
+        for inner in [state.get("ItemProcessor")] + list(state.get("Branches", [])):
+            if inner:
+                _batch_tasks(inner["States"], found)
+
+
+def shapes() -> None:
+    examples = os.path.join(os.path.dirname(HERE), "examples")
+    shown = []
+    for example, step, kind in (("branch.py", "double", "branch step"), ("foreach.py", "square", "foreach body step"),
+                                ("foreach.py", "join", "join")):
+        graph = build_graph_from_file(os.path.join(examples, example))
+        deployed, _ = substitute(compile_flow(graph).definition, dict(DEPLOYED_VALUES, FlowName=graph.name))
+        found = {}
+        _batch_tasks(deployed["States"], found)
+        shown.append(f"{kind} ({graph.name}.{step}) {len(to_json({step: found[step]})) + 1} B")
+    print(f"compile: one Task state as deployed: {'; '.join(shown)}")
+
+
 def nested(tmp: str) -> None:
     sizes = []
     for depth in (1, 2, 3, 4):
@@ -129,6 +154,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         linear(tmp)
         near_limit(tmp)
+        shapes()
         nested(tmp)
         cost(tmp)
         path = write_linear_flow(tmp, 1000)

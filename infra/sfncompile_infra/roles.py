@@ -146,15 +146,16 @@ def state_machine_role(scope: Construct, settings: Settings, storage: Storage, j
             iam.PolicyStatement(
                 sid="SubmitStepJobs", actions=["batch:SubmitJob"], resources=[job_queue_arn, job_definitions]
             ),
-            # The compiler tags every job sfncompile:stack=<stack> (compiler/tasks.py); tagging on
-            # submission needs batch:TagResource, allowed for exactly that one tag.
+            # The compiler tags every job sfncompile:stack=<stack> and sfncompile:flow=<flow>
+            # (compiler/tasks.py); tagging on submission needs batch:TagResource, allowed for
+            # exactly those keys and only with this stack's value.
             iam.PolicyStatement(
                 sid="TagStepJobs",
                 actions=["batch:TagResource"],
                 resources=[jobs],
                 conditions={
                     "StringEquals": {"aws:RequestTag/sfncompile:stack": settings.stack_name},
-                    "ForAllValues:StringEquals": {"aws:TagKeys": ["sfncompile:stack"]},
+                    "ForAllValues:StringEquals": {"aws:TagKeys": ["sfncompile:stack", "sfncompile:flow"]},
                 },
             ),
             iam.PolicyStatement(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Literal, Mapping, Optional, overload
 
 from ..exceptions import ConfigError
 
@@ -30,6 +30,8 @@ OUTPUT_KEYS: Dict[str, str] = {
     "event_bus": "EventBusName",
     "trigger_role_boundary_arn": "TriggerRoleBoundaryArn",
 }
+# Keys no stack output sets: a user writes them by hand, and `configure` keeps them.
+HAND_SET_KEYS = ("run", "architecture", "image_python", "endpoint_url")
 # Outputs a stack may lack (older stacks): the features that need them say so when used.
 OPTIONAL_OUTPUTS = ("state_machine_log_group", "event_bus", "trigger_role_boundary_arn")
 
@@ -92,7 +94,14 @@ def validate(config: Mapping[str, Any], source: str = "config") -> Dict[str, Any
     return dict(config)
 
 
+@overload
+def load_config(path: Optional[str] = None, *, required: Literal[True] = True) -> Dict[str, Any]: ...
+@overload
+def load_config(path: Optional[str] = None, *, required: bool) -> Optional[Dict[str, Any]]: ...
+
+
 def load_config(path: Optional[str] = None, *, required: bool = True) -> Optional[Dict[str, Any]]:
+    """The saved AWS configuration; without one, None if not ``required``, else a ConfigError."""
     path = path or config_path()
     if not os.path.exists(path):
         if not required:
@@ -131,6 +140,17 @@ def from_stack_outputs(outputs: Mapping[str, str], *, stack: str, region: str) -
         if out in outputs:
             config[key] = outputs[out]
     return validate(config, source=f"stack {stack}")
+
+
+def hand_set(path: Optional[str] = None) -> Dict[str, Any]:
+    """The hand-set keys of the config file at ``path`` (none if it is missing or not JSON), so that
+    re-reading a stack's outputs does not drop them."""
+    try:
+        with open(path or config_path(), encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError):
+        return {}
+    return {key: data[key] for key in HAND_SET_KEYS if isinstance(data, dict) and key in data}
 
 
 def run_datastore() -> str:

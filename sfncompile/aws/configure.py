@@ -10,6 +10,7 @@ from .session import client
 
 
 def configure_from_stack(stack: str, *, region: Optional[str] = None, path: Optional[str] = None) -> Tuple[str, Dict[str, Any]]:
+    """Write the stack's outputs to the config file, keeping the keys set there by hand (``run``...)."""
     from botocore.exceptions import ClientError
 
     cf = client("cloudformation", {"region": region} if region else None)
@@ -27,4 +28,5 @@ def configure_from_stack(stack: str, *, region: Optional[str] = None, path: Opti
         raise
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
     config = cfg.from_stack_outputs(outputs, stack=stack, region=outputs.get("Region") or cf.meta.region_name)
+    config.update(cfg.hand_set(path))
     return cfg.save_config(config, path), config

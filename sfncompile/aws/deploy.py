@@ -148,6 +148,8 @@ def deploy(
         result.changes.append(f"{action} state machine {sm_name}")
     say(f"state machine {sm_name}: {action}")
 
+    sched: Optional[Dict[str, Any]] = (
+        dict(graph.flow_decorators["schedule"]) if "schedule" in graph.flow_decorators else None)
     manifest = {
         "flow": graph.name,
         "name": sm_name,
@@ -159,7 +161,7 @@ def deploy(
                         "default": p.default, "is_text": p.is_text, "encoding": p.encoding}
                        for p in graph.parameters],
         "steps": [n.name for n in graph.topological()],  # progress lists steps in this order
-        "schedule": dict(graph.flow_decorators["schedule"]) if "schedule" in graph.flow_decorators else None,
+        "schedule": sched,
     }
     if info is not None:
         manifest.update(project=info.project, branch=info.branch)
@@ -168,7 +170,6 @@ def deploy(
     if write_manifest(stores.objects, graph.name, sm_name, manifest):
         result.changes.append("wrote deploy manifest")
 
-    sched = manifest["schedule"]
     action = schedule.sync_schedule(
         client("scheduler", config), sm_name, sched, arn, config.get("scheduler_role_arn")
     )

@@ -52,7 +52,8 @@ class ReconciledMetadata:
         return self._reconcile(flow, self._metadata.get_run(flow, run_id))
 
     def list_runs(self, flow: str) -> List[Dict[str, Any]]:
-        return [self._reconcile(flow, record) for record in self._metadata.list_runs(flow)]
+        reconciled = (self._reconcile(flow, record) for record in self._metadata.list_runs(flow))
+        return [record for record in reconciled if record is not None]
 
     def _reconcile(self, flow: str, record: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
         if record is None or record.get("status") != RUNNING:

@@ -55,7 +55,7 @@ def start_submit_request(config: Mapping[str, Any], flow: str, parameters: Mappi
 
     params_json = json.dumps(parameters, separators=(",", ":"), ensure_ascii=False)
     return {
-        "jobName": job_name(flow, "start"),
+        "jobName": job_name("start"),
         "jobQueue": config.get("job_queue", ""),
         "jobDefinition": config.get("job_definition", ""),
         "parameters": {"step": "start", "run": "sfn-" + "0" * 26, "task": "0", "attempt": "0"},

@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from datetime import datetime
 from typing import Any, Callable, List, Optional, Tuple
 
 import click
@@ -45,13 +46,20 @@ def _split_pathspec(pathspec: str) -> Tuple[str, str]:
 @click.option("--config-file", default=None, help="Where to write the config (default: $SFNCOMPILE_CONFIG or ~/.sfncompile/config.json).")
 @click.option("--profile", default=None, help="AWS profile to use (default: AWS_PROFILE / the default profile).")
 def configure(stack: str, region: Optional[str], config_file: Optional[str], profile: Optional[str]) -> None:
-    """Read the infra stack's outputs into sfncompile's config file."""
+    """Read the infra stack's outputs into sfncompile's config file.
+
+    Keys set there by hand (run, architecture, image_python, endpoint_url) are kept.
+    """
     from ..aws.configure import configure_from_stack
 
     if profile:
         os.environ["AWS_PROFILE"] = profile
+    from ..aws.config import HAND_SET_KEYS
+
     path, config = configure_from_stack(stack, region=region, path=config_file)
-    click.echo(f"wrote {path}: bucket {config['bucket']}, table {config['table']}, region {config['region']}")
+    kept = [key for key in HAND_SET_KEYS if key in config]
+    click.echo(f"wrote {path}: bucket {config['bucket']}, table {config['table']}, region {config['region']}"
+               + (f" (kept {', '.join(kept)}, set by hand)" if kept else ""))
 
 
 @click.command("deploy")
@@ -194,7 +202,7 @@ def deployments_cmd(as_json: bool) -> None:
         created = m.get("creationDate")
         rows.append({"flow": m["flow"], "state_machine": m["name"], "arn": m.get("stateMachineArn"),
                      "schedule": describe_schedule(scheduler, m["name"]),
-                     "created": created.isoformat() if hasattr(created, "isoformat") else created})
+                     "created": created.isoformat() if isinstance(created, datetime) else created})
     if as_json:
         emit_json(rows)
         return

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from typing import Optional
+from typing import Dict, Optional
 
 import click
 
@@ -38,7 +38,7 @@ def check(flow_file: str, flow_name: Optional[str], compute: Optional[str], show
     if as_json:
         emit_json({"ok": True, **graph_document(graph), "environments": environments})
         return
-    kinds = {}
+    kinds: Dict[str, int] = {}
     for node in graph:
         kinds[node.kind] = kinds.get(node.kind, 0) + 1
     summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
@@ -49,8 +49,8 @@ def check(flow_file: str, flow_name: Optional[str], compute: Optional[str], show
         click.echo(f"note: {warning}", err=True)
     for line in _size_notes(graph):
         click.echo(line, err=True)
-    for warning in trigger_warnings:
-        click.echo(f"warning: {warning}", err=True)
+    for trigger_warning in trigger_warnings:
+        click.echo(f"warning: {trigger_warning}", err=True)
     if not compute:
         for note in compute_notes(graph):
             click.echo(note, err=True)

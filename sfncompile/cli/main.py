@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import Any, List, Optional
+from typing import Any, List, Optional, Set
 
 import click
 
@@ -27,7 +27,7 @@ class Group(click.Group):
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         visible = {n: c for n, c in ((n, self.get_command(ctx, n)) for n in self.list_commands(ctx))
                    if c is not None and not c.hidden}
-        placed = set()
+        placed: Set[str] = set()
         for title, names in SECTIONS + (("Other", tuple(sorted(visible))),):
             rows = [(n, visible[n].get_short_help_str(limit=200)) for n in names if n in visible and n not in placed]
             placed.update(n for n, _ in rows)

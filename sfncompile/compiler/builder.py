@@ -7,7 +7,7 @@ iteration; the container ends where control reaches the split's join (a Task the
 ``End: true``; a Choice goes to a ``Succeed``). Loops and switches stay inside one
 container (the graph IR guarantees it; :meth:`Builder.members` checks it).
 
-State payload: ``{"r": "sfn-<execution>", "j": {shared SubmitJob values}, "ctx": {frame values},
+State payload: ``{"r": "sfn-<execution>", "q", "d", "t": shared SubmitJob values, "ctx": {frame values},
 "ctl": {control}}``.
 When an edge changes frame values (entering a loop: ``l_<target>`` = 0; a switch
 case looping back: ``l_<target>`` + 1) a Pass on that edge rewrites ``$.ctx``
@@ -82,7 +82,7 @@ class Builder:
             "Type": "Pass",
             "Parameters": {
                 f"{asl.RUN_KEY}.$": asl.format_call("sfn-{}", ["$$.Execution.Name"]),
-                asl.JOB_KEY: shared_job_values(),
+                **shared_job_values(),
                 "ctx": ctx_template(frame_updates(self.graph, None, start)),
             },
             "Next": self.step_state(start, top),
@@ -118,7 +118,7 @@ class Builder:
                 continue
             seen.append(name)
             node = self.graph[name]
-            todo.extend([node.matching_join] if node.transition in (BRANCH, FOREACH) else node.successors)
+            todo.extend([node.join] if node.is_split else node.successors)
         for name in seen:
             node = self.graph[name]
             if node.is_join and node.matching_split not in seen:
@@ -155,7 +155,7 @@ class Builder:
         name = self.step_state(step, c)
         c.states[name] = None  # reserve the position: the step's helpers follow it
         task = batch_task(
-            step, self.settings, flow=self.graph.name, is_start=step.name == "start", warnings=self.warnings
+            step, self.settings, is_start=step.name == "start", warnings=self.warnings
         )
         image = (step.decorator("batch") or {}).get("image")
         if image:
@@ -174,6 +174,12 @@ class Builder:
         if step.transition == FOREACH:
             return self.foreach(c, step)
         raise CompileError(f"step '{step.name}': unknown transition {step.transition!r}", fix="report this as a bug")
+
+    def choice_edge(self, c: Container, src: StepNode, dst: StepNode) -> str:
+        """An edge out of a Choice state: always a named state (a Choice rule cannot end)."""
+        target = self.edge(c, src, dst, for_choice=True)
+        assert target is not None, "exit(for_choice=True) always names a state"
+        return target
 
     def edge(self, c: Container, src: StepNode, dst: StepNode, *, for_choice: bool = False) -> Optional[str]:
         if dst.name == c.stop:
@@ -194,7 +200,7 @@ class Builder:
 
     def after_join(self, c: Container, split: StepNode) -> str:
         """The state after a Parallel or Map: the join, entered as from any of its inputs."""
-        join = self.graph[split.matching_join]
+        join = self.graph[split.join]
         pred = next(p for p in join.predecessors if join.name in forward_successors(self.graph[p]))
         return self.enter(c, join, frame_updates(self.graph, self.graph[pred], join))
 
@@ -205,7 +211,7 @@ class Builder:
         for name in (read, route, unknown):
             c.states[name] = None
         c.states[read] = link(control.read_choice(step), route)
-        targets = [self.edge(c, step, self.graph[case.target], for_choice=True) for case in step.switch_cases]
+        targets = [self.choice_edge(c, step, self.graph[case.target]) for case in step.switch_cases]
         c.states[route] = control.switch_choice(step, targets, unknown)
         cases = ", ".join(case.value for case in step.switch_cases)
         c.states[unknown] = failures.detected_failure(

@@ -1,6 +1,6 @@
 """Map states for a foreach: inline (small fan-out) and Distributed (wide fan-out).
 
-Each iteration starts from ``{"r", "j", "ctx"}`` built by the Map's ``ItemSelector``:
+Each iteration starts from ``{"r", "q", "d", "t", "ctx"}`` built by the Map's ``ItemSelector``:
 the run id and shared SubmitJob values passed on, the outer frame values plus ``$$.Map.Item.Index`` as the new foreach frame. Items
 are only indices:
 
@@ -35,7 +35,9 @@ def manifest_key(step: StepNode) -> str:
 
 
 def item_selector(updates: List[FrameUpdate]) -> Dict[str, Any]:
-    return {f"{asl.RUN_KEY}.$": asl.RUN, f"{asl.JOB_KEY}.$": asl.JOB, "ctx": ctx_template(updates)}
+    selector: Dict[str, Any] = {f"{key}.$": f"$.{key}" for key in asl.SHARED_KEYS}
+    selector["ctx"] = ctx_template(updates)
+    return selector
 
 
 def items_pass(next_state: str) -> Dict[str, Any]:

@@ -22,18 +22,21 @@ FLOW_NAME = "FlowName"
 STACK = "Stack"
 PLACEHOLDERS = (JOB_QUEUE, JOB_DEFINITION, METADATA_TABLE, DATASTORE_BUCKET, DATASTORE_PREFIX, FLOW_NAME, STACK)
 
-# Paths into the (small) state payload: {"r": run id, "j": {...}, "ctx": {...}, "ctl": {...}}.
-# The two keys every Task reads are one letter: each letter is paid once per step.
+# Paths into the (small) state payload: {"r": run id, "q", "d", "t", "ctx": {...}, "ctl": {...}}.
+# Every Task reads the run id and the SubmitJob values every step shares (queue, job
+# definition, tags), so each is a one-letter key at the top level: a path's length is
+# paid once per step ("$.q", not "$.j.q"). They are stored once by the first Pass
+# instead of in every Task: long ARNs would otherwise repeat per step (about 170 bytes
+# each) and bring Step Functions' 1 MiB limit closer.
 RUN_KEY = "r"
 RUN = f"$.{RUN_KEY}"
-# The SubmitJob values every step shares (queue, job definition, tags), stored once in
-# state by the first Pass instead of in every Task: long ARNs would otherwise repeat
-# per step (about 170 bytes each) and bring Step Functions' 1 MiB limit closer.
-JOB_KEY = "j"
-JOB = f"$.{JOB_KEY}"
-JOB_QUEUE_PATH = f"{JOB}.q"
-JOB_DEFINITION_PATH = f"{JOB}.d"
-JOB_TAGS_PATH = f"{JOB}.t"
+JOB_QUEUE_KEY = "q"
+JOB_DEFINITION_KEY = "d"
+JOB_TAGS_KEY = "t"
+SHARED_KEYS = (RUN_KEY, JOB_QUEUE_KEY, JOB_DEFINITION_KEY, JOB_TAGS_KEY)
+JOB_QUEUE_PATH = f"$.{JOB_QUEUE_KEY}"
+JOB_DEFINITION_PATH = f"$.{JOB_DEFINITION_KEY}"
+JOB_TAGS_PATH = f"$.{JOB_TAGS_KEY}"
 CTX = "$.ctx"
 CTL = "$.ctl"
 RETRY_COUNT = "$$.State.RetryCount"

@@ -9,12 +9,24 @@ definition's command, so the start step overrides the command with the same word
 plus ``--params-json``, every value resolved by Step Functions itself.
 
 Every job is tagged ``sfncompile:stack=<stack>``: the stage's state machine role may
-stop (TerminateJob) only jobs carrying its own stack's tag.
+stop (TerminateJob) only jobs carrying its own stack's tag. TerminateJob's only
+condition key is the job's own ``aws:ResourceTag``, and a job gets tags only from its
+SubmitJob request: job definition tags are not propagated to jobs, ``propagateTags``
+copies them to the job's ECS task
+(https://docs.aws.amazon.com/batch/latest/userguide/batch-supported-iam-actions-resources.html,
+https://docs.aws.amazon.com/batch/latest/userguide/tag-resources.html,
+https://docs.aws.amazon.com/batch/latest/APIReference/API_JobDefinition.html). So each
+Task passes the tags, by one short path.
+
+A job is named after its step (``JobName``: ``train``); the flow is the job's
+``sfncompile:flow`` tag, shared by all steps, so the flow name is not paid per step. The
+job's run and step are its parameters (``step``, ``run``) and its command.
 
 Job descriptions never flow into state (``ResultPath: null``): state stays
-``{"r", "j", "ctx", "ctl"}``, a few hundred bytes. The queue, job definition and
-tags every step shares are read from ``$.j`` (:func:`shared_job_values`, stored once
-by the first state), so a step costs the same bytes whatever the ARNs' length.
+``{"r", "q", "d", "t", "ctx", "ctl"}``, a few hundred bytes. The queue, job definition
+and tags every step shares are read from ``$.q``/``$.d``/``$.t``
+(:func:`shared_job_values`, stored once by the first state), so a step costs the same
+bytes whatever the ARNs' and the flow name's length.
 """
 from __future__ import annotations
 
@@ -42,6 +54,8 @@ STATE_TIMEOUT = "States.Timeout"
 
 # The tag that scopes the state machine role's batch:TerminateJob to this stage's jobs.
 STACK_TAG = "sfncompile:stack"
+# The flow a job belongs to: the key deploy also tags state machines with (aws/statemachine.py).
+FLOW_TAG = "sfncompile:flow"
 
 # The attempt number as the string Batch parameters must be.
 ATTEMPT = asl.format_call("{}", [asl.RETRY_COUNT])
@@ -57,17 +71,17 @@ JOB_PARAMETER_DEFAULTS: Dict[str, str] = {"task": ROOT_TASK_ID, "attempt": "0"}
 
 
 def shared_job_values() -> Dict[str, Any]:
-    """``$.j``: the SubmitJob values of every step without its own queue or image."""
+    """``$.q``/``$.d``/``$.t``: the SubmitJob values of every step without its own queue or image."""
     return {
-        "q": asl.placeholder(asl.JOB_QUEUE),
-        "d": asl.placeholder(asl.JOB_DEFINITION),
-        "t": {STACK_TAG: asl.placeholder(asl.STACK)},
+        asl.JOB_QUEUE_KEY: asl.placeholder(asl.JOB_QUEUE),
+        asl.JOB_DEFINITION_KEY: asl.placeholder(asl.JOB_DEFINITION),
+        asl.JOB_TAGS_KEY: {STACK_TAG: asl.placeholder(asl.STACK), FLOW_TAG: asl.placeholder(asl.FLOW_NAME)},
     }
 
 
-def job_name(flow: str, step: str) -> str:
-    """``<Flow>-<step>``: readable in a job queue many flows share, and always a valid Batch name."""
-    name = _JOB_NAME_BAD.sub("_", f"{flow}-{step}")
+def job_name(*parts: str) -> str:
+    """``parts`` joined by ``-`` as a valid Batch job name (a compiled Task's job: its step)."""
+    name = _JOB_NAME_BAD.sub("_", "-".join(parts))
     if not name[0].isalnum():
         name = "f" + name
     return name[:MAX_JOB_NAME]
@@ -179,7 +193,6 @@ def batch_task(
     step: StepNode,
     settings: DeploySettings,
     *,
-    flow: str,
     is_start: bool,
     warnings: List[CompileWarning],
 ) -> Dict[str, Any]:
@@ -199,7 +212,7 @@ def batch_task(
         # try under the next free attempt number (runtime/task.py), and with no
         # @retry, @catch treats every try as the last one whatever its number.
         job_parameters["attempt.$"] = ATTEMPT
-    parameters: Dict[str, Any] = {"JobName": job_name(flow, step.name)}
+    parameters: Dict[str, Any] = {"JobName": job_name(step.name)}
     if batch.get("queue"):
         parameters["JobQueue"] = batch["queue"]
     else:

@@ -104,6 +104,13 @@ class StepNode:
     def decorator(self, name: str) -> Optional[Mapping[str, Any]]:
         return self.decorators.get(name)
 
+    @property
+    def join(self) -> str:
+        """The matching join of a split; only branch and foreach steps have one."""
+        if self.matching_join is None:
+            raise ValueError(f"step {self.name!r} is not a split, so it has no matching join")
+        return self.matching_join
+
 
 @dataclass(frozen=True)
 class ParameterSpec:

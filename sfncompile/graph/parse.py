@@ -212,7 +212,7 @@ def _self_assignments(func: ast.FunctionDef, honour_try: bool = True) -> Dict[st
             for target in _assignment_targets(node):
                 for t in ast.walk(target):
                     attr = _self_attr(t)
-                    if attr is not None:
+                    if attr is not None and isinstance(t, ast.Attribute):
                         found.setdefault(attr, t.lineno)
         if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
             body_guarded = guarded or (honour_try and any(_catches_attribute_error(h) for h in node.handlers))  # type: ignore[attr-defined]

@@ -19,10 +19,11 @@ from .ir import FlowGraph
 
 def _decorator_project(node: ast.ClassDef) -> Optional[str]:
     for deco in node.decorator_list:
-        func = deco.func if isinstance(deco, ast.Call) else None
-        name = getattr(func, "id", None) or getattr(func, "attr", None)
+        if not isinstance(deco, ast.Call):
+            continue
+        name = getattr(deco.func, "id", None) or getattr(deco.func, "attr", None)
         if name == "project":
-            for kw in deco.keywords:  # type: ignore[union-attr]
+            for kw in deco.keywords:
                 if kw.arg == "name" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
                     return kw.value.value
     return None
@@ -53,9 +54,9 @@ def flows_beside(flow_file: str) -> Dict[str, Optional[str]]:
 def check_triggers(graph: FlowGraph, flow_file: str) -> List[str]:
     """Raise FlowDefinitionError for a mapping to an unknown parameter; return warnings about upstream flows."""
     decorators = graph.flow_decorators
-    trigger = decorators.get("trigger")
+    trigger = decorators.get("trigger") or {}
     declared = {p.name for p in graph.parameters}
-    for event in (trigger or {}).get("events") or ():
+    for event in trigger.get("events") or ():
         unknown = sorted(set(event["parameters"]) - declared)
         if unknown:
             raise FlowDefinitionError(

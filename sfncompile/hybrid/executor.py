@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any, Dict, List, Optional, Tuple
 
 from ..local.pool import signals_held
+from ..runtime.inputs import InputError
 from ..runtime.task import TaskResult
 from ..storage.interfaces import FAILED, SUCCEEDED
 from .jobs import BatchJobs, Job, JobSpec
@@ -198,16 +199,22 @@ def stored_result(stores: Any, flow: str, run_id: str, step: str, task_id: str, 
                    if int(a.get("attempt") or 0) == attempt), None)
     if record is None or record.get("status") != FAILED or not record.get("error"):
         return None
+    raised = _raised(record["error"])
     return TaskResult(flow, run_id, step, task_id, attempt, FAILED, _seconds(record.get("started_at"), started),
                       _seconds(record.get("finished_at"), now), error=record["error"],
-                      error_type=_error_type(record["error"]))
+                      error_type=raised.rsplit(".", 1)[-1] or None,
+                      retryable=raised != _INPUT_ERROR)  # as locally: retrying cannot bring missing inputs back
 
 
-def _error_type(text: str) -> Optional[str]:
-    """The exception class named on a traceback's last line (``ValueError: ...`` -> ``ValueError``)."""
+_INPUT_ERROR = f"{InputError.__module__}.{InputError.__qualname__}"
+
+
+def _raised(text: str) -> str:
+    """The exception class a traceback's last line names, qualified as printed
+    (``ValueError: ...`` -> ``ValueError``; ``pkg.mod.Error: ...`` -> ``pkg.mod.Error``), or ''."""
     last = text.strip().splitlines()[-1] if text.strip() else ""
-    name = last.split(":", 1)[0].rsplit(".", 1)[-1].strip()
-    return name if name.isidentifier() else None
+    name = last.split(":", 1)[0].strip()
+    return name if all(part.isidentifier() for part in name.split(".")) else ""
 
 
 def _one_line(exc: Exception) -> str:

@@ -54,7 +54,7 @@ from .output import Reporter
 from .pool import Pool, TaskProcess
 
 # What a signal that stops a run is reported as (run error, and the line printed).
-SIGNAL_NAMES = {
+SIGNAL_NAMES: Dict[int, str] = {
     signal.SIGINT: "interrupted by the user (Ctrl-C)",
     signal.SIGTERM: "terminated (SIGTERM)",
     signal.SIGHUP: "hung up (SIGHUP: the terminal or ssh session closed)",
@@ -481,7 +481,8 @@ class LocalRunner:
         self._attempt_failed(pending, result)
 
     def _too_many_splits(self, node: StepNode, result: TaskResult) -> bool:
-        return bool(self.max_num_splits) and node.transition == FOREACH and (result.cardinality or 0) > self.max_num_splits
+        limit = self.max_num_splits
+        return bool(limit) and node.transition == FOREACH and (result.cardinality or 0) > (limit or 0)
 
     def _split_limit_failure(self, result: TaskResult) -> TaskResult:
         """A foreach that fanned out wider than --max-num-splits fails its split task (as in Metaflow)."""
@@ -698,6 +699,8 @@ class LocalRunner:
 
     def _clone(self, node: StepNode, task_id: str, origin: Dict[str, Any]) -> None:
         from ..runtime.artifacts import ArtifactIO
+
+        assert self.origin_run_id is not None, "only a resume clones tasks, and it knows its origin run"
 
         aio = ArtifactIO(self.stores.artifacts, self.flow, self.stores.metadata)
         clone_task(aio, self.stores.metadata, self.flow, self.origin_run_id, self.run_id, node, task_id, origin)

@@ -61,7 +61,7 @@ class TeeStream(io.TextIOBase):
             raise io.UnsupportedOperation("captured stream has no file descriptor")
         return self._fd
 
-    def write(self, text: str) -> int:  # type: ignore[override]
+    def write(self, text: str) -> int:
         if not isinstance(text, str):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
         if not text:

@@ -97,7 +97,7 @@ def _routes_to(pred: StepNode, record: Dict[str, Any], dst: str) -> bool:
 
 
 def _successful(record: Optional[Dict[str, Any]]) -> bool:
-    return bool(record) and record.get("status") == SUCCEEDED and record.get("successful_attempt") is not None
+    return record is not None and record.get("status") == SUCCEEDED and record.get("successful_attempt") is not None
 
 
 def _matches(values: Tuple[int, ...], pattern: Tuple[int, ...]) -> bool:

@@ -126,7 +126,7 @@ def admit(graph: Any, run_params: Optional[Mapping[str, Any]]) -> Dict[str, Any]
     if not isinstance(trigger, Mapping):
         return params
     if trigger.get("type") == "event":
-        mapped = map_payload(graph.flow_decorators, trigger.get("event"), trigger.get("payload"))
+        mapped = map_payload(graph.flow_decorators, str(trigger.get("event")), trigger.get("payload"))
         params.update(mapped)
     values = {k: v for k, v in params.items() if not k.startswith("__")}
     validate_parameters(parameters_schema(graph), values, graph.name)

@@ -28,7 +28,7 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type
 
 from ..tags import LOCAL_RUNTIME, SFN_RUNTIME, system_tags
 from ..user import default_namespace, default_username
@@ -75,7 +75,7 @@ class TaskSettings:
 
     @classmethod
     def from_env(cls, **overrides: Any) -> "TaskSettings":
-        values = dict(
+        values: Dict[str, Any] = dict(
             username=default_username(),
             namespace=default_namespace(),
             production=os.environ.get("SFNCOMPILE_PRODUCTION", "") in ("1", "true", "yes"),
@@ -121,7 +121,7 @@ class TaskResult:
 
 
 def run_task(
-    flow_cls: type,
+    flow_cls: Type[FlowSpec],
     graph: FlowGraph,
     step: str,
     run_id: str,
@@ -181,7 +181,7 @@ def run_task(
     object.__setattr__(obj, "_sfn_label", pathspec)
     capture = Capture(f"[{pathspec}] ", echo=settings.echo, clear_line=settings.tty)
     parents: List[ParentRef] = []
-    carried: Dict[str, Dict[str, Any]] = {}
+    carried: Dict[str, Mapping[str, Any]] = {}
     new_entries: Dict[str, Dict[str, Any]] = {}
     failure: Optional[BaseException] = None
     tb_text = ""
@@ -317,7 +317,7 @@ def run_task(
                 flow, run_id, status=FAILED, failed_step=step, error=short_error(tb_text), finished_at=iso_of(finished)
             )
     # Drop references to (possibly large) artifact values before returning.
-    obj = None  # noqa: F841
+    del obj
     return result
 
 
@@ -368,7 +368,7 @@ def _reuse_succeeded_task(
 # ----------------------------------------------------------------------------- inputs
 def _attach(
     obj: FlowSpec,
-    flow_cls: type,
+    flow_cls: Type[FlowSpec],
     graph: FlowGraph,
     node: StepNode,
     values: Tuple[int, ...],
@@ -635,10 +635,10 @@ def _persist(obj: FlowSpec, aio: ArtifactIO, *, skip_unpicklable: bool = False) 
     return entries
 
 
-def _carried(obj: FlowSpec) -> Dict[str, Dict[str, Any]]:
+def _carried(obj: FlowSpec) -> Dict[str, Mapping[str, Any]]:
     """Index entries of every artifact visible through the task's sources (earlier sources win)."""
-    out: Dict[str, Dict[str, Any]] = {}
-    registry: Dict[str, Dict[str, Any]] = {}
+    out: Dict[str, Mapping[str, Any]] = {}
+    registry: Dict[str, Mapping[str, Any]] = {}
     sources = list(obj._sfn_sources)
     for source in sources:
         if isinstance(source, IndexSource):
@@ -656,7 +656,7 @@ def _carried(obj: FlowSpec) -> Dict[str, Dict[str, Any]]:
     return out
 
 
-def _entry_via(source: Any, name: str) -> Dict[str, Any]:
+def _entry_via(source: Any, name: str) -> Mapping[str, Any]:
     inner = getattr(source, "_picked", {}).get(name)
     if isinstance(inner, IndexSource):
         return inner.entries[name]

@@ -165,6 +165,6 @@ def create_app(preview_limit: int = PREVIEW_LIMIT) -> Starlette:
         Mount("/static", StaticFiles(directory=os.path.join(HERE, "static")), name="static"),
     ]
     handlers = {NotFoundError: not_found, 404: not_found}
-    app = Starlette(routes=routes, exception_handlers=handlers)  # type: ignore[arg-type]
+    app = Starlette(routes=routes, exception_handlers=handlers)
     app.state.preview_limit = preview_limit
     return app

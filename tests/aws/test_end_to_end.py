@@ -255,6 +255,13 @@ def test_configure_reads_the_stack_outputs(aws, tmp_path):
     aws.cli("configure", "--stack", "sfncompile-e2e", "--config-file", str(target))
     written = json.loads(target.read_text())
     assert written == {**config, "stack": "sfncompile-e2e"}
+    # Keys set by hand survive a new configure; the stack's keys are replaced.
+    target.write_text(json.dumps({**written, "run": {"datastore": "s3"}, "architecture": "arm64",
+                                  "bucket": "stale-bucket"}))
+    again = aws.cli("configure", "--stack", "sfncompile-e2e", "--config-file", str(target))
+    assert "kept run, architecture, set by hand" in again.stdout
+    assert json.loads(target.read_text()) == {**config, "stack": "sfncompile-e2e", "run": {"datastore": "s3"},
+                                              "architecture": "arm64"}
     missing = aws.cli("configure", "--stack", "no-such-stack", "--config-file", str(target), check=False)
     assert missing.returncode == 1 and "no CloudFormation stack named no-such-stack" in missing.stderr
 

@@ -66,8 +66,8 @@ def test_compile_fills_placeholders_from_a_config_file(sfncompile_cmd, tmp_path)
     definition = json.loads(proc.stdout)
     text = json.dumps(definition)
     assert "${JobQueue}" not in text and "${FlowName}" not in text
-    assert definition["States"]["set up run"]["Parameters"]["j"]["q"] == "arn:aws:batch:us-east-1:1:job-queue/q"
-    assert definition["States"]["join"]["Parameters"]["JobQueue.$"] == "$.j.q"
+    assert definition["States"]["set up run"]["Parameters"]["q"] == "arn:aws:batch:us-east-1:1:job-queue/q"
+    assert definition["States"]["join"]["Parameters"]["JobQueue.$"] == "$.q"
     # the @timeout warning, and the one placeholder only deploy can fill
     assert "warning: step 'fit': @timeout of 30 s becomes a Batch attempt timeout of 60 s" in proc.stderr
     assert "does not fill ${JobDefinition_score_one}" in proc.stderr

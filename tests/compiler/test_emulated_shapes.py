@@ -74,7 +74,7 @@ def command_for(step: str, task: str, run: str, attempt: int = 0) -> List[str]:
     return command + (["--params-json", '{"n":1}'] if step == "start" else [])
 
 
-def assert_runs_the_graphs_tasks(graph, script, description, jobs, run):
+def assert_runs_the_graphs_tasks(graph, script, description, jobs, run, stack):
     assert description["status"] == "SUCCEEDED", description
     expected = expected_tasks(graph, script)
     submitted = [(j.command[2], j.command[j.command.index("--task-id") + 1]) for j in jobs]
@@ -86,12 +86,15 @@ def assert_runs_the_graphs_tasks(graph, script, description, jobs, run):
     for job in jobs:
         step, task = job.command[2], job.command[job.command.index("--task-id") + 1]
         assert job.command == command_for(step, task, run)
-        assert job.job_name == f"{graph.name}-{step}"
+        # Named after its step; the flow and the stage are its tags (the stack tag is what
+        # lets the state machine role stop it).
+        assert job.job_name == step
+        assert job.tags == {"sfncompile:flow": graph.name, "sfncompile:stack": stack}
 
 
 @pytest.mark.parametrize("path", GENERIC, ids=flow_id)
 def test_shape_runs_its_tasks_in_order(aws_stack, moto_aws, path):
-    assert_runs_the_graphs_tasks(*run_flow(moto_aws, aws_stack, path))
+    assert_runs_the_graphs_tasks(*run_flow(moto_aws, aws_stack, path), aws_stack["stack"])
 
 
 @pytest.mark.parametrize(
@@ -110,7 +113,7 @@ def test_wide_foreach_runs_as_distributed_map(aws_stack, moto_aws, name, width, 
     path = next(p for p in ALL_FLOWS if p.endswith(name))
     script = Script(graph_of(path), width=width)
     graph, script, description, jobs, run = run_flow(moto_aws, aws_stack, path, script, **settings)
-    assert_runs_the_graphs_tasks(graph, script, description, jobs, run)
+    assert_runs_the_graphs_tasks(graph, script, description, jobs, run, aws_stack["stack"])
     history = moto_aws.execution_history(description["executionArn"])
     assert any(e["type"] == "MapRunStarted" for e in history), "the Distributed Map ran"
 
@@ -156,7 +159,8 @@ def test_retry_resubmits_the_failed_task_with_the_next_attempt(aws_stack, moto_a
         moto_aws, aws_stack, path, script, extra_values={"JobDefinition_score_one": image_definition}
     )
     assert description["status"] == "SUCCEEDED", description
-    assert_runs_the_graphs_tasks(graph, script, description, [j for j in jobs if attempt_of(j) == 0], run)
+    assert_runs_the_graphs_tasks(graph, script, description, [j for j in jobs if attempt_of(j) == 0], run,
+                                 aws_stack["stack"])
     fit_1 = [j for j in jobs if j.command[2] == "fit" and j.command[6] == "1"]
     assert [j.command for j in fit_1] == [command_for("fit", "1", run, 0), command_for("fit", "1", run, 1)]
     assert [attempt_of(j) for j in jobs if attempt_of(j) > 0] == [1], "only fit/1 ran twice"

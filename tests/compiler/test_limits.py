@@ -84,18 +84,19 @@ def linear_flow(steps: int) -> str:
 
 
 def test_long_linear_flow_between_the_old_and_new_limits_compiles_with_a_warning(tmp_path):
-    """3,000 steps: about 1.28 MB as deployed when each Task passed the constant task id,
-    the attempt and a jittered throttle Retry (the limit then was about 2,454 steps); now
-    the job definition's defaults stand for those, so it fits, within 10% of the limit."""
+    """3,300 steps: about 1.08 MB as deployed when each job was named ``<Flow>-<step>`` and
+    the shared SubmitJob values sat under ``$.j`` (about 327 bytes a step, so the limit was
+    about 3,209 steps); with the step as the job name and ``$.q``/``$.d``/``$.t`` it fits,
+    within 20% of the limit, so it warns."""
     path = tmp_path / "long.py"
-    path.write_text("from sfncompile import FlowSpec, step\n\n" + linear_flow(3000))
+    path.write_text("from sfncompile import FlowSpec, step\n\n" + linear_flow(3300))
     graph = build_graph_from_file(str(path))
     result = compile_flow(graph)
     size = deployed_size(result.definition, graph.name)
     assert MAX_DEFINITION_BYTES * 0.9 < size <= MAX_DEFINITION_BYTES
     [warning] = result.warnings
-    assert f"the definition is {size:,} bytes as deployed, 93% of Step Functions' limit" in warning.message
-    assert warning.fix == "split the flow: its 3,000 steps take about 327 bytes each, and about 3,209 fit in one state machine"
+    assert f"the definition is {size:,} bytes as deployed, 98% of Step Functions' limit" in warning.message
+    assert warning.fix == "split the flow: its 3,300 steps take about 312 bytes each, and about 3,362 fit in one state machine"
 
 
 def foreach_chain_flow(tmp_path, steps: int, decorator: str = "") -> str:

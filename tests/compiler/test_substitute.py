@@ -41,8 +41,8 @@ def test_substitute_fills_plain_and_intrinsic_strings():
     assert reader["Key.$"] == (
         "States.Format('it\\'s \\{odd\\}/ForeachFlow/runs/{}/start/0/foreach.json',$.r)"
     )
-    assert filled["States"]["set up run"]["Parameters"]["j"]["q"] == "q"
-    assert definition["States"]["set up run"]["Parameters"]["j"]["q"] == "${JobQueue}", "the input is not changed"
+    assert filled["States"]["set up run"]["Parameters"]["q"] == "q"
+    assert definition["States"]["set up run"]["Parameters"]["q"] == "${JobQueue}", "the input is not changed"
 
 
 def test_values_from_config_maps_config_keys_to_placeholders():
@@ -73,3 +73,14 @@ def test_compile_time_substitution_gives_the_same_json_as_substituting_later():
     assert to_json(now) == to_json(later)
     assert "${" not in json.dumps(now)
     assert DeploySettings(substitutions=values).substitutions == values
+
+
+def test_jobs_carry_the_flow_tag_deploy_puts_on_state_machines():
+    """A job is named after its step; its flow is found by the same tag key as a deployed machine's."""
+    from sfncompile.aws.statemachine import FLOW_TAG
+    from sfncompile.compiler.tasks import STACK_TAG
+
+    hello = next(p for p in EXAMPLES if p.endswith("/hello.py"))
+    filled, _ = substitute(compile_path(hello).definition, {"FlowName": "HelloFlow", "Stack": "sfncompile-dev"})
+    assert filled["States"]["set up run"]["Parameters"]["t"] == {FLOW_TAG: "HelloFlow", STACK_TAG: "sfncompile-dev"}
+    assert filled["States"]["start"]["Parameters"]["JobName"] == "start"

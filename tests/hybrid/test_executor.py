@@ -70,8 +70,28 @@ def test_a_failed_attempt_record_is_a_step_failure(tmp_path):
     aio.put_logs("r1", "train", "0", 0, "", "reading input\nTraceback ...\nValueError: bad input\n")
     [(_, (_, result), died)] = executor.poll()
     assert died is None and not result.ok and result.error_type == "ValueError" and "bad input" in result.error
+    assert result.retryable
     # the stored log is shown without the traceback: the scheduler prints that with the failure
     assert [line for line in lines if "on batch" not in line] == ["[F/r1/train/0] reading input"]
+
+
+def test_missing_inputs_on_batch_are_not_retried_as_locally(tmp_path):
+    executor, stores, clock, batch, _ = _executor(tmp_path)
+    executor.start("pending", ("train", "0", 0, None))
+    stores.metadata.start_attempt("F", "r1", "train", "0", 0)
+    stores.metadata.finish_attempt("F", "r1", "train", "0", 0, status="FAILED", error=(
+        "Traceback (most recent call last):\nsfncompile.runtime.inputs.InputError: train/0 has no input\n"))
+    _end(batch, clock, "job-0", "FAILED", container={"exitCode": 1})
+    [(_, (_, result), _)] = executor.poll()
+    assert result.error_type == "InputError" and not result.retryable
+    # a flow's own class of the same name is the step's failure: it is retried
+    executor.start("pending", ("train", "1", 0, None))
+    stores.metadata.start_attempt("F", "r1", "train", "1", 0)
+    stores.metadata.finish_attempt("F", "r1", "train", "1", 0, status="FAILED",
+                                   error="Traceback (most recent call last):\nflow.InputError: bad row\n")
+    _end(batch, clock, "job-1", "FAILED", container={"exitCode": 1})
+    [(_, (_, result), _)] = executor.poll()
+    assert result.error_type == "InputError" and result.retryable
 
 
 def test_a_host_failure_with_nothing_stored_is_a_lost_attempt(tmp_path):

@@ -36,7 +36,7 @@ ALLOWED: Dict[str, Dict[str, Tuple[Set[str], Set[str], Any]]] = {
                            {"<Queue>", ARN.format(service="batch") + "job-definition/sfncompile-<stage>-*"}, None),
         "TagStepJobs": ({"batch:TagResource"}, {ARN.format(service="batch") + "job/*"},
                         {"StringEquals": {"aws:RequestTag/sfncompile:stack": "sfncompile-<stage>"},
-                         "ForAllValues:StringEquals": {"aws:TagKeys": ["sfncompile:stack"]}}),
+                         "ForAllValues:StringEquals": {"aws:TagKeys": ["sfncompile:stack", "sfncompile:flow"]}}),
         "StopStepJobs": ({"batch:TerminateJob"}, {ARN.format(service="batch") + "job/*"},
                          {"StringEquals": {"aws:ResourceTag/sfncompile:stack": "sfncompile-<stage>"}}),
         "FollowStepJobs": ({"batch:DescribeJobs"}, {"*"}, None),

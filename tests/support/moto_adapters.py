@@ -31,6 +31,11 @@ J. StopExecution terminates the execution's running ``.sync`` Batch jobs
    which execution submitted which job): in moto the job keeps running to its end.
 K. EventBridge delivers to Step Functions targets, and executions send their "Execution
    Status Change" events, in its own module ``eventbridge.py`` (moto does neither).
+L. Batch job names  (``moto.batch.models.JOB_NAME_REGEX``): moto requires at least two
+   characters; AWS documents SubmitJob's ``jobName`` as up to 128 letters, numbers,
+   hyphens and underscores, the first alphanumeric
+   (https://docs.aws.amazon.com/batch/latest/APIReference/API_SubmitJob.html), so a
+   one-letter step's job name ``a`` is valid. The pattern is replaced by the documented one.
 
 and two pieces of plumbing:
 
@@ -60,6 +65,7 @@ import inspect
 import json
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -140,6 +146,9 @@ class PatchedInternal:
     source_of: Optional[str] = None
     source_contains: tuple = ()
 
+
+# SubmitJob's jobName as AWS documents it (adapter L).
+DOCUMENTED_JOB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 
 _SFN_SVC = "moto.stepfunctions.parser.asl.component.state.exec.state_task.service"
 PATCHED_INTERNALS: List[PatchedInternal] = [
@@ -238,6 +247,9 @@ PATCHED_INTERNALS: List[PatchedInternal] = [
     ),
     PatchedInternal("moto.batch.models", "BatchBackend.get_job_by_id", "C",
                     params=("self", "identifier")),
+    # L. job names: moto's pattern, which submit_job checks.
+    PatchedInternal("moto.batch.models", "JOB_NAME_REGEX", "L", source_of="BatchBackend.submit_job",
+                    source_contains=("if JOB_NAME_REGEX.match(job_name) is None:",)),
     # D. the interpreter's clients.
     PatchedInternal(
         "moto.stepfunctions.parser.asl.utils.boto_client", "boto3", "D",
@@ -1464,6 +1476,8 @@ def install(endpoint_url: str, base_env: Dict[str, str], workdir: Optional[str] 
         eventbridge.install(_PATCHES, endpoint_url)
         # J
         _PATCHES.set(backend_cls, "stop_execution", _wrap_stop_execution(backend_cls.stop_execution))
+        # L
+        _PATCHES.set(batch_models, "JOB_NAME_REGEX", DOCUMENTED_JOB_NAME)
         _RUNNER = runner
         _INSTALLED = InstalledAdapters(runner=runner, retry_sleeps=sleeps, interpreter_boto3=shim)
         return _INSTALLED

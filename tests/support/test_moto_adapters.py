@@ -100,6 +100,7 @@ def test_every_adapter_is_installed(moto_server):
     assert branches_decl.CustomErrorName is moto_adapters.preserving_error_name
     assert iteration_worker.CustomErrorName is moto_adapters.preserving_error_name
     assert batch_models.Job.run is moto_adapters._job_run
+    assert batch_models.JOB_NAME_REGEX is moto_adapters.DOCUMENTED_JOB_NAME
     assert hasattr(batch_responses.BatchResponse.submitjob, "__sfncompile_original__")
     assert hasattr(batch_svc._build_sync_resolver, "__sfncompile_original__")
     assert isinstance(boto_client.boto3, moto_adapters._InterpreterBoto3)
@@ -189,6 +190,19 @@ def test_submit_job_sync_converts_pascal_case_parameters(moto_aws, aws_stack):
     assert output["JobName"] == "start-0" and output["Status"] == "SUCCEEDED"
     assert output["Parameters"]["MixedCase_Key"] == "kept"
     assert output["Attempts"][0]["Container"]["ExitCode"] == 0
+
+
+@pytest.mark.usefixtures("moto_aws_instant")
+@pytest.mark.parametrize("name, status", [("a", "SUCCEEDED"), ("a" * 128, "SUCCEEDED"), ("-a", "FAILED"),
+                                          ("a" * 129, "FAILED")])
+def test_job_names_follow_the_documented_pattern(moto_aws, aws_stack, name, status):
+    """Adapter L: one character is a valid job name on AWS (moto alone wants two)."""
+    task = {"Type": "Task", "Resource": SUBMIT_SYNC, "End": True,
+            "Parameters": {"JobName": name, "JobQueue": aws_stack["job_queue"],
+                           "JobDefinition": aws_stack["job_definition"],
+                           "Parameters": {"step": "start", "run": "sfn-abc"}}}
+    result = moto_aws.run_definition({"StartAt": "T", "States": {"T": task}}, {})
+    assert result["status"] == status, result
 
 
 @pytest.mark.usefixtures("moto_aws_instant")

@@ -27,7 +27,7 @@ takes every task's process group down.
 """
 from __future__ import annotations
 
-import _signal
+import _signal  # type: ignore[import-not-found]  # no stub; see sigmask()
 import gc
 import os
 import pickle

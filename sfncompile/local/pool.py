@@ -38,7 +38,7 @@ from contextlib import contextmanager
 from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
-from .template import HELD_SIGNALS, TaskChild, Template, TemplateGone, flush_stdio, kill_group, own_group
+from .template import HELD_SIGNALS, TaskChild, sigmask, Template, TemplateGone, flush_stdio, kill_group, own_group
 
 START_METHODS = ("fork", "spawn")
 START_METHOD_ENV = "SFNCOMPILE_START_METHOD"
@@ -68,14 +68,14 @@ SPARES = 2  # processes kept ready (forked, stores opened) for the next tasks
 @contextmanager
 def signals_held() -> Iterator[None]:
     try:
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, HELD_SIGNALS)
+        previous = sigmask(signal.SIG_BLOCK, HELD_SIGNALS)
     except (AttributeError, ValueError, OSError):  # pragma: no cover - no pthread_sigmask
         yield
         return
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        sigmask(signal.SIG_SETMASK, previous)
 
 
 class TaskProcess:

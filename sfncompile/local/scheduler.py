@@ -791,7 +791,7 @@ class TaskHandler:
 
         flow_cls, graph, stores = self._loaded()
         stores.metadata.get_run(graph.name, self.run_id)
-        prepare_capture()
+        prepare_capture(self.settings.echo)
 
     def __call__(self, message: Tuple[str, str, int, Optional[str]]) -> TaskResult:
         from ..runtime.task import run_task

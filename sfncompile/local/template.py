@@ -27,6 +27,7 @@ takes every task's process group down.
 """
 from __future__ import annotations
 
+import _signal  # type: ignore[import-not-found]  # no stub; see sigmask()
 import gc
 import os
 import pickle
@@ -48,6 +49,13 @@ REAP_POLL_SECONDS = 0.01  # how often a template checks released pids that are n
 _CONTROLS: Set[socket.socket] = set()  # the scheduler's ends of every template's control socket
 _CHILDREN: Set[int] = set()  # in a template: task processes not reaped yet
 _LIBC: Any = None
+
+
+def sigmask(how: int, mask: Any) -> Any:
+    """``signal.pthread_sigmask`` without its wrapper, which turns every blocked signal into an enum
+    member: the scheduler changes its mask several times per task, and ints are all a mask needs.
+    AttributeError where the platform has none, as ``signal.pthread_sigmask``."""
+    return _signal.pthread_sigmask(how, mask)
 
 
 class TemplateGone(OSError):
@@ -295,7 +303,7 @@ def own_group(parent_pid: int, on_term: Callable[[int, Any], None]) -> None:
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, on_term)
     try:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)  # held by the scheduler while it forked
+        sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)  # held by the scheduler while it forked
     except (AttributeError, ValueError, OSError):  # pragma: no cover - no pthread_sigmask
         pass
     if not die_with_parent(parent_pid):

@@ -3,19 +3,26 @@
 File descriptors 1 and 2 are pointed at pipes for the duration of the task, so
 everything the task writes is captured: ``print``, C extensions writing to their
 stdio, and subprocesses (``os.system("echo hi")``), which inherit the descriptors.
-A reader thread per stream records the text and echoes whole lines, prefixed with
-the pathspec, to the process's original descriptor (one ``os.write`` per block of
-lines, so lines of parallel tasks do not interleave mid-line).
+One reader thread drains both pipes, records the text and echoes whole lines,
+prefixed with the pathspec, to the process's original descriptor (one ``os.write``
+per block of lines, so lines of parallel tasks do not interleave mid-line).
+
+Without echo (``sfncompile run --quiet``) nothing needs reading while the task runs:
+the descriptors point at anonymous in-memory files instead (``memfd``), read when
+the task ends, so a task starts no thread and opens no pipe (a thread costs a task
+process about a millisecond of CPU, mostly copy-on-write faults).
 """
 from __future__ import annotations
 
+import _thread
 import codecs
 import io
 import os
 import select
 import sys
+import tempfile
 import threading
-from typing import Any, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple, Union
 
 POLL_SECONDS = 0.1  # the reader wakes this often to notice the task ended (and then drains what is left)
 
@@ -31,6 +38,7 @@ class TeeStream(io.TextIOBase):
         self._parts: List[str] = []
         self._pending = ""
         self._lock = threading.Lock()
+        self.drain: Optional[Callable[[], None]] = None  # reads what the task wrote so far (file capture)
 
     # io.TextIOBase API -------------------------------------------------------------
     def writable(self) -> bool:
@@ -95,7 +103,10 @@ class TeeStream(io.TextIOBase):
             return "".join(self._parts)
 
     def record(self, text: str) -> None:
-        """Add to the log without echoing (e.g. a traceback the scheduler prints itself)."""
+        """Add to the log without echoing (e.g. a traceback the scheduler prints itself), after
+        what the task wrote before."""
+        if self.drain is not None:
+            self.drain()
         with self._lock:
             self._parts.append(text)
 
@@ -116,8 +127,9 @@ class _FdCapture:
         self._read: Optional[int] = read
         self._write: Optional[int] = write
 
-    def start(self, tee: "TeeStream") -> None:
+    def start(self, tee: "TeeStream", drain: Optional[Callable[[], None]] = None) -> None:
         self.tee = tee
+        tee.drain = drain
         self._saved = os.dup(self.fd)
         assert self._write is not None, "a capture starts once"
         os.dup2(self._write, self.fd)
@@ -126,6 +138,8 @@ class _FdCapture:
 
     def stop(self) -> None:
         """Point the descriptor back (this closes this process's write end of the pipe)."""
+        if self.tee is not None:
+            self.tee.drain = None
         if self._saved is None:
             return
         os.dup2(self._saved, self.fd)
@@ -141,15 +155,26 @@ class _FdCapture:
 
 class _Reader:
     """One thread draining both captured pipes (one thread, not one per stream: a task process
-    starts it, and every thread start is on the task's cost)."""
+    starts it, and every thread start is on the task's cost; a bare ``_thread``, not a
+    ``threading.Thread``, whose bookkeeping costs a fresh process more than the thread)."""
+
+    echo = True
 
     def __init__(self) -> None:
         self.captures = [_FdCapture(1), _FdCapture(2)]
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._pump, name="sfncompile-capture", daemon=True)
-        self._thread.start()
+        self._done = False
+        self._feeding = _thread.allocate_lock()  # held while a chunk read from a pipe is recorded
+        self._running = _thread.allocate_lock()
+        self._running.acquire()
+        _thread.start_new_thread(self._pump, ())
 
     def _pump(self) -> None:
+        try:
+            self._drain_pipes()
+        finally:
+            self._running.release()
+
+    def _drain_pipes(self) -> None:
         owners = {c._read: c for c in self.captures if c._read is not None}
         decoders = {fd: codecs.getincrementaldecoder("utf-8")(errors="replace") for fd in owners}
         open_fds = list(owners)
@@ -157,15 +182,16 @@ class _Reader:
             ready, _, _ = select.select(open_fds, [], [], POLL_SECONDS)
             if not ready:
                 # After the task, stop once nothing arrives: a leftover subprocess may hold a pipe open.
-                if self._done.is_set():
+                if self._done:
                     break
                 continue
             for fd in ready:
-                data = os.read(fd, 65536)
+                with self._feeding:
+                    data = os.read(fd, 65536)
+                    if data:
+                        self._feed(owners[fd], decoders[fd].decode(data))
                 if not data:
                     open_fds.remove(fd)
-                    continue
-                self._feed(owners[fd], decoders[fd].decode(data))
         for fd, decoder in decoders.items():
             self._feed(owners[fd], decoder.decode(b"", final=True))
 
@@ -174,23 +200,122 @@ class _Reader:
         if text and capture.tee is not None:
             capture.tee.write(text)
 
+    def drain(self) -> None:
+        """Wait until what was written to the pipes so far is recorded."""
+        import fcntl
+        import struct
+        import termios
+        import time
+
+        for capture in self.captures:
+            while capture._read is not None:
+                pending = fcntl.ioctl(capture._read, termios.FIONREAD, b"\0\0\0\0")
+                if not struct.unpack("i", pending)[0]:
+                    break
+                time.sleep(0.001)
+        with self._feeding:  # a chunk read but not recorded yet
+            pass
+
     def stop(self) -> None:
         for capture in self.captures:
             capture.stop()
-        self._done.set()
-        self._thread.join()
+        self._done = True
+        self._running.acquire()
         for capture in self.captures:
             capture.close()
 
 
-_PREPARED: List[_Reader] = []  # a reader made ready ahead of the task
+class _FileCapture:
+    """One descriptor (1 or 2) redirected into an anonymous file, read when asked (no echo)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.tee: Optional["TeeStream"] = None
+        self._saved: Optional[int] = None
+        self._file: Optional[int] = _anonymous_file()
+        self._offset = 0
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+
+    def start(self, tee: "TeeStream", drain: Optional[Callable[[], None]] = None) -> None:
+        self.tee = tee
+        tee.drain = self.drain
+        self._saved = os.dup(self.fd)
+        os.dup2(self._file, self.fd)  # type: ignore[arg-type]
+
+    def drain(self, final: bool = False) -> None:
+        """Record what was written since the last call (``pread``: the writers' shared offset stays put)."""
+        if self._file is None:
+            return
+        data = b""
+        while True:
+            chunk = os.pread(self._file, 1 << 20, self._offset)
+            if not chunk:
+                break
+            self._offset += len(chunk)
+            data += chunk
+        text = self._decoder.decode(data, final=final)
+        if text and self.tee is not None:
+            self.tee.write(text)
+
+    def stop(self) -> None:
+        if self._saved is not None:
+            os.dup2(self._saved, self.fd)
+            os.close(self._saved)
+            self._saved = None
+        self.drain(final=True)
+        if self.tee is not None:
+            self.tee.drain = None
+
+    def close(self) -> None:
+        if self._file is not None:
+            os.close(self._file)
+            self._file = None
 
 
-def prepare_capture() -> None:
-    """Get the next task's capture ready (pipes, reader thread) ahead of it: a process that
-    waits for its task calls this, so starting a thread is off the task's path."""
+class _Files:
+    """Both descriptors into anonymous files: the capture when nothing is echoed."""
+
+    echo = False
+
+    def __init__(self) -> None:
+        self.captures = [_FileCapture(1), _FileCapture(2)]
+
+    def stop(self) -> None:
+        for capture in self.captures:
+            capture.stop()
+            capture.close()
+
+
+def _anonymous_file() -> int:
+    """A descriptor on a file with no name (memfd on Linux; an unlinked temporary file elsewhere)."""
+    memfd = getattr(os, "memfd_create", None)
+    if memfd is not None:
+        try:
+            return memfd("sfncompile-capture", getattr(os, "MFD_CLOEXEC", 0))
+        except OSError:
+            pass
+    fd, path = tempfile.mkstemp(prefix="sfncompile-capture-")
+    os.unlink(path)
+    return fd
+
+
+_PREPARED: List[Union[_Reader, _Files]] = []  # a capture made ready ahead of the task
+
+
+def prepare_capture(echo: bool = True) -> None:
+    """Get the next task's capture ready (pipes and reader thread, or files without echo) ahead of
+    it: a process that waits for its task calls this, so that work is off the task's path."""
     if not _PREPARED:
-        _PREPARED.append(_Reader())
+        _PREPARED.append(_Reader() if echo else _Files())
+
+
+def _take_prepared(echo: bool) -> Union[_Reader, _Files]:
+    ready = _PREPARED.pop() if _PREPARED else None
+    if ready is not None and ready.echo == echo:
+        return ready
+    if ready is not None:  # prepared for the other mode: not used
+        ready.stop()
+    return _Reader() if echo else _Files()
 
 
 class Capture:
@@ -202,7 +327,7 @@ class Capture:
         self._clear = clear_line
         self.stdout = TeeStream(None, prefix, clear_line=clear_line)
         self.stderr = TeeStream(None, prefix, clear_line=clear_line)
-        self._reader: Optional[_Reader] = None
+        self._reader: Optional[Union[_Reader, _Files]] = None
         self._saved: Tuple[Any, ...] = ()
 
     def __enter__(self) -> "Capture":
@@ -210,9 +335,10 @@ class Capture:
         if self._echo:
             # Echo to where the descriptors pointed before: a copy made now, closed on exit.
             self.stdout._fd, self.stderr._fd = os.dup(1), os.dup(2)
-        self._reader = _PREPARED.pop() if _PREPARED else _Reader()
-        for capture, tee in zip(self._reader.captures, (self.stdout, self.stderr)):
-            capture.start(tee)
+        self._reader = _take_prepared(self._echo)
+        captures: List[Union[_FdCapture, _FileCapture]] = list(self._reader.captures)
+        for capture, tee in zip(captures, (self.stdout, self.stderr)):
+            capture.start(tee, getattr(self._reader, "drain", None))
         self._saved = (sys.stdout, sys.stderr)
         # Python-level writes go straight to the descriptors, line by line, whatever sys.stdout was.
         sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)

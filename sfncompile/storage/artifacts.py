@@ -5,7 +5,7 @@ Layout (docs/internals.md "Storage layout")::
     <Flow>/blobs/<sha[:2]>/<sha>                              cloudpickle bytes (raw or zstd: codec.py), content-addressed
     <Flow>/code/<sha>.tar.gz                                  code packages
     <Flow>/runs/<run>/<step>/<task>/<attempt>/<stream>.log    logs
-    <Flow>/runs/<run>/<step>/<task>/<attempt>/artifacts.json  commit marker, written last
+    <Flow>/runs/<run>/<step>/<task>.<attempt>.json            commit marker (the attempt's index), written last
     <Flow>/runs/<run>/<step>/<task>/foreach.json              split manifest [0, ..., N-1]
 
 Blobs are immutable and deduplicated (same bytes, same key, written once); their
@@ -474,7 +474,7 @@ class ArtifactStore:
         artifacts: Mapping[str, Mapping[str, Any]],
         extra: Optional[Mapping[str, Any]] = None,
     ) -> None:
-        """Write the attempt's commit marker (artifacts.json): call after every blob is stored."""
+        """Write the attempt's commit marker (its index, ``keys.marker_key``): call after every blob is stored."""
         record: Dict[str, Any] = {"artifacts": dict(artifacts)}
         if extra:
             record.update(extra)
@@ -482,30 +482,33 @@ class ArtifactStore:
         self._create_once(keys.marker_key(flow, run_id, step, task_id, attempt), data, "an attempt's commit marker")
 
     def committed_attempts(self, flow: str, run_id: str, step: str, task_id: str) -> List[int]:
-        """Attempt numbers with a commit marker, ascending."""
-        prefix = keys.task_prefix(flow, run_id, step, task_id)
-        found = []
-        for key in self.objects.list(prefix):
-            rest = key[len(prefix):]
-            number, _, name = rest.partition("/")
+        """Attempt numbers with a commit marker (either layout), ascending."""
+        lead = keys.step_prefix(flow, run_id, step) + f"{task_id}."
+        found = {n for n in (keys.marker_attempt(key[len(lead):]) for key in self.objects.list(lead)) if n is not None}
+        legacy = keys.task_prefix(flow, run_id, step, task_id)
+        for key in self.objects.list(legacy):
+            number, _, name = key[len(legacy):].partition("/")
             if name == keys.MARKER and number.isdigit():
-                found.append(int(number))
+                found.add(int(number))
         return sorted(found)
 
     def load_attempt(
         self, flow: str, run_id: str, step: str, task_id: str, attempt: Optional[int] = None
     ) -> Optional[Dict[str, Any]]:
         """The committed record of an attempt ({"artifacts": ..., "attempt": n, **extra}), or of the
-        latest committed attempt when ``attempt`` is None; None when there is none."""
+        latest committed attempt when ``attempt`` is None; None when there is none. An attempt of a
+        store written before the index moved (``keys.legacy_marker_key``) reads the same."""
         if attempt is None:
             committed = self.committed_attempts(flow, run_id, step, task_id)
             if not committed:
                 return None
             attempt = committed[-1]
-        key = keys.marker_key(flow, run_id, step, task_id, attempt)
-        try:
-            data = self.objects.get_bytes(key)
-        except NotFoundError:
+        for key_of in (keys.marker_key, keys.legacy_marker_key):
+            key = key_of(flow, run_id, step, task_id, attempt)
+            data = self._bytes_or_none(key)
+            if data is not None:
+                break
+        else:
             return None
         try:
             record = json.loads(data)

@@ -4,7 +4,10 @@ Keys are '/'-separated and relative to the datastore root (a directory or s3://b
 """
 from __future__ import annotations
 
-MARKER = "artifacts.json"
+from typing import Optional
+
+MARKER = "artifacts.json"  # an attempt's index in stores written before the index moved up (legacy_marker_key)
+INDEX_SUFFIX = ".json"
 FOREACH_MANIFEST = "foreach.json"
 
 
@@ -25,7 +28,25 @@ def attempt_prefix(flow: str, run_id: str, step: str, task_id: str, attempt: int
     return f"{flow}/runs/{run_id}/{step}/{task_id}/{int(attempt)}/"
 
 
+def step_prefix(flow: str, run_id: str, step: str) -> str:
+    return f"{flow}/runs/{run_id}/{step}/"
+
+
 def marker_key(flow: str, run_id: str, step: str, task_id: str, attempt: int) -> str:
+    """An attempt's index (its commit marker): ``<step>/<task>.<attempt>.json``, one file beside the
+    step's other tasks, so a task that writes no log or card creates no directory of its own."""
+    return step_prefix(flow, run_id, step) + f"{task_id}.{int(attempt)}{INDEX_SUFFIX}"
+
+
+def marker_attempt(name: str) -> Optional[int]:
+    """The attempt number of an index file name relative to ``marker_key(...)`` minus ``<task>.``
+    (``"2.json"`` -> 2); None for any other name (another task's index, a directory's files)."""
+    number = name[:-len(INDEX_SUFFIX)] if name.endswith(INDEX_SUFFIX) else ""
+    return int(number) if number.isdigit() else None
+
+
+def legacy_marker_key(flow: str, run_id: str, step: str, task_id: str, attempt: int) -> str:
+    """Where stores written before ``marker_key`` kept an attempt's index (still read, never written)."""
     return attempt_prefix(flow, run_id, step, task_id, attempt) + MARKER
 
 

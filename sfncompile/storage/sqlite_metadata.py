@@ -116,6 +116,7 @@ class SqliteMetadataStore(MetadataStore):
         self.busy_timeout_ms = busy_timeout_ms
         self._conn: Optional[sqlite3.Connection] = None
         self._pid: Optional[int] = None
+        self._schema_checked = False  # kept across fork: a task process trusts its parent's check
         self._lock = threading.RLock()
 
     def __repr__(self) -> str:
@@ -131,11 +132,13 @@ class SqliteMetadataStore(MetadataStore):
             _INHERITED.append(self._conn)
         self._conn = None
         os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        # ``timeout`` is SQLite's busy timeout (sqlite3_busy_timeout): no PRAGMA needed for it.
         conn = sqlite3.connect(
             self.path, timeout=self.busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False
         )
-        conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
-        if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+        # The schema is checked once per process tree: a process forked after its parent checked it
+        # (a task process) skips the read, which is a transaction of its own.
+        if not self._schema_checked and conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
             self._retry_locked(lambda: conn.execute("PRAGMA journal_mode = WAL"))
             with _write(conn):
                 if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
@@ -145,7 +148,7 @@ class SqliteMetadataStore(MetadataStore):
                     _add_missing_columns(conn)
                     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.execute("PRAGMA synchronous = NORMAL")
-        self._conn, self._pid = conn, os.getpid()
+        self._conn, self._pid, self._schema_checked = conn, os.getpid(), True
         return conn
 
     @staticmethod
@@ -164,6 +167,7 @@ class SqliteMetadataStore(MetadataStore):
             if self._conn is not None and self._pid == os.getpid():
                 self._conn.close()
             self._conn = None
+            self._schema_checked = False
 
     def _read(self, sql: str, args: Sequence[Any] = ()) -> List[Sequence[Any]]:
         with self._lock:

@@ -113,6 +113,30 @@ def test_corrupted_blob_is_detected(hello):
         Run(hello.pathspec)["hello"].task.data.message
 
 
+def test_store_written_before_the_index_moved_is_read(hello):
+    """A run whose attempts keep their index at <task>/<attempt>/artifacts.json (the layout before
+    <step>/<task>.<attempt>.json) reads as before, and resume reuses its tasks."""
+    from sfncompile.runtime.artifacts import _ATTEMPT_CACHE
+    from sfncompile.storage.keys import legacy_marker_key, marker_key
+
+    root = os.environ["SFNCOMPILE_ROOT"]
+    for step in ("start", "hello", "end"):
+        new = os.path.join(root, marker_key("HelloFlow", hello.id, step, "0", 0))
+        legacy = os.path.join(root, legacy_marker_key("HelloFlow", hello.id, step, "0", 0))
+        os.makedirs(os.path.dirname(legacy), exist_ok=True)
+        os.rename(new, legacy)
+    _ATTEMPT_CACHE.clear()
+    run = Run(hello.pathspec)
+    assert run["hello"].task.data.message == "hello, world"
+    assert run["start"].task.successful and run.data.message == "hello, world"
+    outcome, _ = run_flow("hello", resume=True, origin_run_id=hello.id, resume_step="hello")
+    assert outcome.ok
+    resumed = Run(f"HelloFlow/{outcome.run_id}")
+    assert resumed["start"].task.data.greeting == "hello"  # cloned from the old layout, stored in the new one
+    assert os.path.exists(os.path.join(root, marker_key("HelloFlow", outcome.run_id, "start", "0", 0)))
+    assert resumed["hello"].task.data.message == "hello, world"
+
+
 def test_failed_task_exception_and_logs():
     outcome, _ = run_flow("errors_flow", {"mode": "empty"})
     run = Run(f"ErrorsFlow/{outcome.run_id}")

@@ -213,7 +213,7 @@ def _fail_end_run(env: dict) -> str:
 
 
 def _marker(run_id: str, step: str) -> str:
-    return os.path.join(local_root(), "FailEndFlow", "runs", run_id, step, "0", "0", "artifacts.json")
+    return os.path.join(local_root(), "FailEndFlow", "runs", run_id, step, "0.0.json")
 
 
 def _resume_fail_end(run_id: str, env: dict) -> str:

@@ -1,8 +1,11 @@
 """Small pieces of the runtime: output capture, parameter plumbing, caught exceptions."""
 from __future__ import annotations
 
+import json
 import os
 import pickle
+import subprocess
+import sys
 
 import pytest
 
@@ -28,6 +31,43 @@ def test_tee_prefixes_whole_lines_and_keeps_raw_log():
     assert tee.text().endswith("not echoed")
     with pytest.raises(TypeError):
         tee.write(b"bytes")
+
+
+CAPTURE_SCRIPT = r"""
+import json, os, sys
+from sfncompile.runtime.capture import Capture, prepare_capture
+echo = sys.argv[1] == "echo"
+prepare_capture(echo)
+threads = [len(os.listdir("/proc/self/task"))]
+capture = Capture("[F/1/s/0] ", echo=echo)
+with capture:
+    print("from print")
+    os.write(1, "fd 1: \u00e9\n".encode())
+    sys.stderr.write("to stderr\n")
+    os.system("echo from a subprocess; echo sub err 1>&2")
+    capture.stderr.record("TRACEBACK\n")
+    threads.append(len(os.listdir("/proc/self/task")))
+print(json.dumps({"out": capture.stdout.text(), "err": capture.stderr.text(), "threads": threads}))
+"""
+
+
+@pytest.mark.parametrize("mode", ["quiet", "echo"])
+def test_capture_keeps_every_writer_in_order(mode):
+    """Without echo the capture reads anonymous files at the end (no thread, no pipe); with echo a
+    reader thread tees the pipes. Both keep print, raw descriptor writes and subprocesses, and a
+    recorded traceback comes after what the step wrote before it."""
+    done = subprocess.run([sys.executable, "-c", CAPTURE_SCRIPT, mode], capture_output=True, text=True, check=True)
+    lines = done.stdout.splitlines()
+    got = json.loads(lines[-1])
+    assert got["out"] == "from print\nfd 1: \u00e9\nfrom a subprocess\n"
+    assert got["err"] == "to stderr\nsub err\nTRACEBACK\n"
+    if mode == "quiet":
+        assert got["threads"] == [1, 1], got  # the task process starts no thread
+        assert lines[:-1] == [] and done.stderr == ""
+    else:
+        assert got["threads"] == [2, 2], got  # one reader thread, readied before the task
+        assert "[F/1/s/0] from print" in lines and "[F/1/s/0] from a subprocess" in lines
+        assert "[F/1/s/0] sub err" in done.stderr.splitlines()
 
 
 def test_parameters_json_forms():

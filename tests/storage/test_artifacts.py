@@ -203,8 +203,25 @@ def test_latest_committed_attempt_wins(backend):
     # a sibling task whose id shares a prefix is not mixed in
     artifacts.commit_attempt(FLOW, "r1", "train", "0.1", 99, {})
     assert artifacts.load_attempt(*task)["attempt"] == 10
-    assert backend.objects.exists(f"{FLOW}/runs/r1/train/0/10/artifacts.json")
+    assert backend.objects.exists(f"{FLOW}/runs/r1/train/0.10.json")
     assert artifacts.load_values(FLOW, latest["artifacts"]) == {"x": 10}
+
+
+def test_attempt_index_lives_beside_the_step_and_old_layout_reads(backend):
+    artifacts = backend.artifacts
+    index = artifacts.save_artifacts(FLOW, {"x": 1})
+    artifacts.commit_attempt(FLOW, "r1", "train", "3.1", 0, index)
+    # one file in the step's directory: no directory for the task or the attempt
+    assert [k for k in backend.objects.list(f"{FLOW}/runs/r1/")] == [f"{FLOW}/runs/r1/train/3.1.0.json"]
+    # an attempt written by the previous layout (<task>/<attempt>/artifacts.json) reads the same
+    old = json.dumps({"artifacts": index, "old": True}).encode()
+    backend.objects.create(keys.legacy_marker_key(FLOW, "r1", "train", "3.1", 1), old)
+    backend.objects.create(keys.legacy_marker_key(FLOW, "r1", "train", "3", 4), old)
+    assert artifacts.committed_attempts(FLOW, "r1", "train", "3.1") == [0, 1]
+    assert artifacts.committed_attempts(FLOW, "r1", "train", "3") == [4]  # 3.1's files are not task 3's
+    assert artifacts.load_attempt(FLOW, "r1", "train", "3.1") == {"artifacts": index, "old": True, "attempt": 1}
+    assert artifacts.load_attempt(FLOW, "r1", "train", "3.1", 0) == {"artifacts": index, "attempt": 0}
+    assert artifacts.load_attempt(FLOW, "r1", "train", "3.1", 2) is None
 
 
 def test_logs(backend):

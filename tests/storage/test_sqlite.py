@@ -1,6 +1,7 @@
 """SQLite specifics: concurrent worker processes, fork safety, index use."""
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 
@@ -102,3 +103,47 @@ def test_a_version_1_database_gains_the_liveness_columns(tmp_path):
     run = meta.get_run("F", "r1")
     assert (run["status"], run["scheduler_pid"], run["scheduler_host"]) == ("RUNNING", 42, "h")
     meta.close()
+
+
+def _statements_of_a_fresh_connection(meta: SqliteMetadataStore) -> list:
+    """In this process: the SQL a new connection of ``meta`` runs for one read (traced)."""
+    import sqlite3
+
+    seen: list = []
+    connect = sqlite3.connect
+
+    def traced(*args, **kwargs):
+        conn = connect(*args, **kwargs)
+        conn.set_trace_callback(seen.append)
+        return conn
+
+    sqlite3.connect = traced
+    try:
+        assert meta.get_run(FLOW, "r1")["run_id"] == "r1"
+    finally:
+        sqlite3.connect = connect
+    return seen
+
+
+def test_a_forked_process_trusts_its_parents_schema_check(tmp_path):
+    """A task process forked from a process that checked the schema opens its connection without
+    reading it again (a read transaction per task); a store opened anew still checks."""
+    meta = SqliteMetadataStore(str(tmp_path / "meta.sqlite"))
+    meta.create_run(FLOW, "r1", username="u", namespace="user:u")
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through the pipe
+        try:
+            inherited = _statements_of_a_fresh_connection(meta)
+            fresh = _statements_of_a_fresh_connection(SqliteMetadataStore(meta.path))
+            os.write(write, json.dumps([inherited, fresh]).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as fh:
+        inherited, fresh = json.loads(fh.read())
+    os.waitpid(pid, 0)
+    assert not any("user_version" in s for s in inherited), inherited
+    assert not any("busy_timeout" in s for s in inherited + fresh)  # connect(timeout=) sets it
+    assert any("user_version" in s for s in fresh), fresh
+    assert any(s.startswith("SELECT") for s in inherited)

@@ -20,10 +20,11 @@ lower bound that follows on this machine's cores.
 
 Reference figures on the shared 2-core machine. Quiet machine: reused workers (6c9a0d2)
 3.3-3.9 ms CPU, 3.8 ms wall per task; a fork of a template per task (main before the
-changes below) 16.9 ms CPU, 9.0 ms wall. Side by side at load average 5-7 (this file's
-``--before main``): main 20.7-21.9 ms CPU best (median 21.3-22.8); now 17.3-18.1 ms
-(median 17.3-18.6), about 20% less. 10,000-item foreach, one run each at load average
-5-7: main 382 s wall, 257 s CPU; now 333 s wall, 228 s CPU (older figures at load 9-20:
+changes below) 16.9 ms CPU, 9.0 ms wall. Side by side, interleaved, at load average 1.5
+(``--before 104ecde``, 5 runs): before 19.7 ms CPU best (median 20.8), 10.5 ms wall; now
+19.9 ms (median 21.3), 10.9 ms wall: no measurable change (at load 5-7 the same pair read
+21.9 vs 17.3 ms, inside that load's noise). 10,000-item foreach, one run each at load
+average 5-7: before 382 s wall, 257 s CPU; now 333 s wall, 228 s CPU (older figures at load 9-20:
 a process per task forked by ``multiprocessing`` 1,019 s / 324 s; the first template
 627 s / 213 s). Fork + exit + reap: bare interpreter (4.7 MB anonymous, 70 modules)
 0.8-0.9 ms; template-sized (12.6 MB anonymous, 212 modules) 2.6-3.9 ms. So 10,000 tasks

@@ -38,7 +38,6 @@ import json
 import mmap
 import os
 import pickle
-import threading
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from ..exceptions import ArtifactError, IntegrityError, NotFoundError, StorageError
@@ -106,9 +105,14 @@ class _Spool:
         return self.encoder.size
 
     def write(self, data: Any) -> int:
+        return self._hashed(self.encoder.write, data)
+
+    def _hashed(self, write: Callable[..., Any], data: Any) -> Any:
+        """``write(data)`` (an encoder write that hashes the raw bytes itself unless ``hashed``);
+        a large ``data`` is hashed in a second thread meanwhile."""
         if memoryview(data).nbytes < _PARALLEL_HASH_BYTES:
-            return self.encoder.write(data)
-        return _in_parallel(self.encoder.hash.update, data, lambda: self.encoder.write(data, hashed=True))
+            return write(data)
+        return _in_parallel(self.encoder.hash.update, data, lambda: write(data, hashed=True))
 
     def buffer_callback(self, buffer: pickle.PickleBuffer) -> bool:
         """The pickler's ``buffer_callback``: a large incompressible buffer (a NumPy array, a
@@ -127,10 +131,7 @@ class _Spool:
         for buffer in self._out_of_band:
             with buffer.raw() as view:
                 self.encoder.begin_buffer(view)
-                if view.nbytes < _PARALLEL_HASH_BYTES:
-                    self.encoder.write_raw(view)
-                else:
-                    _in_parallel(self.encoder.hash.update, view, lambda: self.encoder.write_raw(view, hashed=True))
+                self._hashed(self.encoder.write_raw, view)
         self._out_of_band = []
 
     def _store(self, view: Any) -> None:
@@ -192,22 +193,9 @@ class _Spool:
 
 def _in_parallel(hash_update: Callable[[Any], Any], data: Any, work: Callable[[], Any]) -> Any:
     """``work()`` while a second thread runs ``hash_update(data)``; both finish before it returns."""
-    failure: List[BaseException] = []
-
-    def run() -> None:
-        try:
-            hash_update(data)
-        except BaseException as exc:  # pragma: no cover - hashing a buffer does not fail
-            failure.append(exc)
-
-    thread = threading.Thread(target=run, name="sfncompile-hash", daemon=True)
-    thread.start()
-    try:
-        return work()
-    finally:
-        thread.join()
-        if failure:
-            raise failure[0]
+    result: List[Any] = []
+    blobfiles.run_parallel(lambda i: result.append(work()) if i == 0 else hash_update(data), 2, name="sfncompile-hash")
+    return result[0]
 
 
 def _has_buffers(fh: Any, where: str) -> bool:
@@ -324,11 +312,7 @@ class ArtifactStore:
         return data
 
     def _verify(self, key: str, expected: str, actual: str) -> None:
-        if actual != expected:
-            raise IntegrityError(
-                f"{self.url(key)} is corrupted: its sha256 is {actual}, expected {expected}",
-                fix="delete that object and resume the run so the task that wrote it runs again",
-            )
+        codec.check_sha(actual, expected, self.url(key))
 
     # -- serialization -----------------------------------------------------------------------
     def serialize(self, name: str, value: Any) -> bytes:

@@ -55,7 +55,7 @@ class _ParallelFile(io.RawIOBase):
                             break
                         got[i] += n
 
-            _run_parallel(read, parts)
+            run_parallel(read, parts)
             total = 0
             for i, n in enumerate(got):  # bytes valid from the start: up to the first short part
                 total += n
@@ -65,7 +65,7 @@ class _ParallelFile(io.RawIOBase):
             return total
 
 
-def _run_parallel(work: Callable[[int], None], count: int) -> None:
+def run_parallel(work: Callable[[int], Any], count: int, name: str = "sfncompile-read") -> None:
     """``work(0)`` here and ``work(1..count-1)`` in threads; the first error is raised after all end."""
     errors: List[BaseException] = []
 
@@ -75,7 +75,7 @@ def _run_parallel(work: Callable[[int], None], count: int) -> None:
         except BaseException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=guarded, args=(i,), name="sfncompile-read", daemon=True) for i in range(1, count)]
+    threads = [threading.Thread(target=guarded, args=(i,), name=name, daemon=True) for i in range(1, count)]
     for thread in threads:
         thread.start()
     guarded(0)

@@ -150,6 +150,12 @@ def verify(head: Header, payload_digest: bytes, stored_length: int, expected_sha
         raise damaged_blob(where, "its checksum does not match its content")
 
 
+def check_sha(actual: str, expected: str, where: str) -> None:
+    """IntegrityError naming ``where`` unless a blob's raw bytes hash (sha256, hex) to ``expected``."""
+    if actual != expected:
+        raise damaged_blob(where, f"its sha256 is {actual}, expected {expected}")
+
+
 def damaged_blob(where: str, what: str) -> IntegrityError:
     return IntegrityError(f"{where} is corrupted: {what}", fix=_FIX)
 
@@ -198,9 +204,7 @@ def unpack(stored: Buffer, sha: str, where: str) -> "tuple[Buffer, list[memoryvi
     head = read_header(stored, where)
     if head is None:  # legacy: verified by the sha256 of the raw bytes
         raw = _decode_legacy(stored, where)
-        actual = hashlib.sha256(raw).hexdigest()
-        if actual != sha:
-            raise damaged_blob(where, f"its sha256 is {actual}, expected {sha}")
+        check_sha(hashlib.sha256(raw).hexdigest(), sha, where)
         return raw, []
     if head.buffers and memoryview(stored).readonly:
         stored = bytearray(stored)

@@ -38,7 +38,7 @@ from contextlib import contextmanager
 from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
-from .template import HELD_SIGNALS, TaskChild, sigmask, Template, TemplateGone, flush_stdio, kill_group, own_group
+from .template import HELD_SIGNALS, TaskChild, Template, TemplateGone, flush_stdio, kill_group, own_group, sigmask
 
 START_METHODS = ("fork", "spawn")
 START_METHOD_ENV = "SFNCOMPILE_START_METHOD"

@@ -246,14 +246,14 @@ class _FileCapture:
         """Record what was written since the last call (``pread``: the writers' shared offset stays put)."""
         if self._file is None:
             return
-        data = b""
+        chunks: List[bytes] = []
         while True:
             chunk = os.pread(self._file, 1 << 20, self._offset)
             if not chunk:
                 break
             self._offset += len(chunk)
-            data += chunk
-        text = self._decoder.decode(data, final=final)
+            chunks.append(chunk)
+        text = self._decoder.decode(b"".join(chunks), final=final)
         if text and self.tee is not None:
             self.tee.write(text)
 

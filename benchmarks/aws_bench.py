@@ -225,6 +225,7 @@ def task_overhead(env: Dict[str, str], cwd: str, server: Any, counter: RequestCo
         data = os.path.join(tmp, "botocore-data")
         subprocess.run([PY, "-m", "sfncompile.storage.botocore_data", data], env=env, cwd=cwd, check=True,
                        capture_output=True)
+        job_env = dict(job_env, SFNCOMPILE_BOTOCORE_DATA=data)  # both revisions run in the same image
         codes: List[Tuple[str, Dict[str, str]]] = []
         if before:
             from benchmarks.task_overhead_bench import export
@@ -234,7 +235,7 @@ def task_overhead(env: Dict[str, str], cwd: str, server: Any, counter: RequestCo
                 os.makedirs(os.path.join(tmp, "before"))
                 tree = export(before, os.path.join(tmp, "before"))
             codes.append((f"before ({before})", dict(job_env, PYTHONPATH=os.path.abspath(tree))))
-        codes.append(("after" if before else "this checkout", dict(job_env, SFNCOMPILE_BOTOCORE_DATA=data)))
+        codes.append(("after" if before else "this checkout", job_env))
         # Interleaved (before, after, before, ...): both see the same load on a shared machine.
         results: Dict[str, Dict[str, List[Tuple[float, float, List[str]]]]] = {
             label: {"start": [], "end": []} for label, _ in codes}

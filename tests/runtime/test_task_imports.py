@@ -1,5 +1,6 @@
 """A Batch task's process imports botocore for its S3 and DynamoDB clients, but neither boto3 nor
-s3transfer (boto3 loads s3transfer into every S3 client it makes) unless it moves a large file."""
+s3transfer (boto3 loads s3transfer into every S3 client it makes) unless it moves a large file,
+nor what only some steps need (the Markdown renderer of cards)."""
 from __future__ import annotations
 
 import json
@@ -25,8 +26,8 @@ class ImportsFlow(FlowSpec):
 # `sfncompile task STEP` as the container runs it; the modules are read when the process exits.
 _TASK = r"""
 import atexit, json, sys
-atexit.register(lambda: print("MODULES " + json.dumps(sorted(m for m in ("boto3", "s3transfer", "botocore")
-                                                             if m in sys.modules))))
+WATCHED = ("boto3", "s3transfer", "botocore", "sfncompile.cards.markdown")
+atexit.register(lambda: print("MODULES " + json.dumps(sorted(m for m in WATCHED if m in sys.modules))))
 from sfncompile.cli.main import main
 main(sys.argv[1:])
 """

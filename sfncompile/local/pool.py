@@ -26,11 +26,16 @@ group is killed, and a task whose scheduler dies (``kill -9``) kills its group t
 dies with the scheduler, each task with its template). Being a separate group also
 keeps the terminal's Ctrl-C away from tasks: the scheduler alone decides what a
 signal means.
+
+Requests: while its task runs, a task process may ask the scheduler something
+(``request(payload)``, answered by the pool's ``on_request``) and wait for the answer
+over the same pipe; its result is the last message it sends.
 """
 from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import signal
 import time
 import traceback
@@ -78,6 +83,35 @@ def signals_held() -> Iterator[None]:
         sigmask(signal.SIG_SETMASK, previous)
 
 
+class Request:
+    """A task process's question to the scheduler (see ``request``), told apart from its result."""
+
+    __slots__ = ("payload",)
+
+    def __init__(self, payload: Any) -> None:
+        self.payload = payload
+
+
+_TASK_CONN: Optional[Connection] = None  # in a task process, while its task runs: its pipe to the scheduler
+
+
+def in_task() -> bool:
+    """Whether this process is a task process running its task (so ``request`` can be answered)."""
+    return _TASK_CONN is not None
+
+
+def request(payload: Any) -> Any:
+    """In a task process: the scheduler's answer to ``payload`` (its ``on_request``'s return value),
+    or the exception that raised."""
+    if _TASK_CONN is None:
+        raise RuntimeError("only a task process running its task can make requests to the scheduler")
+    _TASK_CONN.send(Request(payload))
+    ok, value = _TASK_CONN.recv()
+    if not ok:
+        raise value
+    return value
+
+
 class TaskProcess:
     """One process: a spare waiting for its task, then that task running; its pipe and deadline."""
 
@@ -99,14 +133,17 @@ class Pool:
     """Up to ``size`` tasks at a time, each in its own single-use process; ``handler(message)`` runs
     in it and its return value comes back. ``handler.prepare_template()``, if defined, runs once in
     each template (load the flow, compute constants); ``handler.warm()``, if defined, runs in a spare
-    before its task arrives (open stores).
+    before its task arrives (it must not make requests: a spare is not listened to yet).
+    ``on_request(payload)`` answers a running task's ``request(payload)``, in the scheduler.
 
     ``handler`` must be picklable (a template in another interpreter receives it pickled).
     """
 
-    def __init__(self, size: int, handler: Callable[[Any], Any], method: Optional[str] = None) -> None:
+    def __init__(self, size: int, handler: Callable[[Any], Any], method: Optional[str] = None,
+                 on_request: Optional[Callable[[Any], Any]] = None) -> None:
         self.size = max(1, int(size))
         self.handler = handler
+        self.on_request = on_request
         self.method = method or start_method()
         self.running: List[TaskProcess] = []
         self._spares: Dict[Optional[str], List[TaskProcess]] = {}  # interpreter (None: this one) -> spares
@@ -180,9 +217,27 @@ class Pool:
             except (EOFError, OSError):
                 out.append((proc, None, self._end(proc, wait_for_exit=True)))
                 continue
+            if isinstance(result, Request):  # the task goes on once answered; its result comes later
+                self._answer(proc, result.payload)
+                continue
             self._end(proc)
             out.append((proc, (proc.task, result), None))
         return out
+
+    def _answer(self, proc: TaskProcess, payload: Any) -> None:
+        try:
+            if self.on_request is None:
+                raise RuntimeError("this pool answers no requests")
+            reply: Tuple[bool, Any] = (True, self.on_request(payload))
+        except Exception as exc:  # raised again in the task process
+            reply = (False, exc)
+        try:
+            try:
+                proc.conn.send(reply)
+            except (pickle.PicklingError, TypeError, AttributeError) as exc:  # an answer that cannot travel
+                proc.conn.send((False, RuntimeError(f"the scheduler's answer could not be sent: {exc}")))
+        except (OSError, EOFError):
+            pass  # the task process died; poll() reports it
 
     def kill(self, proc: TaskProcess) -> str:
         """Kill a task's whole process group now; describe how it ended."""
@@ -250,6 +305,8 @@ def run_one_task(conn: Connection, handler: Callable[[Any], Any], template_pid: 
         return
     if message is None:
         return
+    global _TASK_CONN
+    _TASK_CONN = conn
     try:
         result = handler(message)
     except BaseException:  # an error of sfncompile itself (storage...), not of the step

@@ -169,6 +169,24 @@ class Pool:
             process, conn = template.fork()
         return TaskProcess(process, conn)
 
+    def _ready(self, python: Optional[str]) -> TaskProcess:
+        """A live process for the next task: a spare (its pid read now, long answered by then), or a
+        new one if there is none or the spares ended with their template (e.g. the OOM killer's):
+        a task is never handed to a process that is gone."""
+        spares = self._spares.setdefault(python, [])
+        while spares:
+            proc = spares.pop(0)
+            try:
+                proc.process.pid
+                if not proc.conn.poll():  # a waiting spare sends nothing: a readable pipe means it ended
+                    return proc
+            except (TemplateGone, OSError, EOFError):
+                pass
+            self._end_held(proc, wait_for_exit=False)
+        proc = self._spawn(python)
+        proc.process.pid  # a new template's failure surfaces here, not in the task
+        return proc
+
     def _refill(self, python: Optional[str]) -> None:
         spares = self._spares.setdefault(python, [])
         while len(spares) < min(SPARES, self.size):
@@ -184,8 +202,7 @@ class Pool:
 
     def _start(self, task: Any, message: Any, timeout: Optional[float], grace: float,
                python: Optional[str]) -> TaskProcess:
-        spares = self._spares.get(python)
-        proc = spares.pop(0) if spares else self._spawn(python)
+        proc = self._ready(python)
         proc.task = task
         proc.started = time.time()
         proc.deadline = proc.started + timeout + grace if timeout else None
@@ -259,7 +276,10 @@ class Pool:
     def _end_held(self, proc: TaskProcess, wait_for_exit: bool) -> str:
         # Kill the group before its leader is reaped (the template reaps it once released): the
         # group id cannot be reused meanwhile.
-        kill_group(proc.pid)
+        try:
+            kill_group(proc.pid)
+        except TemplateGone:  # never started, or killed with its template
+            pass
         try:
             proc.conn.close()
         except Exception:

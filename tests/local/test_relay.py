@@ -3,14 +3,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
 import pytest
 
 from sfncompile import Flow
 from sfncompile.client import backend as client_backend
 from sfncompile.local import relay
-from sfncompile.local.pool import Pool, request
 from sfncompile.storage.dynamodb_metadata import DynamoDbMetadataStore
 from sfncompile.storage.factory import open_stores
 from sfncompile.storage.sqlite_metadata import SqliteMetadataStore
@@ -38,41 +36,6 @@ def test_task_processes_open_no_metadata_connection_and_their_records_land(start
     assert recorded == 6
 
 
-def _ask(message):
-    """A task that asks the scheduler twice: once answered, once refused."""
-    answered = request(("double", message))
-    try:
-        request(("refuse", message))
-    except KeyError as exc:
-        return answered, f"raised {exc}"
-    return answered, "not raised"
-
-
-def _answer(payload):
-    kind, value = payload
-    if kind == "refuse":
-        raise KeyError(value)
-    return value * 2
-
-
-def _result(pool: Pool, timeout: float = 30.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        for _proc, got, died in pool.poll(0.5):
-            assert died is None, died
-            return got
-    raise AssertionError("no result")
-
-
-def test_a_task_process_gets_the_schedulers_answer_or_its_exception(start_method):
-    pool = Pool(1, _ask, on_request=_answer)
-    try:
-        pool.start("task", 21)
-        assert _result(pool) == ("task", (42, "raised 21"))
-    finally:
-        pool.shutdown()
-
-
 def test_the_scheduler_makes_only_metadata_store_calls(tmp_path):
     store = SqliteMetadataStore(str(tmp_path / "metadata.sqlite"))
     store.create_run("F", "1", username="u", namespace="user:u")
@@ -87,3 +50,4 @@ def test_only_local_stores_are_relayed_and_only_in_a_task_process(tmp_path):
     assert DynamoDbMetadataStore.relay_from_task_processes is False  # the scheduler would serialise round trips
     stores = open_stores(f"file:{tmp_path}/store", f"sqlite:{tmp_path}/metadata.sqlite")
     assert relay.for_task(stores) is stores  # not in a task process: nobody to ask
+

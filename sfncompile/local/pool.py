@@ -29,7 +29,10 @@ signal means.
 
 Requests: while its task runs, a task process may ask the scheduler something
 (``request(payload)``, answered by the pool's ``on_request``) and wait for the answer
-over the same pipe; its result is the last message it sends.
+over the same pipe, or tell it something without waiting (``notify(payload)``); its
+result is the last message it sends. The scheduler handles a task's messages in the
+order they were sent, and reads what a task sent before it was killed or died, so a
+notification is never lost; one the scheduler cannot handle fails the task.
 """
 from __future__ import annotations
 
@@ -84,12 +87,13 @@ def signals_held() -> Iterator[None]:
 
 
 class Request:
-    """A task process's question to the scheduler (see ``request``), told apart from its result."""
+    """A task process's message to the scheduler (``request``, ``notify``), told apart from its result."""
 
-    __slots__ = ("payload",)
+    __slots__ = ("payload", "answer")
 
-    def __init__(self, payload: Any) -> None:
+    def __init__(self, payload: Any, answer: bool = True) -> None:
         self.payload = payload
+        self.answer = answer
 
 
 _TASK_CONN: Optional[Connection] = None  # in a task process, while its task runs: its pipe to the scheduler
@@ -112,14 +116,24 @@ def request(payload: Any) -> Any:
     return value
 
 
+def notify(payload: Any) -> None:
+    """In a task process: hand ``payload`` to the scheduler's ``on_request`` without waiting. It is
+    handled before anything the task sends later (a request's answer reflects it), and even if the
+    task process dies right after; if ``on_request`` raises, the task is reported as failed."""
+    if _TASK_CONN is None:
+        raise RuntimeError("only a task process running its task can notify the scheduler")
+    _TASK_CONN.send(Request(payload, answer=False))
+
+
 class TaskProcess:
     """One process: a spare waiting for its task, then that task running; its pipe and deadline."""
 
-    __slots__ = ("process", "conn", "task", "started", "deadline")
+    __slots__ = ("process", "conn", "task", "started", "deadline", "refused")
 
     def __init__(self, process: TaskChild, conn: Connection) -> None:
         self.process = process
         self.conn = conn
+        self.refused: Optional[str] = None  # why a notification of the task could not be handled
         self.task: Any = None  # what the scheduler dispatched (opaque here)
         self.started = 0.0
         self.deadline: Optional[float] = None  # kill after this (timeout + grace)
@@ -234,20 +248,24 @@ class Pool:
             except (EOFError, OSError):
                 out.append((proc, None, self._end(proc, wait_for_exit=True)))
                 continue
-            if isinstance(result, Request):  # the task goes on once answered; its result comes later
-                self._answer(proc, result.payload)
+            if isinstance(result, Request):  # the task goes on; its result comes later
+                self._handle(proc, result)
                 continue
             self._end(proc)
-            out.append((proc, (proc.task, result), None))
+            out.append((proc, (proc.task, result), None) if proc.refused is None else (proc, None, proc.refused))
         return out
 
-    def _answer(self, proc: TaskProcess, payload: Any) -> None:
+    def _handle(self, proc: TaskProcess, message: Request) -> None:
         try:
             if self.on_request is None:
                 raise RuntimeError("this pool answers no requests")
-            reply: Tuple[bool, Any] = (True, self.on_request(payload))
-        except Exception as exc:  # raised again in the task process
+            reply: Tuple[bool, Any] = (True, self.on_request(message.payload))
+        except Exception as exc:  # raised again in the task process, or fails the task
             reply = (False, exc)
+        if not message.answer:
+            if not reply[0] and proc.refused is None:
+                proc.refused = f"the scheduler could not record what the task process sent: {reply[1]}"
+            return
         try:
             try:
                 proc.conn.send(reply)
@@ -280,6 +298,7 @@ class Pool:
             kill_group(proc.pid)
         except TemplateGone:  # never started, or killed with its template
             pass
+        self._drain(proc)
         try:
             proc.conn.close()
         except Exception:
@@ -291,6 +310,19 @@ class Pool:
                 spares.remove(proc)
         proc.process.release(wait_for_exit)  # reaped by the template, off the task's path
         return describe_exit(proc.process.exitcode) if wait_for_exit else ""
+
+
+    def _drain(self, proc: TaskProcess) -> None:
+        """Handle the notifications a task sent before it ended that were not read yet (a timed-out
+        task's record that it started, say): nothing it sent is lost."""
+        try:
+            while proc.conn.poll():
+                message = proc.conn.recv()
+                if not isinstance(message, Request) or message.answer:
+                    break
+                self._handle(proc, message)
+        except (EOFError, OSError):
+            pass
 
 
 def describe_exit(code: Optional[int]) -> str:

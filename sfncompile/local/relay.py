@@ -6,19 +6,23 @@ schema read, the WAL set-up) costs a task process about 2.5 ms of CPU and ~300 p
 faults, more than the task's own three or four calls. The scheduler keeps its
 connection open for the whole run, so it makes those calls instead.
 
-Each call is synchronous (``pool.request``): it returns once the scheduler made it, so a
-task's writes are committed before it goes on, it reads what it wrote, and a store error
-is raised in the task as it would be on a connection of its own. Only stores that say
-so (``MetadataStore.relay_from_task_processes``) are relayed: for a networked store
-(DynamoDB) the scheduler would serialise every task's round trips.
+A read waits for the scheduler's answer (``pool.request``); a write that returns nothing
+(``start_attempt``, ``finish_attempt``, ``update_run``) is sent without waiting
+(``pool.notify``): the scheduler makes the task's calls in the order they were sent, so a
+read reflects the task's earlier writes, and it reads what a task sent even if the task is
+killed or dies right after. A write the scheduler cannot make fails the attempt, as it
+would on a connection of the task's own. A task record that succeeded never changes within
+the run, so it is read once per task. Only stores that say so
+(``MetadataStore.relay_from_task_processes``) are relayed: for a networked store (DynamoDB)
+the scheduler would serialise every task's round trips.
 """
 from __future__ import annotations
 
 import dataclasses
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from ..storage.interfaces import RUNNING, MetadataStore
-from .pool import in_task, request
+from ..storage.interfaces import RUNNING, SUCCEEDED, MetadataStore
+from .pool import in_task, notify, request
 
 KIND = "metadata"
 # The MetadataStore methods a task process may call through the scheduler.
@@ -35,6 +39,7 @@ class RelayedMetadata(MetadataStore):
 
     def __init__(self, url: str) -> None:
         self.url = url
+        self._succeeded: Dict[Tuple[str, str, str, str], Dict[str, Any]] = {}  # task records read
 
     def __repr__(self) -> str:
         return f"RelayedMetadata({self.url!r})"
@@ -42,6 +47,10 @@ class RelayedMetadata(MetadataStore):
     @staticmethod
     def _call(name: str, *args: Any, **kwargs: Any) -> Any:
         return request((KIND, name, args, kwargs))
+
+    @staticmethod
+    def _send(name: str, *args: Any, **kwargs: Any) -> None:
+        notify((KIND, name, args, kwargs))
 
     def create_run(self, flow: str, run_id: str, *, username: str, namespace: str, tags: Sequence[str] = (),
                    parameters: Optional[Dict[str, Any]] = None, origin_run_id: Optional[str] = None,
@@ -51,7 +60,7 @@ class RelayedMetadata(MetadataStore):
                                created_at=created_at))
 
     def update_run(self, flow: str, run_id: str, **fields: Any) -> None:
-        self._call("update_run", flow, run_id, **fields)
+        self._send("update_run", flow, run_id, **fields)
 
     def get_run(self, flow: str, run_id: str) -> Optional[Dict[str, Any]]:
         return self._call("get_run", flow, run_id)
@@ -70,17 +79,23 @@ class RelayedMetadata(MetadataStore):
 
     def start_attempt(self, flow: str, run_id: str, step: str, task_id: str, attempt: int, *,
                       started_at: Optional[str] = None, info: Optional[Dict[str, Any]] = None) -> None:
-        self._call("start_attempt", flow, run_id, step, task_id, attempt, started_at=started_at, info=info)
+        self._send("start_attempt", flow, run_id, step, task_id, attempt, started_at=started_at, info=info)
 
     def finish_attempt(self, flow: str, run_id: str, step: str, task_id: str, attempt: int, *, status: str,
                        finished_at: Optional[str] = None, cardinality: Optional[int] = None,
                        choice: Optional[str] = None, next_visit: Optional[int] = None,
                        error: Optional[str] = None) -> None:
-        self._call("finish_attempt", flow, run_id, step, task_id, attempt, status=status, finished_at=finished_at,
+        self._send("finish_attempt", flow, run_id, step, task_id, attempt, status=status, finished_at=finished_at,
                    cardinality=cardinality, choice=choice, next_visit=next_visit, error=error)
 
     def get_task(self, flow: str, run_id: str, step: str, task_id: str) -> Optional[Dict[str, Any]]:
-        return self._call("get_task", flow, run_id, step, task_id)
+        key = (flow, run_id, step, task_id)
+        record = self._succeeded.get(key)
+        if record is None:
+            record = self._call("get_task", *key)
+            if record is not None and record.get("status") == SUCCEEDED:
+                self._succeeded[key] = record
+        return dict(record) if record is not None else None
 
     def list_tasks(self, flow: str, run_id: str, step: Optional[str] = None) -> List[Dict[str, Any]]:
         return self._call("list_tasks", flow, run_id, step)

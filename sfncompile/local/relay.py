@@ -104,10 +104,25 @@ class RelayedMetadata(MetadataStore):
         return self._call("list_attempts", flow, run_id, step, task_id)
 
 
+_PREPARED: Dict[int, Any] = {}  # id(stores) -> the same stores with the metadata relayed
+
+
+def prepare(stores: Any) -> None:
+    """In a template: build the relayed stores once, so a task process finds them ready."""
+    _PREPARED[id(stores)] = _relayed(stores)
+
+
 def for_task(stores: Any) -> Any:
     """``stores`` with the metadata store relayed, in a task process whose scheduler can answer."""
+    if not in_task():
+        return stores
+    prepared = _PREPARED.get(id(stores))
+    return prepared if prepared is not None else _relayed(stores)
+
+
+def _relayed(stores: Any) -> Any:
     metadata = getattr(stores, "metadata", None)
-    if metadata is None or not metadata.relay_from_task_processes or not in_task() \
+    if metadata is None or not metadata.relay_from_task_processes \
             or not dataclasses.is_dataclass(stores) or isinstance(stores, type):
         return stores
     return dataclasses.replace(stores, metadata=RelayedMetadata(metadata.url))

@@ -784,7 +784,7 @@ class TaskHandler:
         from ..runtime.environment_info import process_constants
         from ..storage.codec import preload
 
-        self._loaded()
+        relay.prepare(self._loaded()[2])
         process_constants()
         preload()
 

@@ -240,7 +240,7 @@ def task_overhead(env: Dict[str, str], cwd: str, server: Any, counter: RequestCo
         results: Dict[str, Dict[str, List[Tuple[float, float, List[str]]]]] = {
             label: {"start": [], "end": []} for label, _ in codes}
         for i in range(repeat):
-            for label, code_env in codes:
+            for label, code_env in (codes if i % 2 == 0 else codes[::-1]):  # neither always goes first
                 _run_both(code_env, cwd, counter, f"sfn-bench-{os.getpid()}-{len(counter.calls)}-{i}", results[label])
     for label, by_step in results.items():
         for step, rows in by_step.items():
@@ -251,6 +251,12 @@ def task_overhead(env: Dict[str, str], cwd: str, server: Any, counter: RequestCo
                   f"DynamoDB): CPU before user code best {min(cpus):.2f} s, median {statistics.median(cpus):.2f} s "
                   f"(target <= 0.3 s); wall median {statistics.median(r[1] for r in rows):.2f} s; "
                   f"{len(calls)} AWS API calls per task: {by_kind}", flush=True)
+    if before:  # each repetition ran both revisions back to back: their difference moves less with the load
+        (old, old_rows), (new, new_rows) = results.items()
+        for step in ("start", "end"):
+            diffs = [n[0] - o[0] for o, n in zip(old_rows[step], new_rows[step])]
+            print(f"aws [{new} - {old}]: `sfncompile task {step}` CPU before user code, paired by repetition: median "
+                  f"{statistics.median(diffs):+.3f} s, lower in {sum(d < 0 for d in diffs)} of {len(diffs)}", flush=True)
     print(f"aws: load average {os.getloadavg()[0]:.1f} (a shared machine: CPU figures move with it)", flush=True)
 
 

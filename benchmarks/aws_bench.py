@@ -30,6 +30,26 @@ AWS calls: start 14 -> 13 (the code package's GET included), end unchanged. What
 is mostly importing botocore (~0.2 s here) and the interpreter (~0.04 s): the 0.3 s
 target is out of reach while the task talks to AWS through botocore.
 
+Storage clients made by botocore alone (no boto3, no s3transfer in a task: storage/retry.py),
+and cards' Markdown renderer loaded only when one renders, side by side with main at 1ff6983
+(``--before main``; both with the small botocore data; 21 interleaved repetitions, load average
+~7-9): start best 0.45 -> 0.41 s, median 0.62 -> 0.56 s, paired by repetition -0.048 s (lower
+in 15 of 21); end best 0.44 -> 0.37 s, median 0.56 -> 0.56 s, paired -0.025 s (lower in 14 of
+21). Making the two clients alone, in 25 interleaved fresh processes: 49 ms less CPU (paired
+median; boto3's import, its session and its S3 client customisations). AWS calls unchanged: start
+13, end 14 (the code package's GET and the step's stdout log included; each needed).
+
+Where a task's CPU still goes (CPU clock at checkpoints inside the task process, load ~5, end
+task, quietest of 4 runs; the order of imports moves shared standard modules between rows):
+the interpreter ~40 ms (~20 ms of it this checkout's editable-install finder, which the image
+does not have); sfncompile's own imports ~120 ms in all, of which ~60-80 ms are not shared with
+botocore (click ~10-15 ms, the graph IR's and the runtime's dataclasses ~10-15 ms, the
+runtime, storage and flow modules the rest); botocore ~150-250 ms; its session and the two
+clients ~25-35 ms; each API call ~3-5 ms (the first of each client ~8-15 ms), seven before user
+code; loading the flow and building its graph the rest. On this machine the floor under any
+task that imports botocore is ~0.25 s, so <= 0.3 s would need the task's storage calls without
+botocore.
+
 The image also compiles the standard library's bytecode (sfncompile/image/Dockerfile);
 this interpreter has it already, so these figures do not show the ~1.2 s of CPU a task
 spent compiling ~145 stdlib modules in an image without it.

@@ -259,3 +259,30 @@ def test_command_closes_its_stores_and_freezes_objects_before_shutdown():
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[-1] == "frozen True wal False", proc.stdout
     assert re.search(r"^HelloFlow/\S+ SUCCEEDED$", proc.stdout, re.M), proc.stdout
+
+
+def test_run_freezes_what_it_loaded_before_the_first_fork(monkeypatch):
+    """`run` freezes the objects its imports and the flow made before the scheduler forks: the
+    template forked from it then has nothing to collect before its first task."""
+    import gc
+
+    from click.testing import CliRunner
+
+    from sfncompile.cli.main import cli
+    from sfncompile.local.scheduler import LocalRunner
+
+    seen = []
+    real_run = LocalRunner.run
+
+    def run(self):
+        seen.append(gc.get_freeze_count())
+        return real_run(self)
+
+    monkeypatch.setattr(LocalRunner, "run", run)
+    gc.unfreeze()
+    try:
+        result = CliRunner().invoke(cli, ["run", os.path.join(EXAMPLES, "hello.py"), "--quiet"])
+    finally:
+        gc.unfreeze()
+    assert result.exit_code == 0, result.output
+    assert len(seen) == 1 and seen[0] > 0, seen

@@ -781,9 +781,11 @@ class TaskHandler:
 
         from ..runtime import task  # noqa: F401
         from ..runtime.environment_info import process_constants
+        from ..storage.codec import import_libraries
 
         self._loaded()
         process_constants()
+        import_libraries()
 
     def warm(self) -> None:
         """In a spare process, before its task: open the stores, ready the capture."""

@@ -21,6 +21,7 @@ wall time) and the load average.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import statistics
@@ -28,11 +29,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import List
+from typing import Dict, List
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
+
+from benchmarks.task_overhead_bench import export  # noqa: E402
 
 _BIG = r"""
 import json, os, resource, sys, time
@@ -118,29 +121,33 @@ print(time.perf_counter() - began, time.process_time() - cpu, type(value).__name
 """
 
 
-def big_flow(repeat: int) -> dict:
+def big_flow(repeat: int, trees: Dict[str, str]) -> Dict[str, dict]:
     """`sfncompile run` of the 200 MB bytes artifact flow (fresh store each time), its largest
-    process's peak RSS, and the client's load of the artifact in a fresh process."""
-    walls, cpus, peaks, loads, load_cpus = [], [], [], [], []
+    process's peak RSS, and the client's load of the artifact in a fresh process, for the code
+    of each of ``trees`` ({label: source tree}), taking turns run by run (same minutes, same load)."""
+    figures = {label: {"walls": [], "cpus": [], "peaks": [], "loads": [], "load_cpus": []} for label in trees}
     flow = os.path.join(ROOT, "benchmarks", "flows", "big_artifact.py")
     for _ in range(repeat):
-        with tempfile.TemporaryDirectory() as tmp:
-            env = dict(os.environ, SFNCOMPILE_ROOT=os.path.join(tmp, "store"), SFNCOMPILE_USERNAME="bench")
-            env["PYTHONPATH"] = ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-            code = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
-                    "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
-                    "r = resource.getrusage(resource.RUSAGE_CHILDREN); "
-                    "print(time.perf_counter() - t, r.ru_utime + r.ru_stime, r.ru_maxrss)")
-            out = subprocess.check_output([sys.executable, "-c", code, sys.executable, "-m", "sfncompile", "run",
-                                           flow, "--quiet"], env=env, text=True, cwd=tmp)
-            wall, cpu, peak_kb = out.split()
-            walls.append(float(wall))
-            cpus.append(float(cpu))
-            peaks.append(int(peak_kb) / 1024)
-            load = subprocess.check_output([sys.executable, "-c", _CLIENT_LOAD], env=env, text=True, cwd=tmp).split()
-            loads.append(float(load[0]))
-            load_cpus.append(float(load[1]))
-    return {"walls": walls, "cpus": cpus, "peaks": peaks, "loads": loads, "load_cpus": load_cpus}
+        for label, tree in trees.items():
+            out = figures[label]
+            with tempfile.TemporaryDirectory() as tmp:
+                env = dict(os.environ, SFNCOMPILE_ROOT=os.path.join(tmp, "store"), SFNCOMPILE_USERNAME="bench")
+                env["PYTHONPATH"] = tree + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+                code = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+                        "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
+                        "r = resource.getrusage(resource.RUSAGE_CHILDREN); "
+                        "print(time.perf_counter() - t, r.ru_utime + r.ru_stime, r.ru_maxrss)")
+                run = subprocess.check_output([sys.executable, "-c", code, sys.executable, "-m", "sfncompile", "run",
+                                               flow, "--quiet"], env=env, text=True, cwd=tmp)
+                wall, cpu, peak_kb = run.split()
+                out["walls"].append(float(wall))
+                out["cpus"].append(float(cpu))
+                out["peaks"].append(int(peak_kb) / 1024)
+                load = subprocess.check_output([sys.executable, "-c", _CLIENT_LOAD], env=env, text=True,
+                                               cwd=tmp).split()
+                out["loads"].append(float(load[0]))
+                out["load_cpus"].append(float(load[1]))
+    return figures
 
 
 def buffer_loads(mb: int, repeat: int) -> List[str]:
@@ -245,16 +252,25 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", choices=["issue13"], default=None, help="print only issue 13's figures")
+    parser.add_argument("--before", default=None,
+                        help="git revision whose code runs the 200 MB flow too, in turns with this tree's (e.g. main)")
     args = parser.parse_args()
 
     for line in stored_sizes():
         print(f"storage: {line}", flush=True)
-    flow = big_flow(args.repeat)
-    print(f"storage: 200 MB bytes artifact flow, `sfncompile run` end to end: {_spread(flow['walls'])} "
-          f"(target <= 0.9 s; CPU of all its processes {_spread(flow['cpus'])}); largest process's peak RSS "
-          f"{min(flow['peaks']):.0f} MB = {min(flow['peaks']) / 200:.2f}x the artifact (target <= 1.5x); "
-          f"client load of it in a fresh process: {_spread(flow['loads'], digits=3)} (target <= 0.15 s; CPU "
-          f"{_spread(flow['load_cpus'], digits=3)}); load average {os.getloadavg()[0]:.1f}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="sfnbench-code-") as before:
+        trees = {}
+        if args.before:  # compiled first, as this tree is: no run of it pays for compiling
+            trees[f"before: {args.before}"] = export(args.before, before)
+            compileall.compile_dir(before, quiet=1)
+        trees["this tree"] = ROOT
+        for label, flow in big_flow(args.repeat, trees).items():
+            print(f"storage: [{label}] 200 MB bytes artifact flow, `sfncompile run` end to end: "
+                  f"{_spread(flow['walls'])} (target <= 0.9 s; CPU of all its processes {_spread(flow['cpus'])}); "
+                  f"largest process's peak RSS {min(flow['peaks']):.0f} MB = {min(flow['peaks']) / 200:.2f}x the "
+                  f"artifact (target <= 1.5x); client load of it in a fresh process: "
+                  f"{_spread(flow['loads'], digits=3)} (target <= 0.15 s; CPU {_spread(flow['load_cpus'], digits=3)}); "
+                  f"load average {os.getloadavg()[0]:.1f}", flush=True)
     for line in buffer_loads(args.mb, args.repeat):
         print(f"storage: {line} (target <= 0.15 s); load average {os.getloadavg()[0]:.1f}", flush=True)
     if args.only == "issue13":

@@ -31,7 +31,7 @@ every imported object (0.1-0.2 s here; stores closed, objects frozen); the templ
 collection before its first fork finds nothing (the scheduler froze its objects); a
 task frees its values before it reports (they were kept by a reference cycle until the
 process was killed), so the next task reuses just-freed memory; templates import
-zstandard and xxhash once (5-15 ms a task); a large load parses the blob header once.
+zstandard and xxhash once (5-15 ms a task; main has since done the same); a large load parses the blob header once.
 Where the 200 MB flow's CPU still goes (perf, one run): about 30% is copying the pickle
 into the page cache (``write``), which costs 0.07 s for 200 MB when the kernel hands
 out pages just freed and up to 0.45 s when it hands out pages the virtual machine's

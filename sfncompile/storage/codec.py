@@ -37,8 +37,7 @@ numbers are 5- and 9-byte records whose shared tails are 4 bytes long, so a mill
 list compresses to 1.1 MB instead of 3.1 MB, at the same speed. ``zstandard`` (the
 maintained binding of the reference C library) is imported only when a blob is
 compressed or read compressed; ``xxhash`` (the binding of the reference XXH3) when a
-blob is written or checked; a local template process imports both before it forks
-tasks (:func:`import_libraries`).
+blob is written or checked.
 """
 from __future__ import annotations
 
@@ -103,9 +102,9 @@ def _decompressor() -> Any:
     return zstandard.ZstdDecompressor()
 
 
-def import_libraries() -> None:
-    """Import the codec's libraries now: a process that forks task processes (a template) calls it
-    once, so that no task pays for the imports (zstandard alone takes 5-15 ms)."""
+def preload() -> None:
+    """Import the codec's native modules now: a template process calls this once, so the task
+    processes it forks do not each load them (an import costs about a millisecond of CPU per task)."""
     import xxhash  # noqa: F401
     import zstandard  # noqa: F401
 

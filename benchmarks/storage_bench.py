@@ -26,12 +26,17 @@ peak RSS 1.12x both; client load best 0.28 -> 0.19 s, medians 0.38 / 0.33 s (noi
 load). The same flow with a 1 MB artifact, 8 pairs at load 4.3: best 0.60 -> 0.44 s, median
 0.65 -> 0.57 s, CPU median 0.49 -> 0.43 s. At the load of the issue's figures (0.7: best
 0.98 s, median 1.16 s) the 0.9 s target was not re-measured: the machine never got that quiet.
+Against main at c0bf49c (codecs preloaded, metadata relayed), 5 pairs at load 7.7: main best
+1.71 s, median 2.11 s (CPU 1.18 / 1.43 s), this tree 1.84 / 2.48 s (CPU 1.18 / 1.22 s): inside
+that load's noise. Freeing a task's values before it reports, alone (22 pairs at load 6.5-7.6):
+no measurable change in wall or CPU; it keeps one copy of a large value in memory between tasks.
 What changed: the command's exit no longer runs the interpreter's collections over
 every imported object (0.1-0.2 s here; stores closed, objects frozen); the template's
 collection before its first fork finds nothing (the scheduler froze its objects); a
 task frees its values before it reports (they were kept by a reference cycle until the
-process was killed), so the next task reuses just-freed memory; templates import
-zstandard and xxhash once (5-15 ms a task; main has since done the same); a large load parses the blob header once.
+process was killed); templates import zstandard and xxhash once (5-15 ms a task; main
+has since done the same); a run imports the environment resolver and builder only for a
+flow that declares an environment (5-40 ms); a large load parses the blob header once.
 Where the 200 MB flow's CPU still goes (perf, one run): about 30% is copying the pickle
 into the page cache (``write``), which costs 0.07 s for 200 MB when the kernel hands
 out pages just freed and up to 0.45 s when it hands out pages the virtual machine's

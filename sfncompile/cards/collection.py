@@ -72,8 +72,9 @@ class CardCollection:
         for contents in self.cards.values():
             contents._refresh = self.refresh
 
-    def set_refresher(self, refresher: Callable[[], Any]) -> None:
-        """What ``refresh()`` calls to render and store the cards (the runtime sets it for the running task)."""
+    def set_refresher(self, refresher: Optional[Callable[[], Any]]) -> None:
+        """What ``refresh()`` calls to render and store the cards (the runtime sets it for the running task;
+        None once the task ended: refreshing does nothing)."""
         self._refresher = refresher
 
     def _default(self) -> Optional[CardContents]:

@@ -6,6 +6,7 @@ file named by its first argument before parsing the rest, so
 """
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from typing import Any, Dict, List, Optional, Tuple
@@ -257,6 +258,9 @@ def _execute(ctx: click.Context, flow_cls, graph, *, max_workers, tags, quiet, w
     if run_id_file:
         with open(run_id_file, "w", encoding="utf-8") as handle:
             handle.write(runner.run_id)
+    # Everything made so far lives until the command ends: frozen, the collector never scans it again,
+    # and the template process forked next finds nothing to collect before it forks the first task.
+    gc.freeze()
     outcome = runner.run()
     if quiet:
         click.echo(f"{outcome.flow}/{outcome.run_id} {outcome.status}")

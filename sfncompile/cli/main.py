@@ -1,6 +1,7 @@
 """Top-level group, error handling, and command registration."""
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 from typing import Any, List, Optional, Set
@@ -112,7 +113,23 @@ cli.add_command(version)
 
 
 def main(args: Optional[List[str]] = None) -> None:
-    cli.main(args=args, prog_name="sfncompile", standalone_mode=True)
+    try:
+        cli.main(args=args, prog_name="sfncompile", standalone_mode=True)
+    finally:
+        ready_to_exit()
+
+
+def ready_to_exit() -> None:
+    """Close the stores the command opened, then freeze the collector's objects: the process ends.
+
+    Why: the interpreter's shutdown collects garbage over every object the command's imports
+    made (0.1-0.2 s after a `run`, longer than a small task). Frozen objects are never
+    collected, so the SQLite metadata store is closed here first (its connection checkpoints
+    the write-ahead log), not left to the shutdown's collection."""
+    factory = sys.modules.get("sfncompile.storage.factory")
+    if factory is not None:
+        factory.reset_stores()
+    gc.freeze()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,17 +1,21 @@
-"""Local runs: make each environment of a flow ready before its steps run."""
+"""Local runs: make each environment of a flow ready before its steps run.
+
+Resolving and building are imported only for a flow that declares an environment: every
+`sfncompile run` asks :func:`has_environments`, and most flows have none.
+"""
 from __future__ import annotations
 
 from typing import Callable, Collection, Dict, Optional
-
-from .interpreters import local_interpreter
-from .lock import LOCAL, resolve_flow
-from .venv import build, env_python
 
 
 def prepare_local_environments(graph, say: Callable[[str], None],
                                steps: Optional[Collection[str]] = None) -> Dict[str, str]:
     """{step: interpreter of its built environment} for the steps (of ``steps``, if given) that have one
     (building what is missing)."""
+    from .interpreters import local_interpreter
+    from .lock import LOCAL, resolve_flow
+    from .venv import build, env_python
+
     locks = resolve_flow(graph, (LOCAL,), steps=steps)
     by_env: Dict[str, list] = {}
     for step, targets in locks.items():

@@ -316,7 +316,10 @@ def run_task(
             metadata.update_run(
                 flow, run_id, status=FAILED, failed_step=step, error=short_error(tb_text), finished_at=iso_of(finished)
             )
-    # Drop references to (possibly large) artifact values before returning.
+    # Drop references to (possibly large) artifact values before returning, so that their memory is free
+    # when the scheduler learns the result: the card refresher holds ``obj`` and its collection holds the
+    # refresher (a cycle that only a garbage collection would break).
+    cards.set_refresher(None)
     del obj
     return result
 

@@ -198,13 +198,6 @@ def _in_parallel(hash_update: Callable[[Any], Any], data: Any, work: Callable[[]
     return result[0]
 
 
-def _has_buffers(fh: Any, where: str) -> bool:
-    """True if the blob file ``fh`` has out-of-band buffers (its position is left at 0)."""
-    head = codec.read_header(fh.read(codec.HEADER_BYTES), where)
-    fh.seek(0)
-    return head is not None and head.buffers
-
-
 class ArtifactStore:
     """Blobs, attempt records, logs, foreach manifests and code packages on one ObjectStore."""
 
@@ -372,13 +365,16 @@ class ArtifactStore:
             except (FileNotFoundError, NotADirectoryError):
                 raise NotFoundError(f"{self.url(key)} does not exist" + (f" (artifact '{name}')" if name else "")) from None
             with fh:
-                if os.fstat(fh.fileno()).st_size <= _READ_ALL_BYTES:
+                size = os.fstat(fh.fileno()).st_size
+                if size <= _READ_ALL_BYTES:
                     return self._load_buffer(key, sha, name, fh.read())
-                if _has_buffers(fh, self.url(key)):
+                head = fh.read(codec.HEADER_BYTES)
+                header = codec.read_header(head, self.url(key))
+                if header is not None and header.buffers:
                     # Out-of-band buffers are handed out as views of a private map of the file
                     # (copy-on-write: writable, never written back; the check maps it in once).
                     return self._load_buffer(key, sha, name, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_COPY))
-                source, check = self._local_blob(fh, key, sha)
+                source, check = self._local_blob(fh, key, sha, (size, head, header))
                 # Unpickling from the file: a large bytes payload is read directly into its object.
                 return self._load_checked(key, name, lambda: pickle.load(source), check)
         # Remote: one buffer (S3: parallel ranged GETs straight into it), verified, then unpickled.
@@ -390,17 +386,20 @@ class ArtifactStore:
         self._remember(key)
         return self._loads(key, name, lambda data: pickle.loads(data, buffers=buffers), stream)
 
-    def _local_blob(self, fh: Any, key: str, sha: str) -> Tuple[Any, Callable[[], None]]:
+    def _local_blob(self, fh: Any, key: str, sha: str, opened: Optional[Tuple[int, bytes, Optional[codec.Header]]] = None
+                    ) -> Tuple[Any, Callable[[], None]]:
         """A local blob file opened for reading: (a file object positioned at its raw bytes,
         a check that raises IntegrityError unless the blob holds what ``sha`` names).
+        ``opened``: (its size, its first bytes, their header) when the caller read them already.
 
         The check runs while the raw bytes are read: XXH3 of the payload (a blob with a
         header) or sha256 of the file (legacy raw) in a second thread over a map of the
         file; sha256 of the decompressed stream as it is read (legacy zstd)."""
         where = self.url(key)
-        size = os.fstat(fh.fileno()).st_size
-        head = fh.read(codec.HEADER_BYTES)
-        header = codec.read_header(head, where)
+        if opened is None:
+            head = fh.read(codec.HEADER_BYTES)
+            opened = (os.fstat(fh.fileno()).st_size, head, codec.read_header(head, where))
+        size, head, header = opened
         if header is not None:
             payload = blobfiles.digest_in_background(fh.fileno(), codec.payload_hasher(), codec.HEADER_BYTES)
             fh.seek(codec.HEADER_BYTES)

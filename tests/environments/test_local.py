@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
 import sys
 import textwrap
 
@@ -283,3 +284,23 @@ def test_environment_local_runs_every_step_in_this_interpreter(tmp_path):
     assert "SUCCEEDED" in local.output
     accepted = CliRunner().invoke(cli, ["run", path, "--environment", "pypi"])  # Metaflow's spelling: the default
     assert accepted.exit_code == 1 and "no working python3.99 on PATH" in accepted.output, accepted.output
+
+
+def test_a_run_without_environments_does_not_import_their_machinery():
+    """`run` asks every flow whether it declares an environment; resolving and building (lock files,
+    venvs, interpreters) are imported only for a flow that does."""
+    script = (
+        "import sys\n"
+        "from sfncompile.environments.local import maybe_prepare\n"
+        "from sfncompile.graph import build_graph\n"
+        "from sfncompile.graph.loader import load_flow_class\n"
+        "graph = build_graph(load_flow_class(sys.argv[1]))\n"
+        "assert maybe_prepare(graph, print) is None\n"
+        "print(sorted(m for m in ('sfncompile.environments.lock', 'sfncompile.environments.venv',\n"
+        "                         'sfncompile.environments.interpreters') if m in sys.modules))\n"
+    )
+    hello = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                         "examples", "hello.py")
+    out = subprocess.run([sys.executable, "-c", script, hello], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

@@ -79,3 +79,18 @@ def test_a_large_blob_loads_through_split_reads_and_is_still_checked(tmp_path, s
         fh.write(bytes([byte[0] ^ 1]))
     with pytest.raises(IntegrityError):
         ArtifactStore(objects).load_value("F", sha)
+
+
+def test_a_large_local_load_reads_the_blob_header_once(tmp_path, monkeypatch):
+    from sfncompile.storage import codec
+    from sfncompile.storage.artifacts import ArtifactStore
+    from sfncompile.storage.local_objects import LocalObjectStore
+
+    store = ArtifactStore(LocalObjectStore(str(tmp_path / "store")))
+    value = os.urandom(6 * MB)
+    sha = store.save_artifact("F", "v", value)["sha"]
+    parsed = []
+    real = codec.read_header
+    monkeypatch.setattr(codec, "read_header", lambda head, where: parsed.append(where) or real(head, where))
+    assert ArtifactStore(store.objects).load_value("F", sha) == value
+    assert len(parsed) == 1, parsed

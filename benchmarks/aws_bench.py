@@ -31,7 +31,7 @@ is mostly importing botocore (~0.2 s here) and the interpreter (~0.04 s): the 0.
 target is out of reach while the task talks to AWS through botocore.
 
 Storage clients made by botocore alone (no boto3, no s3transfer in a task: storage/retry.py),
-and cards' Markdown renderer loaded only when one renders, side by side with main at 1ff6983
+and cards' Markdown renderer loaded only when one renders, side by side with main at c0bf49c
 (``--before main``; both with the small botocore data; 21 interleaved repetitions, load average
 ~7-9): start best 0.45 -> 0.41 s, median 0.62 -> 0.56 s, paired by repetition -0.048 s (lower
 in 15 of 21); end best 0.44 -> 0.37 s, median 0.56 -> 0.56 s, paired -0.025 s (lower in 14 of

@@ -23,7 +23,7 @@ A job is named after its step (``JobName``: ``train``); the flow is the job's
 job's step and run are its parameters (``s``, ``r``) and its command.
 
 Job descriptions never flow into state (``ResultPath: null``): state stays
-``{"r", "q", "d", "t", "ctx", "ctl"}``, a few hundred bytes. The queue, job definition
+``{"r", "q", "d", "t", "c", "ctl"}``, a few hundred bytes. The queue, job definition
 and tags every step shares are read from ``$.q``/``$.d``/``$.t``
 (:func:`shared_job_values`, stored once by the first state), so a step costs the same
 bytes whatever the ARNs' and the flow name's length.
@@ -32,11 +32,11 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 from ..graph.ir import FRAME_FOREACH, StepNode
 from . import intrinsics as asl
-from .context import task_id_template
+from .context import task_id_expression
 from .failures import retrier
 from . import jobparams as job
 from .result import CompileWarning
@@ -154,15 +154,15 @@ def user_retrier(step: StepNode) -> Optional[Dict[str, Any]]:
     }
 
 
-def task_command(step: StepNode, task_template: Tuple[str, Tuple[str, ...]], params_json: Optional[str],
+def task_command(step: StepNode, task_id: Optional[str], params_json: Optional[str],
                  environment: Optional[str] = None) -> str:
     """``States.Array`` of the task command with every value resolved.
 
     The start step's override adds ``--params-json``; a step with a package environment
     adds ``--environment ID`` (the job definition's command has neither).
     """
-    values = {job.STEP: asl.literal(step.name), job.RUN: asl.RUN, job.TASK: asl.argument(*task_template),
-              job.ATTEMPT: ATTEMPT}
+    values = {job.STEP: asl.literal(step.name), job.RUN: asl.RUN,
+              job.TASK: task_id or asl.literal(job.JOB_PARAMETER_DEFAULTS[job.TASK]), job.ATTEMPT: ATTEMPT}
     words = job.fill_command(values, asl.literal)
     if params_json is not None:
         words += [asl.literal("--params-json"), asl.call("JsonToString", params_json)]
@@ -181,11 +181,11 @@ def batch_task(
     """The Task state of ``step`` (without Catch and Next: the builder links those)."""
     batch = step.decorator("batch") or {}
     image = batch.get("image")
-    task_template = task_id_template(step)
+    task_id = task_id_expression(step)  # None: the root task id, the job definition's default
     user = user_retrier(step)
     job_parameters: Dict[str, Any] = {job.STEP: step.name, f"{job.RUN}.$": asl.RUN}
-    if task_template != (job.JOB_PARAMETER_DEFAULTS[job.TASK], ()):
-        asl.put(job_parameters, job.TASK, *task_template)
+    if task_id is not None:
+        job_parameters[f"{job.TASK}.$"] = task_id
     if user:
         # Without @retry the only retrier is the throttle one, and it retries only a
         # SubmitJob that Batch refused, so no job ran under the previous count: every
@@ -209,7 +209,7 @@ def batch_task(
     environment = settings.environments.get(step.name)
     if is_start or environment:
         params_json = "$$.Execution.Input.parameters" if is_start else None
-        overrides["Command.$"] = task_command(step, task_template, params_json, environment)
+        overrides["Command.$"] = task_command(step, task_id, params_json, environment)
     requirements = resource_requirements(step)
     if requirements:
         overrides["ResourceRequirements"] = requirements

@@ -348,6 +348,9 @@ class Simulator:
         if resource == BATCH:
             # Batch: SubmitJob's parameters over the job definition's defaults, substituted
             # into the job definition's command: the words the task entrypoint reads.
+            not_text = sorted(k for k, v in request["Parameters"].items() if not isinstance(v, str))
+            if not_text:  # Batch takes string parameters only (SubmitJob's parameters: map of strings)
+                raise Failure("Batch.ClientException", f"Invalid type for parameter parameters.{not_text[0]}")
             params = {**jobparams.JOB_PARAMETER_DEFAULTS, **request["Parameters"]}
             overrides = request.get("ContainerOverrides", {})
             words = jobparams.fill_command(params)

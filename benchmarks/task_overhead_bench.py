@@ -56,7 +56,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -73,8 +73,8 @@ def _env(store: str, code: Optional[str]) -> dict:
     return env
 
 
-def run_once(width: int, code: Optional[str]) -> Tuple[float, float]:
-    """(wall s, CPU s of every process of the run) of one `sfncompile run` of a ``width``-way foreach."""
+def run_once(width: int, code: Optional[str]) -> Tuple[float, float, int]:
+    """(wall s, CPU s, page faults) of every process of one `sfncompile run` of a ``width``-way foreach."""
     with tempfile.TemporaryDirectory(prefix="sfnbench-") as tmp:
         env = _env(os.path.join(tmp, "store"), code)
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -84,19 +84,22 @@ def run_once(width: int, code: Optional[str]) -> Tuple[float, float]:
         wall = time.perf_counter() - began
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu
+    return wall, cpu, after.ru_minflt - before.ru_minflt
 
 
-def per_task(width: int, repeat: int, code: Optional[str]) -> Tuple[List[float], List[float]]:
-    """Marginal ms per task, one figure per repetition: (CPU, wall)."""
-    run_once(1, code)  # warm the OS caches and the bytecode
-    cpu, wall = [], []
+def per_task(width: int, repeat: int, codes: Dict[str, Optional[str]]) -> Dict[str, Tuple[List[float], ...]]:
+    """Marginal cost per task, one figure per repetition and code tree: (CPU ms, wall ms, page faults).
+    The trees take turns within each repetition, so they see the same load."""
+    for code in codes.values():
+        run_once(1, code)  # warm the OS caches and the bytecode
+    out: Dict[str, Tuple[List[float], ...]] = {label: ([], [], []) for label in codes}
     for _ in range(repeat):
-        w1, c1 = run_once(1, code)
-        wn, cn = run_once(width, code)
-        cpu.append((cn - c1) / (width - 1) * 1000)
-        wall.append((wn - w1) / (width - 1) * 1000)
-    return cpu, wall
+        for label, code in codes.items():
+            w1, c1, f1 = run_once(1, code)
+            wn, cn, fn = run_once(width, code)
+            for into, value in zip(out[label], ((cn - c1) * 1000, (wn - w1) * 1000, fn - f1)):
+                into.append(value / (width - 1))
+    return out
 
 
 # A process that forks N children which exit at once: CPU per fork (parent + child, both reaped), from a
@@ -136,7 +139,8 @@ def _load() -> str:
 
 
 def _best_median(values: List[float], unit: str, digits: int = 1) -> str:
-    return f"best {min(values):.{digits}f} {unit}, median {statistics.median(values):.{digits}f} {unit}"
+    unit = f" {unit}" if unit else ""
+    return f"best {min(values):.{digits}f}{unit}, median {statistics.median(values):.{digits}f}{unit}"
 
 
 def export(rev: str, into: str) -> str:
@@ -146,11 +150,12 @@ def export(rev: str, into: str) -> str:
     return into
 
 
-def report(label: str, width: int, repeat: int, large: int, code: Optional[str]) -> None:
-    print(f"[{label}] {_load()}", flush=True)
-    cpu, wall = per_task(width, repeat, code)
+def report(label: str, width: int, repeat: int, large: int, code: Optional[str],
+           costs: Tuple[List[float], ...]) -> None:
+    cpu, wall, faults = costs
     print(f"[{label}] per task, {width}-way foreach minus 1-way, {repeat} runs: "
-          f"CPU {_best_median(cpu, 'ms')}; wall {_best_median(wall, 'ms')}   "
+          f"CPU {_best_median(cpu, 'ms')}; wall {_best_median(wall, 'ms')}; "
+          f"page faults {_best_median(faults, '', 0)}   "
           f"(target: CPU <= 2x the reused workers' 3.3-3.9 ms, wall <= 2x their 3.8 ms)", flush=True)
     floors = {kind: [fork_floor(kind, code) for _ in range(max(1, repeat))] for kind in ("bare", "template")}
     for kind, runs in floors.items():
@@ -160,7 +165,7 @@ def report(label: str, width: int, repeat: int, large: int, code: Optional[str])
     if large:
         walls, cpus = [], []
         for _ in range(max(1, repeat // 2)):
-            w, c = run_once(large, code)
+            w, c, _ = run_once(large, code)
             walls.append(w)
             cpus.append(c)
         cores = os.cpu_count() or 1
@@ -178,12 +183,17 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=10_000, help="items of the large foreach (0: skip it)")
     parser.add_argument("--before", default=None, help="git revision to measure too, e.g. 6c9a0d2 or main")
     args = parser.parse_args()
-    if args.before and os.path.isdir(args.before):
-        report(f"before: {args.before}", args.width, args.repeat, args.large, os.path.abspath(args.before))
-    elif args.before:
-        with tempfile.TemporaryDirectory(prefix="sfnbench-code-") as tree:
-            report(f"before: {args.before}", args.width, args.repeat, args.large, export(args.before, tree))
-    report("this tree", args.width, args.repeat, args.large, None)
+    with tempfile.TemporaryDirectory(prefix="sfnbench-code-") as tree:
+        codes: Dict[str, Optional[str]] = {}
+        if args.before:
+            code = os.path.abspath(args.before) if os.path.isdir(args.before) else export(args.before, tree)
+            codes[f"before: {args.before}"] = code
+        codes["this tree"] = None
+        print(f"{_load()} (start)", flush=True)
+        costs = per_task(args.width, args.repeat, codes)
+        print(f"{_load()} (after the per-task runs)", flush=True)
+        for label, code in codes.items():
+            report(label, args.width, args.repeat, args.large, code, costs[label])
 
 
 if __name__ == "__main__":

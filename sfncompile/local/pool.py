@@ -26,11 +26,19 @@ group is killed, and a task whose scheduler dies (``kill -9``) kills its group t
 dies with the scheduler, each task with its template). Being a separate group also
 keeps the terminal's Ctrl-C away from tasks: the scheduler alone decides what a
 signal means.
+
+Requests: while its task runs, a task process may ask the scheduler something
+(``request(payload)``, answered by the pool's ``on_request``) and wait for the answer
+over the same pipe, or tell it something without waiting (``notify(payload)``); its
+result is the last message it sends. The scheduler handles a task's messages in the
+order they were sent, and reads what a task sent before it was killed or died, so a
+notification is never lost; one the scheduler cannot handle fails the task.
 """
 from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import signal
 import time
 import traceback
@@ -78,14 +86,54 @@ def signals_held() -> Iterator[None]:
         sigmask(signal.SIG_SETMASK, previous)
 
 
+class Request:
+    """A task process's message to the scheduler (``request``, ``notify``), told apart from its result."""
+
+    __slots__ = ("payload", "answer")
+
+    def __init__(self, payload: Any, answer: bool = True) -> None:
+        self.payload = payload
+        self.answer = answer
+
+
+_TASK_CONN: Optional[Connection] = None  # in a task process, while its task runs: its pipe to the scheduler
+
+
+def in_task() -> bool:
+    """Whether this process is a task process running its task (so ``request`` can be answered)."""
+    return _TASK_CONN is not None
+
+
+def request(payload: Any) -> Any:
+    """In a task process: the scheduler's answer to ``payload`` (its ``on_request``'s return value),
+    or the exception that raised."""
+    if _TASK_CONN is None:
+        raise RuntimeError("only a task process running its task can make requests to the scheduler")
+    _TASK_CONN.send(Request(payload))
+    ok, value = _TASK_CONN.recv()
+    if not ok:
+        raise value
+    return value
+
+
+def notify(payload: Any) -> None:
+    """In a task process: hand ``payload`` to the scheduler's ``on_request`` without waiting. It is
+    handled before anything the task sends later (a request's answer reflects it), and even if the
+    task process dies right after; if ``on_request`` raises, the task is reported as failed."""
+    if _TASK_CONN is None:
+        raise RuntimeError("only a task process running its task can notify the scheduler")
+    _TASK_CONN.send(Request(payload, answer=False))
+
+
 class TaskProcess:
     """One process: a spare waiting for its task, then that task running; its pipe and deadline."""
 
-    __slots__ = ("process", "conn", "task", "started", "deadline")
+    __slots__ = ("process", "conn", "task", "started", "deadline", "refused")
 
     def __init__(self, process: TaskChild, conn: Connection) -> None:
         self.process = process
         self.conn = conn
+        self.refused: Optional[str] = None  # why a notification of the task could not be handled
         self.task: Any = None  # what the scheduler dispatched (opaque here)
         self.started = 0.0
         self.deadline: Optional[float] = None  # kill after this (timeout + grace)
@@ -99,14 +147,17 @@ class Pool:
     """Up to ``size`` tasks at a time, each in its own single-use process; ``handler(message)`` runs
     in it and its return value comes back. ``handler.prepare_template()``, if defined, runs once in
     each template (load the flow, compute constants); ``handler.warm()``, if defined, runs in a spare
-    before its task arrives (open stores).
+    before its task arrives (it must not make requests: a spare is not listened to yet).
+    ``on_request(payload)`` answers a running task's ``request(payload)``, in the scheduler.
 
     ``handler`` must be picklable (a template in another interpreter receives it pickled).
     """
 
-    def __init__(self, size: int, handler: Callable[[Any], Any], method: Optional[str] = None) -> None:
+    def __init__(self, size: int, handler: Callable[[Any], Any], method: Optional[str] = None,
+                 on_request: Optional[Callable[[Any], Any]] = None) -> None:
         self.size = max(1, int(size))
         self.handler = handler
+        self.on_request = on_request
         self.method = method or start_method()
         self.running: List[TaskProcess] = []
         self._spares: Dict[Optional[str], List[TaskProcess]] = {}  # interpreter (None: this one) -> spares
@@ -132,6 +183,24 @@ class Pool:
             process, conn = template.fork()
         return TaskProcess(process, conn)
 
+    def _ready(self, python: Optional[str]) -> TaskProcess:
+        """A live process for the next task: a spare (its pid read now, long answered by then), or a
+        new one if there is none or the spares ended with their template (e.g. the OOM killer's):
+        a task is never handed to a process that is gone."""
+        spares = self._spares.setdefault(python, [])
+        while spares:
+            proc = spares.pop(0)
+            try:
+                proc.process.pid
+                if not proc.conn.poll():  # a waiting spare sends nothing: a readable pipe means it ended
+                    return proc
+            except (TemplateGone, OSError, EOFError):
+                pass
+            self._end_held(proc, wait_for_exit=False)
+        proc = self._spawn(python)
+        proc.process.pid  # a new template's failure surfaces here, not in the task
+        return proc
+
     def _refill(self, python: Optional[str]) -> None:
         spares = self._spares.setdefault(python, [])
         while len(spares) < min(SPARES, self.size):
@@ -147,8 +216,7 @@ class Pool:
 
     def _start(self, task: Any, message: Any, timeout: Optional[float], grace: float,
                python: Optional[str]) -> TaskProcess:
-        spares = self._spares.get(python)
-        proc = spares.pop(0) if spares else self._spawn(python)
+        proc = self._ready(python)
         proc.task = task
         proc.started = time.time()
         proc.deadline = proc.started + timeout + grace if timeout else None
@@ -180,9 +248,31 @@ class Pool:
             except (EOFError, OSError):
                 out.append((proc, None, self._end(proc, wait_for_exit=True)))
                 continue
+            if isinstance(result, Request):  # the task goes on; its result comes later
+                self._handle(proc, result)
+                continue
             self._end(proc)
-            out.append((proc, (proc.task, result), None))
+            out.append((proc, (proc.task, result), None) if proc.refused is None else (proc, None, proc.refused))
         return out
+
+    def _handle(self, proc: TaskProcess, message: Request) -> None:
+        try:
+            if self.on_request is None:
+                raise RuntimeError("this pool answers no requests")
+            reply: Tuple[bool, Any] = (True, self.on_request(message.payload))
+        except Exception as exc:  # raised again in the task process, or fails the task
+            reply = (False, exc)
+        if not message.answer:
+            if not reply[0] and proc.refused is None:
+                proc.refused = f"the scheduler could not record what the task process sent: {reply[1]}"
+            return
+        try:
+            try:
+                proc.conn.send(reply)
+            except (pickle.PicklingError, TypeError, AttributeError) as exc:  # an answer that cannot travel
+                proc.conn.send((False, RuntimeError(f"the scheduler's answer could not be sent: {exc}")))
+        except (OSError, EOFError):
+            pass  # the task process died; poll() reports it
 
     def kill(self, proc: TaskProcess) -> str:
         """Kill a task's whole process group now; describe how it ended."""
@@ -204,7 +294,11 @@ class Pool:
     def _end_held(self, proc: TaskProcess, wait_for_exit: bool) -> str:
         # Kill the group before its leader is reaped (the template reaps it once released): the
         # group id cannot be reused meanwhile.
-        kill_group(proc.pid)
+        try:
+            kill_group(proc.pid)
+        except TemplateGone:  # never started, or killed with its template
+            pass
+        self._drain(proc)
         try:
             proc.conn.close()
         except Exception:
@@ -216,6 +310,19 @@ class Pool:
                 spares.remove(proc)
         proc.process.release(wait_for_exit)  # reaped by the template, off the task's path
         return describe_exit(proc.process.exitcode) if wait_for_exit else ""
+
+
+    def _drain(self, proc: TaskProcess) -> None:
+        """Handle the notifications a task sent before it ended that were not read yet (a timed-out
+        task's record that it started, say): nothing it sent is lost."""
+        try:
+            while proc.conn.poll():
+                message = proc.conn.recv()
+                if not isinstance(message, Request) or message.answer:
+                    break
+                self._handle(proc, message)
+        except (EOFError, OSError):
+            pass
 
 
 def describe_exit(code: Optional[int]) -> str:
@@ -250,6 +357,8 @@ def run_one_task(conn: Connection, handler: Callable[[Any], Any], template_pid: 
         return
     if message is None:
         return
+    global _TASK_CONN
+    _TASK_CONN = conn
     try:
         result = handler(message)
     except BaseException:  # an error of sfncompile itself (storage...), not of the step

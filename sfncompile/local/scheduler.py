@@ -33,6 +33,7 @@ import secrets
 import signal
 import time
 from collections import deque
+from functools import partial
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Deque, Dict, List, Mapping, Optional, Sequence, Tuple
@@ -49,7 +50,7 @@ from ..runtime.run_context import project_tags
 from ..tags import LOCAL_RUNTIME, run_tags
 from ..user import default_username
 from ..storage.interfaces import FAILED, RUNNING, SUCCEEDED
-from . import liveness
+from . import liveness, relay
 from .output import Reporter
 from .pool import Pool, TaskProcess
 
@@ -251,7 +252,7 @@ class LocalRunner:
         if not hasattr(self, "params"):
             self.prepare()
         started = time.time()
-        self.pool = Pool(self.max_workers, self._task_handler())
+        self.pool = Pool(self.max_workers, self._task_handler(), on_request=partial(relay.serve, self.stores.metadata))
         if self.remote is not None:
             self.remote.bind(self.flow, self.run_id, self.stores)
         start = self.graph.start
@@ -781,22 +782,25 @@ class TaskHandler:
 
         from ..runtime import task  # noqa: F401
         from ..runtime.environment_info import process_constants
+        from ..storage.codec import preload
 
-        self._loaded()
+        relay.prepare(self._loaded()[2])
         process_constants()
+        preload()
 
     def warm(self) -> None:
-        """In a spare process, before its task: open the stores, ready the capture."""
+        """In a spare process, before its task: load what the task needs, ready the capture. (The
+        metadata is the scheduler's: relay.py.)"""
         from ..runtime.capture import prepare_capture
 
-        flow_cls, graph, stores = self._loaded()
-        stores.metadata.get_run(graph.name, self.run_id)
+        self._loaded()
         prepare_capture(self.settings.echo)
 
     def __call__(self, message: Tuple[str, str, int, Optional[str]]) -> TaskResult:
         from ..runtime.task import run_task
 
         flow_cls, graph, stores = self._loaded()
+        stores = relay.for_task(stores)
         step, task_id, attempt, forced = message
         return run_task(
             flow_cls,

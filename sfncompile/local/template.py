@@ -37,8 +37,9 @@ import socket
 import struct
 import subprocess
 import sys
+from collections import deque
 from multiprocessing.connection import Connection
-from typing import Any, Callable, Dict, Optional, Set, Tuple
+from typing import Any, Callable, Deque, Dict, Optional, Set, Tuple
 
 FRAME = struct.Struct("!cii")  # kind, pid, value
 FORK, PID, RELEASE, EXITED, QUIT = b"F", b"P", b"R", b"X", b"Q"
@@ -73,6 +74,7 @@ class Template:
         self._popen: Optional[subprocess.Popen] = None
         self._sock: Optional[socket.socket] = None
         self._exits: Dict[int, int] = {}
+        self._unanswered: Deque["TaskChild"] = deque()  # fork requests sent, pid not read yet
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -107,6 +109,8 @@ class Template:
     def stop(self) -> None:
         """Ask the template to end (it kills what is left of its tasks) and wait for it."""
         sock, self._sock = self._sock, None
+        while self._unanswered:  # never forked, or killed with this template
+            self._unanswered.popleft().template = None
         if sock is None:
             return
         _CONTROLS.discard(sock)
@@ -126,7 +130,10 @@ class Template:
 
     # -- tasks -------------------------------------------------------------------------------
     def fork(self) -> Tuple["TaskChild", Connection]:
-        """A fresh task process and the scheduler's end of its pipe."""
+        """A fresh task process and the scheduler's end of its pipe.
+
+        Returns once the template has the request: its pid is read when first needed
+        (``TaskChild.pid``), so the scheduler never waits on the template's fork."""
         if self._sock is None:
             self.start()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -135,10 +142,17 @@ class Template:
                 socket.send_fds(self._sock, [FRAME.pack(FORK, 0, 0)], [theirs.fileno()])  # type: ignore[arg-type]
             except OSError as exc:
                 raise TemplateGone(str(exc)) from None
-            pid = self._read_until(PID)
         finally:
             theirs.close()
-        return TaskChild(self, pid), Connection(ours.detach())
+        child = TaskChild(self)
+        self._unanswered.append(child)
+        return child, Connection(ours.detach())
+
+    def resolve(self, child: "TaskChild") -> int:
+        """``child``'s pid: the template answers fork requests in order."""
+        while child._pid is None:
+            self._read_until(PID)
+        return child._pid
 
     def release(self, pid: int, wait: bool = False, timeout: float = 5.0) -> Optional[int]:
         """Let the template reap ``pid`` (its group was killed); with ``wait``, its exit code."""
@@ -165,23 +179,36 @@ class Template:
                 if kind == EXITED and got_pid == pid:
                     return value
                 self._exits[got_pid] = value
-            elif got == kind:
-                return got_pid
+            elif got == PID:
+                self._unanswered.popleft()._pid = got_pid
+                if kind == PID:
+                    return got_pid
 
 
 class TaskChild:
     """A task process as the pool sees it (the parts of ``multiprocessing.Process`` it uses)."""
 
-    __slots__ = ("template", "pid", "exitcode")
+    __slots__ = ("template", "_pid", "exitcode")
 
-    def __init__(self, template: Template, pid: int) -> None:
-        self.template = template
-        self.pid = pid
+    def __init__(self, template: Template) -> None:
+        self.template: Optional[Template] = template  # None: its template ended before answering
+        self._pid: Optional[int] = None  # until the template's answer is read
         self.exitcode: Optional[int] = None
+
+    @property
+    def pid(self) -> int:
+        """The process id; TemplateGone if its template ended without starting it."""
+        if self._pid is None:
+            if self.template is None:
+                raise TemplateGone("the template process ended before it started this task process")
+            return self.template.resolve(self)
+        return self._pid
 
     def release(self, wait: bool) -> None:
         """After its group was killed: let the template reap it (and learn its exit code)."""
-        code = self.template.release(self.pid, wait)
+        if self.template is None or self._pid is None:
+            return
+        code = self.template.release(self._pid, wait)
         if wait:
             self.exitcode = code
 

@@ -75,6 +75,9 @@ class MetadataStore(ABC):
     """Runs, tasks and attempts. Listing a flow's runs or a run's tasks is one query."""
 
     url: str
+    # True when opening the store costs a process more than its calls (a local database): a local
+    # run's task processes then make their calls through the scheduler's open store (local/relay.py).
+    relay_from_task_processes = False
 
     @abstractmethod
     def create_run(

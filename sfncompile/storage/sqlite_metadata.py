@@ -110,6 +110,8 @@ def _attempt_record(row: Sequence[Any]) -> Dict[str, Any]:
 
 
 class SqliteMetadataStore(MetadataStore):
+    relay_from_task_processes = True  # a connection per task process costs ~2.5 ms of CPU to open
+
     def __init__(self, path: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         self.path = os.path.abspath(os.path.expanduser(path))
         self.url = f"sqlite:{self.path}"

@@ -36,9 +36,9 @@ from typing import Any, Dict, List, Optional
 
 from ..graph.ir import FRAME_FOREACH, StepNode
 from . import intrinsics as asl
+from . import jobparams as job
 from .context import task_id_expression
 from .failures import retrier
-from . import jobparams as job
 from .result import CompileWarning
 from .settings import DeploySettings
 

@@ -16,18 +16,21 @@ from .nag import acknowledge
 from .settings import Settings
 
 # What a step's Batch job runs (docs/internals.md); Step Functions fills the four
-# Ref:: parameters through SubmitJob's Parameters.
+# Ref:: parameters (step, run, task id, attempt: one letter each, as every compiled
+# Task pays for their names) through SubmitJob's Parameters. The same as
+# sfncompile/compiler/jobparams.py JOB_COMMAND (this app does not import sfncompile;
+# tests/infra checks the two agree).
 TASK_COMMAND: List[str] = [
-    "sfncompile", "task", "Ref::step",
-    "--run-id", "Ref::run",
-    "--task-id", "Ref::task",
-    "--attempt", "Ref::attempt",
+    "sfncompile", "task", "Ref::s",
+    "--run-id", "Ref::r",
+    "--task-id", "Ref::t",
+    "--attempt", "Ref::a",
 ]
 
-# Defaults of the command's Ref:: parameters: a Task leaves out `task` and `attempt`
-# when they equal these (docs/internals.md, "The task command"). Deploy registers each
-# flow's job definition with them too.
-TASK_PARAMETER_DEFAULTS = {"task": "0", "attempt": "0"}
+# Defaults of the command's Ref:: parameters: a Task leaves out the task id `t` and the
+# attempt `a` when they equal these (docs/internals.md, "The task command"). Deploy
+# registers each flow's job definition with them too.
+TASK_PARAMETER_DEFAULTS = {"t": "0", "a": "0"}
 
 # Non-root user of the runtime image (see Dockerfile).
 CONTAINER_USER = "1000"

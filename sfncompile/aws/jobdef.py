@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Mapping, Optional, Tuple
 
-from ..compiler.tasks import JOB_PARAMETER_DEFAULTS
+from ..compiler.jobparams import JOB_COMMAND, JOB_PARAMETER_DEFAULTS
 from .errors import aws_errors
 
 # Container properties we copy from the base job definition (the rest are defaults).
@@ -57,6 +57,8 @@ def flow_container_properties(
     base: Mapping[str, Any], environment: Mapping[str, str], image: Optional[str] = None
 ) -> Dict[str, Any]:
     props = _normalise(base.get("containerProperties", {}))
+    # The command the compiled Tasks fill, whatever an older infra's base definition has.
+    props["command"] = list(JOB_COMMAND)
     env = {e["name"]: e["value"] for e in props.get("environment", [])}
     env.update(environment)
     props["environment"] = [{"name": k, "value": v} for k, v in sorted(env.items())]
@@ -70,9 +72,10 @@ def ensure_job_definition(
 ) -> Tuple[str, bool]:
     """(ARN, registered?) of a job definition with exactly these properties.
 
-    Its ``parameters`` always hold the defaults the compiled Tasks rely on
-    (``task``/``attempt``, which they leave out when they equal them), whatever the
-    base definition has: a stack deployed before those defaults still gets them.
+    Its ``parameters`` always hold the defaults the compiled Tasks rely on (task id
+    ``t`` and attempt ``a``, which they leave out when they equal them), whatever the
+    base definition has: a stack deployed before those defaults still gets them (and
+    :func:`flow_container_properties` gives it the current command).
     """
     parameters = {**(base.get("parameters") or {}), **JOB_PARAMETER_DEFAULTS}
     latest = _latest_active(batch, name)

@@ -51,16 +51,17 @@ def startable_arn(sfn: Any, config: Mapping[str, Any], manifest: Mapping[str, An
 
 def start_submit_request(config: Mapping[str, Any], flow: str, parameters: Mapping[str, Any]) -> Dict[str, Any]:
     """The start step's SubmitJob request, as far as the parameters make it grow."""
+    from ..compiler.jobparams import fill_command, job_parameters
     from ..compiler.tasks import job_name
 
     params_json = json.dumps(parameters, separators=(",", ":"), ensure_ascii=False)
+    job_params = job_parameters("start", "sfn-" + "0" * 26, "0", 0)
     return {
         "jobName": job_name("start"),
         "jobQueue": config.get("job_queue", ""),
         "jobDefinition": config.get("job_definition", ""),
-        "parameters": {"step": "start", "run": "sfn-" + "0" * 26, "task": "0", "attempt": "0"},
-        "containerOverrides": {"command": ["sfncompile", "task", "start", "--run-id", "sfn-" + "0" * 26,
-                                           "--task-id", "0", "--attempt", "0", "--params-json", params_json]},
+        "parameters": job_params,
+        "containerOverrides": {"command": fill_command(job_params) + ["--params-json", params_json]},
     }
 
 

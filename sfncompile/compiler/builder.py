@@ -7,10 +7,10 @@ iteration; the container ends where control reaches the split's join (a Task the
 ``End: true``; a Choice goes to a ``Succeed``). Loops and switches stay inside one
 container (the graph IR guarantees it; :meth:`Builder.members` checks it).
 
-State payload: ``{"r": "sfn-<execution>", "q", "d", "t": shared SubmitJob values, "ctx": {frame values},
+State payload: ``{"r": "sfn-<execution>", "q", "d", "t": shared SubmitJob values, "c": {frame values},
 "ctl": {control}}``.
 When an edge changes frame values (entering a loop: ``l_<target>`` = 0; a switch
-case looping back: ``l_<target>`` + 1) a Pass on that edge rewrites ``$.ctx``
+case looping back: ``l_<target>`` + 1) a Pass on that edge rewrites ``$.c``
 (``<step> first visit`` / ``<step> next visit``); entering a foreach, the Map's
 ItemSelector does it; at the start, the ``set up run`` Pass.
 """
@@ -83,7 +83,7 @@ class Builder:
             "Parameters": {
                 f"{asl.RUN_KEY}.$": asl.format_call("sfn-{}", ["$$.Execution.Name"]),
                 **shared_job_values(),
-                "ctx": ctx_template(frame_updates(self.graph, None, start)),
+                asl.CTX_KEY: ctx_template(frame_updates(self.graph, None, start)),
             },
             "Next": self.step_state(start, top),
         }
@@ -187,7 +187,7 @@ class Builder:
         return self.enter(c, dst, frame_updates(self.graph, src, dst))
 
     def enter(self, c: Container, dst: StepNode, updates: Tuple[FrameUpdate, ...]) -> str:
-        """The state that starts ``dst``: its Task, or a Pass that first rewrites ``$.ctx``."""
+        """The state that starts ``dst``: its Task, or a Pass that first rewrites ``$.c``."""
         target = self.step_state(dst, c)
         if not changes_ctx(updates):
             return target

@@ -1,9 +1,13 @@
-"""Frame values in state: the ``$.ctx`` keys, how edges change them, and task id expressions.
+"""Frame values in state: the ``$.c`` keys, how edges change them, and task id expressions.
 
-Each frame of a step's scope (``graph/ir.py``) has one integer key in ``$.ctx``:
-``f_<split step>`` for a foreach (the item index) and ``l_<loop target>`` for a loop
-(the visit number). A step's task id is ``States.Format`` over its frames' keys, the
-same string ``taskid.render_task_id`` builds from the same values.
+Each frame of a step's scope (``graph/ir.py``) has one key in ``$.c``:
+``f_<split step>`` for a foreach (the item index, as a string) and ``l_<loop target>``
+for a loop (the visit number, an integer: ``States.MathAdd`` counts it). A step's task
+id is ``States.Format`` over its frames' keys, the same string
+``taskid.render_task_id`` builds from the same values. A step in one foreach and no
+loop has the item index itself as its task id: the Map's ItemSelector formats the
+index once, so each Task of the body reads ``$.c.f_<split>`` instead of formatting it
+(20 bytes less per body step).
 
 How an edge changes the values is *not* re-implemented here: :func:`frame_updates`
 asks ``transitions.next_values`` (the rule every backend follows) with distinct probe
@@ -79,7 +83,7 @@ def changes_ctx(updates: Sequence[FrameUpdate]) -> bool:
 
 
 def ctx_template(updates: Sequence[FrameUpdate]) -> Dict[str, Any]:
-    """``$.ctx`` for the destination, as a Parameters template (``key.$`` for computed values)."""
+    """``$.c`` for the destination, as a Parameters template (``key.$`` for computed values)."""
     out: Dict[str, Any] = {}
     for u in updates:
         key = ctx_key(u.frame)
@@ -88,14 +92,14 @@ def ctx_template(updates: Sequence[FrameUpdate]) -> Dict[str, Any]:
             path = ctx_path(u.source)
             out[f"{key}.$"] = path if u.op == KEEP else asl.call("MathAdd", path, "1")
         elif u.op == ZERO:
-            out[key] = 0
+            out[key] = "0" if u.frame.kind == FRAME_FOREACH else 0
         else:
-            out[f"{key}.$"] = asl.MAP_INDEX
+            out[f"{key}.$"] = asl.format_call("{}", [asl.MAP_INDEX])
     return out
 
 
 def task_id_template(step: StepNode) -> Tuple[str, Tuple[str, ...]]:
-    """(Format template, argument paths) of the step's task id: ``('{}.v{}', ($.ctx.f_a, $.ctx.l_b))``.
+    """(Format template, argument paths) of the step's task id: ``('{}.v{}', ($.c.f_a, $.c.l_b))``.
 
     A step outside any frame has the literal task id ``0`` and no arguments.
     """
@@ -103,3 +107,16 @@ def task_id_template(step: StepNode) -> Tuple[str, Tuple[str, ...]]:
         return ROOT_TASK_ID, ()
     parts = ["v{}" if f.kind == FRAME_LOOP else "{}" for f in step.scope]
     return ".".join(parts), tuple(ctx_path(f) for f in step.scope)
+
+
+def task_id_expression(step: StepNode) -> Optional[str]:
+    """The step's task id as one ASL expression (a ``key.$`` value), or None for the literal root id.
+
+    A lone foreach frame's value already is the id string: its path, without a Format.
+    """
+    template, args = task_id_template(step)
+    if not args:
+        return None
+    if template == "{}":
+        return args[0]
+    return asl.format_call(template, args)

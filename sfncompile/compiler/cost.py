@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Set
 
 from ..graph.ir import FlowGraph
+from . import jobparams
 from .intrinsics import BATCH_SUBMIT_SYNC
 
 # AWS Step Functions, Standard workflows: $0.025 per 1,000 state transitions (US East (N. Virginia)
@@ -44,7 +45,7 @@ class Tally:
 
 
 def _step_of(state: Mapping[str, Any]) -> str:
-    return state["Parameters"]["Parameters"]["step"]
+    return state["Parameters"]["Parameters"][jobparams.STEP]
 
 
 def _choice(state: Mapping[str, Any], width: int, seen: Set[str]) -> str:

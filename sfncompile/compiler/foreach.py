@@ -1,7 +1,8 @@
 """Map states for a foreach: inline (small fan-out) and Distributed (wide fan-out).
 
-Each iteration starts from ``{"r", "q", "d", "t", "ctx"}`` built by the Map's ``ItemSelector``:
-the run id and shared SubmitJob values passed on, the outer frame values plus ``$$.Map.Item.Index`` as the new foreach frame. Items
+Each iteration starts from ``{"r", "q", "d", "t", "c"}`` built by the Map's ``ItemSelector``:
+the run id and shared SubmitJob values passed on, the outer frame values plus ``$$.Map.Item.Index``
+(as a string: context.py) as the new foreach frame. Items
 are only indices:
 
 * inline: ``ItemsPath`` over ``States.ArrayRange(0, n - 1, 1)``, built from the
@@ -36,7 +37,7 @@ def manifest_key(step: StepNode) -> str:
 
 def item_selector(updates: List[FrameUpdate]) -> Dict[str, Any]:
     selector: Dict[str, Any] = {f"{key}.$": f"$.{key}" for key in asl.SHARED_KEYS}
-    selector["ctx"] = ctx_template(updates)
+    selector[asl.CTX_KEY] = ctx_template(updates)
     return selector
 
 

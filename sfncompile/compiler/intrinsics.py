@@ -22,7 +22,7 @@ FLOW_NAME = "FlowName"
 STACK = "Stack"
 PLACEHOLDERS = (JOB_QUEUE, JOB_DEFINITION, METADATA_TABLE, DATASTORE_BUCKET, DATASTORE_PREFIX, FLOW_NAME, STACK)
 
-# Paths into the (small) state payload: {"r": run id, "q", "d", "t", "ctx": {...}, "ctl": {...}}.
+# Paths into the (small) state payload: {"r": run id, "q", "d", "t", "c": {...}, "ctl": {...}}.
 # Every Task reads the run id and the SubmitJob values every step shares (queue, job
 # definition, tags), so each is a one-letter key at the top level: a path's length is
 # paid once per step ("$.q", not "$.j.q"). They are stored once by the first Pass
@@ -37,7 +37,10 @@ SHARED_KEYS = (RUN_KEY, JOB_QUEUE_KEY, JOB_DEFINITION_KEY, JOB_TAGS_KEY)
 JOB_QUEUE_PATH = f"$.{JOB_QUEUE_KEY}"
 JOB_DEFINITION_PATH = f"$.{JOB_DEFINITION_KEY}"
 JOB_TAGS_PATH = f"$.{JOB_TAGS_KEY}"
-CTX = "$.ctx"
+# The frame values (context.py): every Task inside a foreach or loop reads one, so a
+# one-letter key as well.
+CTX_KEY = "c"
+CTX = f"$.{CTX_KEY}"
 CTL = "$.ctl"
 RETRY_COUNT = "$$.State.RetryCount"
 MAP_INDEX = "$$.Map.Item.Index"
@@ -90,11 +93,6 @@ def _escape_body(text: str) -> str:
         out.append(literal(text[i])[1:-1])
         i += 1
     return "".join(out)
-
-
-def argument(template: str, args: Sequence[str] = ()) -> str:
-    """An intrinsic-function argument: a literal, or a Format of ``args``."""
-    return format_call(template, args) if args else literal(template)
 
 
 def put(fields: dict, key: str, template: str, args: Sequence[str] = ()) -> None:

@@ -1,9 +1,9 @@
 """The Batch Task state of a step: SubmitJob parameters, overrides, timeout and retries.
 
-The job definition's command is ``sfncompile task Ref::step --run-id Ref::run
---task-id Ref::task --attempt Ref::attempt`` (docs/internals.md); the state fills the
-``Ref::`` values through SubmitJob's ``Parameters`` (all strings), leaving out
-``task`` and ``attempt`` when they equal the job definition's defaults. The start
+The job definition's command is ``sfncompile task Ref::s --run-id Ref::r
+--task-id Ref::t --attempt Ref::a`` (:mod:`.jobparams`, docs/internals.md); the state
+fills the ``Ref::`` values through SubmitJob's ``Parameters`` (all strings), leaving out
+``t`` (task id) and ``a`` (attempt) when they equal the job definition's defaults. The start
 step also needs the run's parameters: Batch substitutes ``Ref::`` only in the job
 definition's command, so the start step overrides the command with the same words
 plus ``--params-json``, every value resolved by Step Functions itself.
@@ -20,10 +20,10 @@ Task passes the tags, by one short path.
 
 A job is named after its step (``JobName``: ``train``); the flow is the job's
 ``sfncompile:flow`` tag, shared by all steps, so the flow name is not paid per step. The
-job's run and step are its parameters (``step``, ``run``) and its command.
+job's step and run are its parameters (``s``, ``r``) and its command.
 
 Job descriptions never flow into state (``ResultPath: null``): state stays
-``{"r", "q", "d", "t", "ctx", "ctl"}``, a few hundred bytes. The queue, job definition
+``{"r", "q", "d", "t", "c", "ctl"}``, a few hundred bytes. The queue, job definition
 and tags every step shares are read from ``$.q``/``$.d``/``$.t``
 (:func:`shared_job_values`, stored once by the first state), so a step costs the same
 bytes whatever the ARNs' and the flow name's length.
@@ -32,12 +32,12 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 from ..graph.ir import FRAME_FOREACH, StepNode
-from ..graph.taskid import ROOT_TASK_ID
 from . import intrinsics as asl
-from .context import task_id_template
+from . import jobparams as job
+from .context import task_id_expression
 from .failures import retrier
 from .result import CompileWarning
 from .settings import DeploySettings
@@ -59,16 +59,6 @@ FLOW_TAG = "sfncompile:flow"
 
 # The attempt number as the string Batch parameters must be.
 ATTEMPT = asl.format_call("{}", [asl.RETRY_COUNT])
-
-# Defaults of the job definition's ``parameters`` (docs/internals.md). Batch fills a
-# ``Ref::`` the SubmitJob request leaves out from the job definition's defaults
-# ("Parameters in a SubmitJob request override any corresponding parameter defaults
-# from the job definition": https://docs.aws.amazon.com/batch/latest/APIReference/API_JobDefinition.html,
-# https://docs.aws.amazon.com/batch/latest/userguide/example-use-parameters.html), so
-# a Task passes ``task`` and ``attempt`` only when they can differ from these: about
-# 65 bytes less per step, which is what lets ~3,000 linear steps fit in 1 MiB.
-JOB_PARAMETER_DEFAULTS: Dict[str, str] = {"task": ROOT_TASK_ID, "attempt": "0"}
-
 
 def shared_job_values() -> Dict[str, Any]:
     """``$.q``/``$.d``/``$.t``: the SubmitJob values of every step without its own queue or image."""
@@ -164,24 +154,16 @@ def user_retrier(step: StepNode) -> Optional[Dict[str, Any]]:
     }
 
 
-def task_command(step: StepNode, task_template: Tuple[str, Tuple[str, ...]], params_json: Optional[str],
+def task_command(step: StepNode, task_id: Optional[str], params_json: Optional[str],
                  environment: Optional[str] = None) -> str:
     """``States.Array`` of the task command with every value resolved.
 
     The start step's override adds ``--params-json``; a step with a package environment
     adds ``--environment ID`` (the job definition's command has neither).
     """
-    words = [
-        asl.literal("sfncompile"),
-        asl.literal("task"),
-        asl.literal(step.name),
-        asl.literal("--run-id"),
-        asl.RUN,
-        asl.literal("--task-id"),
-        asl.argument(*task_template),
-        asl.literal("--attempt"),
-        ATTEMPT,
-    ]
+    values = {job.STEP: asl.literal(step.name), job.RUN: asl.RUN,
+              job.TASK: task_id or asl.literal(job.JOB_PARAMETER_DEFAULTS[job.TASK]), job.ATTEMPT: ATTEMPT}
+    words = job.fill_command(values, asl.literal)
     if params_json is not None:
         words += [asl.literal("--params-json"), asl.call("JsonToString", params_json)]
     if environment is not None:
@@ -199,11 +181,11 @@ def batch_task(
     """The Task state of ``step`` (without Catch and Next: the builder links those)."""
     batch = step.decorator("batch") or {}
     image = batch.get("image")
-    task_template = task_id_template(step)
+    task_id = task_id_expression(step)  # None: the root task id, the job definition's default
     user = user_retrier(step)
-    job_parameters: Dict[str, Any] = {"step": step.name, "run.$": asl.RUN}
-    if task_template != (JOB_PARAMETER_DEFAULTS["task"], ()):
-        asl.put(job_parameters, "task", *task_template)
+    job_parameters: Dict[str, Any] = {job.STEP: step.name, f"{job.RUN}.$": asl.RUN}
+    if task_id is not None:
+        job_parameters[f"{job.TASK}.$"] = task_id
     if user:
         # Without @retry the only retrier is the throttle one, and it retries only a
         # SubmitJob that Batch refused, so no job ran under the previous count: every
@@ -211,7 +193,7 @@ def batch_task(
         # anyway (the .sync poll failing after the submission), the task stores its
         # try under the next free attempt number (runtime/task.py), and with no
         # @retry, @catch treats every try as the last one whatever its number.
-        job_parameters["attempt.$"] = ATTEMPT
+        job_parameters[f"{job.ATTEMPT}.$"] = ATTEMPT
     parameters: Dict[str, Any] = {"JobName": job_name(step.name)}
     if batch.get("queue"):
         parameters["JobQueue"] = batch["queue"]
@@ -227,7 +209,7 @@ def batch_task(
     environment = settings.environments.get(step.name)
     if is_start or environment:
         params_json = "$$.Execution.Input.parameters" if is_start else None
-        overrides["Command.$"] = task_command(step, task_template, params_json, environment)
+        overrides["Command.$"] = task_command(step, task_id, params_json, environment)
     requirements = resource_requirements(step)
     if requirements:
         overrides["ResourceRequirements"] = requirements

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Dict, List, Optional, Tuple
 
+from ..compiler.jobparams import fill_command, job_parameters
 from ..local.pool import signals_held
 from ..runtime.inputs import InputError
 from ..runtime.task import TaskResult
@@ -55,9 +56,13 @@ class RemoteTask:
         self.refused: Optional[str] = None  # SubmitJob failed: why
 
 
-def task_command(step: str, run_id: str, task_id: str, attempt: int, env_id: Optional[str]) -> List[str]:
-    """The job definition's task command with every value filled in, plus ``--environment ID``."""
-    words = ["sfncompile", "task", step, "--run-id", run_id, "--task-id", task_id, "--attempt", str(attempt)]
+def task_command(parameters: Dict[str, str], env_id: Optional[str]) -> List[str]:
+    """The job definition's task command with every value filled in, plus ``--environment ID``.
+
+    Always sent as the job's command override: the stack's base job definition may come
+    from an older infra whose command names its ``Ref::`` parameters differently.
+    """
+    words = fill_command(parameters)
     return words + ["--environment", env_id] if env_id else words
 
 
@@ -89,10 +94,10 @@ class BatchExecutor:
         step, task_id, attempt, _ = message
         settings = self.steps[step]
         handle = RemoteTask(task, message)
+        parameters = job_parameters(step, self.run_id, task_id, attempt)
         spec = JobSpec(
             name=settings.name, queue=settings.queue, definition=settings.definition,
-            parameters={"step": step, "run": self.run_id, "task": task_id, "attempt": str(attempt)},
-            command=task_command(step, self.run_id, task_id, attempt, settings.env_id) if settings.env_id else None,
+            parameters=parameters, command=task_command(parameters, settings.env_id),
             environment=settings.environment, resources=settings.resources,
             timeout_seconds=settings.timeout_seconds, tags=settings.tags,
         )

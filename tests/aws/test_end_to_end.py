@@ -15,6 +15,8 @@ from typing import Any, Dict
 
 import pytest
 
+from sfncompile.compiler import jobparams
+
 from ..conftest import EXAMPLES, FLOWS, ROOT
 
 AWS_FLOWS = os.path.join(ROOT, "tests", "aws", "flows")
@@ -118,7 +120,7 @@ def test_loop_visits_are_distinct_tasks(aws):
     run_id = aws.deploy_and_run(os.path.join(EXAMPLES, "loop.py"), "LoopFlow", "--target", "3")
     run = aws.run("LoopFlow", run_id)
     assert sorted(t.id for t in run["work"].tasks()) == ["v0", "v1", "v2"]
-    jobs = [(j.parameters["step"], j.parameters["task"]) for j in aws.server.batch_jobs()]
+    jobs = [(j.parameters[jobparams.STEP], j.parameters[jobparams.TASK]) for j in aws.server.batch_jobs()]
     assert jobs == [("start", "0"), ("work", "v0"), ("check", "v0"), ("work", "v1"), ("check", "v1"),
                     ("work", "v2"), ("check", "v2"), ("end", "0")]
 
@@ -128,7 +130,7 @@ def test_retry_fixes_a_flaky_step_with_its_interval(aws):
     run_id = aws.deploy_and_run(os.path.join(AWS_FLOWS, "flaky.py"), "FlakyFlow")
     task = aws.run("FlakyFlow", run_id)["shaky"].task
     assert task.data.attempt_that_worked == 1
-    attempts = [j.parameters["attempt"] for j in aws.server.batch_jobs() if j.parameters["step"] == "shaky"]
+    attempts = [j.parameters[jobparams.ATTEMPT] for j in aws.server.batch_jobs() if j.parameters[jobparams.STEP] == "shaky"]
     assert attempts == ["0", "1"]
     assert 3.0 in aws.server.retry_sleeps.requested  # 0.05 minutes between retries
 
@@ -324,8 +326,8 @@ def test_redrive_reruns_only_what_failed(aws, tmp_path):
     # As on AWS (tests/support/sfn_redrive.py), the redrive resumes at the failed Task
     # state: only fragile's job and the steps after it were submitted again.
     redriven = aws.server.batch_jobs()[first_jobs:]
-    assert [j.parameters["step"] for j in redriven] == ["fragile", "end"]
-    assert [j.parameters["run"] for j in redriven] == [run_id] * 2
+    assert [j.parameters[jobparams.STEP] for j in redriven] == ["fragile", "end"]
+    assert [j.parameters[jobparams.RUN] for j in redriven] == [run_id] * 2
     assert all(j.exit_code == 0 and "already succeeded" not in j.stdout for j in redriven)
 
 
@@ -338,7 +340,7 @@ def test_terminate_stops_a_run(aws, tmp_path):
     run_id = out.stdout.split(f"started {flow}/", 1)[1].split()[0]
 
     def nap_job():
-        return next((j for j in aws.server.batch_jobs() if j.parameters.get("step") == "nap"), None)
+        return next((j for j in aws.server.batch_jobs() if j.parameters.get(jobparams.STEP) == "nap"), None)
 
     deadline = time.monotonic() + 30
     while not (nap_job() and nap_job().status == "RUNNING"):

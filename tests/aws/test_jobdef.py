@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sfncompile.aws import jobdef
-from sfncompile.compiler.tasks import JOB_PARAMETER_DEFAULTS
+from sfncompile.compiler.jobparams import JOB_COMMAND, JOB_PARAMETER_DEFAULTS
 
 
 def _base_without_defaults(batch) -> dict:
@@ -23,7 +23,9 @@ def test_flow_job_definition_gets_the_task_and_attempt_defaults(moto_aws):
     arn, registered = jobdef.ensure_job_definition(batch, "flow-jd", base, props, {})
     assert registered
     [found] = batch.describe_job_definitions(jobDefinitions=[arn])["jobDefinitions"]
-    assert found["parameters"] == {"keep": "me", "task": "0", "attempt": "0"} == {"keep": "me", **JOB_PARAMETER_DEFAULTS}
+    assert found["parameters"] == {"keep": "me", "t": "0", "a": "0"} == {"keep": "me", **JOB_PARAMETER_DEFAULTS}
+    # an older base's command named other Ref:: parameters: the flow's gets the one the Tasks fill
+    assert found["containerProperties"]["command"] == list(JOB_COMMAND)
     assert jobdef.ensure_job_definition(batch, "flow-jd", base, props, {}) == (arn, False)
 
 

@@ -7,6 +7,8 @@ import os
 
 import pytest
 
+from sfncompile.compiler import jobparams
+
 from ..support.browser import UiServer
 from .test_end_to_end import AWS_FLOWS, ROOT, aws  # noqa: F401 - the deployed-stack fixture
 
@@ -37,7 +39,7 @@ def test_the_ui_shows_a_deployed_run_with_its_card_and_logs(aws, ui_env):  # noq
         task = server.get(f"/flows/CardedFlow/runs/{run_id}/steps/start/tasks/0")
         assert "computing the answer on Batch" in task  # stdout, stored in S3 by the Batch job
         # The attempt's Batch job leads to its CloudWatch log stream.
-        job = next(j for j in aws.server.batch_jobs() if j.parameters["step"] == "start")
+        job = next(j for j in aws.server.batch_jobs() if j.parameters[jobparams.STEP] == "start")
         assert 'class="log-link"' in task
         assert "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#logsV2:log-groups/" in task
         assert job.job_id in json.dumps(aws.run("CardedFlow", run_id)["start"].task.attempts())

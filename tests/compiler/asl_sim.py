@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-from sfncompile.compiler.tasks import JOB_PARAMETER_DEFAULTS
+from sfncompile.compiler import jobparams
 
 from .scripted import Script
 
@@ -346,10 +346,16 @@ class Simulator:
 
     def _task(self, resource: str, request: Dict[str, Any]) -> Any:
         if resource == BATCH:
-            # Batch: SubmitJob's parameters over the job definition's defaults.
-            params = {**JOB_PARAMETER_DEFAULTS, **request["Parameters"]}
+            # Batch: SubmitJob's parameters over the job definition's defaults, substituted
+            # into the job definition's command: the words the task entrypoint reads.
+            not_text = sorted(k for k, v in request["Parameters"].items() if not isinstance(v, str))
+            if not_text:  # Batch takes string parameters only (SubmitJob's parameters: map of strings)
+                raise Failure("Batch.ClientException", f"Invalid type for parameter parameters.{not_text[0]}")
+            params = {**jobparams.JOB_PARAMETER_DEFAULTS, **request["Parameters"]}
             overrides = request.get("ContainerOverrides", {})
-            job = Job(params["step"], params["task"], int(params["attempt"]), params["run"],
+            words = jobparams.fill_command(params)
+            option = dict(zip(words[3::2], words[4::2]))
+            job = Job(words[2], option["--task-id"], int(option["--attempt"]), option["--run-id"],
                       overrides.get("Command"), request)
             self.jobs.append(job)
             if self.script.fails(job.step, job.task, job.attempt):

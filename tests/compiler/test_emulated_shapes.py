@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Optional
 import pytest
 
 from sfncompile.compiler import DeploySettings, compile_flow, values_from_config
-from sfncompile.compiler.tasks import JOB_PARAMETER_DEFAULTS
+from sfncompile.compiler.jobparams import JOB_PARAMETER_DEFAULTS
 from sfncompile.graph.ir import FOREACH, SWITCH
 
 from tests.support.aws_resources import TASK_COMMAND

@@ -76,7 +76,7 @@ def test_long_step_names_compile_to_short_unique_state_names(tmp_path):
     assert any(n.endswith(" cardinality") for n in shortened), "helper suffixes survive shortening"
     # the Batch job and its parameters keep the real step name
     tasks = [s for s in all_states(definition) if s.get("Resource", "").startswith("arn:aws:states:::batch")]
-    assert {t["Parameters"]["Parameters"]["step"] for t in tasks} >= {a, b}
+    assert {t["Parameters"]["Parameters"]["s"] for t in tasks} >= {a, b}
 
 
 def test_names_are_step_names_plus_readable_suffixes():

@@ -13,6 +13,8 @@ import sys
 
 import pytest
 
+from sfncompile.compiler import jobparams
+
 from tests.support.aws_resources import BUCKET, DATASTORE_PREFIX, ECR_REPOSITORY, create_stack, write_config
 
 from .conftest import flow_file
@@ -88,7 +90,7 @@ def test_two_environments_bootstrap_from_s3_offline_and_redeploy_uploads_nothing
     for step in ("old", "new"):
         assert seen[step]["prefix"].startswith(os.path.join(aws.cache, "envs")), seen[step]
 
-    jobs = {j.parameters["step"]: j for j in aws.server.batch_jobs()}
+    jobs = {j.parameters[jobparams.STEP]: j for j in aws.server.batch_jobs()}
     for step in ("old", "new"):
         job = jobs[step]
         assert job.command[-2] == "--environment" and len(job.command[-1]) == 64, job.command
@@ -131,13 +133,13 @@ def test_hybrid_run_with_batch_bootstraps_the_environments_in_the_jobs(stage):
     out = aws.cli("run", flow_file("two_envs.py"), "--with", "batch")
     assert out.stdout.count("uploaded 1 of 1 wheels") == 2 and "SUCCEEDED" in out.stdout, out.stdout
     assert "for step old" not in out.stdout and "for step new" not in out.stdout  # not built on this machine
-    jobs = {j.parameters["step"]: j for j in aws.server.batch_jobs()}
+    jobs = {j.parameters[jobparams.STEP]: j for j in aws.server.batch_jobs()}
     assert sorted(jobs) == ["end", "join", "new", "old", "start"]
     for step in ("old", "new"):
         assert jobs[step].command[-2] == "--environment" and len(jobs[step].command[-1]) == 64, jobs[step].command
         assert "building environment" in jobs[step].stderr, jobs[step].stderr
     assert "--environment" not in jobs["start"].command
-    run_id = jobs["start"].parameters["run"]
+    run_id = jobs["start"].parameters[jobparams.RUN]
     from sfncompile import Run, namespace
 
     namespace(None)

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from sfncompile.compiler import DeploySettings, compile_flow
+from sfncompile.compiler import DeploySettings, compile_flow, jobparams
 from sfncompile.graph import build_graph_from_file
 
 from ..compiler.helpers import all_states
@@ -17,7 +17,7 @@ ENV_ID = "ab" * 32
 
 def _task(definition, step):
     return next(s for s in all_states(definition) if s.get("Type") == "Task"
-                and s["Parameters"].get("Parameters", {}).get("step") == step)
+                and s["Parameters"].get("Parameters", {}).get(jobparams.STEP) == step)
 
 
 def test_only_steps_with_an_environment_get_it_in_their_command(tmp_path):

@@ -28,13 +28,16 @@ def _end(batch, clock, job_id, status, **fields):
     clock.now += 1
 
 
-def test_submits_the_task_command_as_parameters_and_an_environment_override(tmp_path):
+def test_submits_the_task_command_as_parameters_and_as_the_command_override(tmp_path):
+    """The command is always overridden: a stack's base job definition from an older infra may name
+    its ``Ref::`` parameters otherwise."""
     executor, _, _, batch, _ = _executor(tmp_path)
     assert executor.wants("train", None) and not executor.wants("train", "killed") and not executor.wants("end", None)
     executor.start("pending", ("train", "3", 1, None))
     request = batch.submitted[0]
-    assert request["parameters"] == {"step": "train", "run": "r1", "task": "3", "attempt": "1"}
-    assert "command" not in request["containerOverrides"]
+    assert request["parameters"] == {"s": "train", "r": "r1", "t": "3", "a": "1"}
+    assert request["containerOverrides"]["command"] == [
+        "sfncompile", "task", "train", "--run-id", "r1", "--task-id", "3", "--attempt", "1"]
     assert len(executor.running) == 1 and executor.has_capacity()
     executor2, _, _, batch2, _ = _executor(tmp_path / "env", env_id="abc")
     executor2.start("pending", ("train", "0", 0, None))

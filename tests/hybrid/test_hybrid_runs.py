@@ -10,6 +10,8 @@ import time
 
 import pytest
 
+from sfncompile.compiler import jobparams
+
 from .conftest import HYBRID_FLOWS, read_run
 
 MIXED = os.path.join(HYBRID_FLOWS, "mixed.py")
@@ -67,7 +69,7 @@ def test_with_batch_runs_a_foreach_on_batch(hybrid, tmp_path):
     # @timeout: Batch's attempt timeout backs up the in-task alarm (Batch counts 60 s at least)
     assert {j.timeout_seconds for j in hybrid.jobs()} == {60}
     assert {j.effective_resources["MEMORY"] for j in hybrid.jobs()} == {"1024"}
-    assert sorted(j.submitted_parameters["task"] for j in square_jobs) == ["0", "1", "2", "3"]
+    assert sorted(j.submitted_parameters[jobparams.TASK] for j in square_jobs) == ["0", "1", "2", "3"]
     # the items ran in parallel: each started before any other ended
     attempts = [j.attempts[0] for j in square_jobs]
     assert max(a.started_at for a in attempts) < min(a.stopped_at for a in attempts), out.stdout
@@ -83,8 +85,8 @@ def test_retry_and_catch_act_on_remote_steps_as_locally(hybrid, tmp_path, monkey
     out = hybrid.cli("run", FANOUT, "--with", "batch", "--with", "retry:times=1", "--with", "catch:var=failure",
                      "--max-workers", "3", "--run-id-file", str(id_file))
     run_id = _run_id(id_file)
-    item = [j for j in hybrid.jobs() if j.job_name == "FanoutFlow-square" and j.submitted_parameters["task"] == "1"]
-    assert [j.submitted_parameters["attempt"] for j in item] == ["0", "1"]  # @retry: a new job per attempt
+    item = [j for j in hybrid.jobs() if j.job_name == "FanoutFlow-square" and j.submitted_parameters[jobparams.TASK] == "1"]
+    assert [j.submitted_parameters[jobparams.ATTEMPT] for j in item] == ["0", "1"]  # @retry: a new job per attempt
     assert f"[FanoutFlow/{run_id}/square/1] attempt 0 failed: ValueError: item 1 failed; retrying" in out.stdout
     run = read_run("FanoutFlow", run_id)
     assert run.successful and run.data.total == 0 + 4  # item 1's exception was caught by @catch in its Batch job
@@ -108,7 +110,7 @@ def test_remote_failure_then_resume_reuses_remote_successes(hybrid, tmp_path, mo
     assert "reused from" in out.stdout
     again = [j for j in hybrid.jobs() if j.job_id not in done_before]
     # only the failed item and what follows ran again; start and the items that succeeded were reused
-    assert sorted((j.job_name, j.submitted_parameters["task"]) for j in again) == [
+    assert sorted((j.job_name, j.submitted_parameters[jobparams.TASK]) for j in again) == [
         ("FanoutFlow-end", "0"), ("FanoutFlow-join", "0"), ("FanoutFlow-square", "1")]
     run = read_run("FanoutFlow", second)
     assert run.successful and run.data.total == 5

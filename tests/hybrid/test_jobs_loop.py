@@ -59,7 +59,7 @@ class FakeLogs:
 
 
 def _spec() -> JobSpec:
-    return JobSpec(name="F-train", queue="q", definition="jd", parameters={"step": "train"})
+    return JobSpec(name="F-train", queue="q", definition="jd", parameters={"s": "train"})
 
 
 def _loop():
@@ -187,7 +187,7 @@ def test_terminate_calls_terminate_job_once_and_forgets_the_job():
 
 
 def test_submit_request_carries_overrides_timeout_and_tags():
-    spec = JobSpec(name="F-train", queue="q", definition="jd", parameters={"step": "train"},
+    spec = JobSpec(name="F-train", queue="q", definition="jd", parameters={"s": "train"},
                    command=["sfncompile", "task", "train"], environment={"B": "2", "A": "1"},
                    resources=[{"type": "VCPU", "value": "4"}], timeout_seconds=60, tags={"t": "v"})
     request = spec.request()

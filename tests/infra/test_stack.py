@@ -28,7 +28,7 @@ from .synth_helpers import (
 )
 from sfncompile_infra import SettingsError, settings_from_context
 
-from sfncompile.compiler.tasks import JOB_PARAMETER_DEFAULTS
+from sfncompile.compiler.jobparams import JOB_COMMAND, JOB_PARAMETER_DEFAULTS
 
 REQUIRED_OUTPUTS = {
     "DatastoreBucketName",
@@ -49,12 +49,6 @@ REQUIRED_OUTPUTS = {
     "Region",
 }
 
-TASK_COMMAND = [
-    "sfncompile", "task", "Ref::step",
-    "--run-id", "Ref::run",
-    "--task-id", "Ref::task",
-    "--attempt", "Ref::attempt",
-]
 
 
 def _is_data_plane(action: str) -> bool:
@@ -224,9 +218,11 @@ def test_job_definition_runs_the_task_command_as_non_root(synth: Synthesis) -> N
     assert definition["Type"] == "container"
     assert definition["JobDefinitionName"] == "sfncompile-dev-task"
     assert definition["PlatformCapabilities"] == ["FARGATE"]
-    assert container["Command"] == TASK_COMMAND
-    # the compiled Tasks leave out task/attempt when they equal these defaults
-    assert definition["Parameters"] == JOB_PARAMETER_DEFAULTS
+    # the command whose Ref:: parameters the compiled Tasks fill (the infra keeps its own copy)
+    assert container["Command"] == list(JOB_COMMAND)
+    assert container["Command"][2:] == ["Ref::s", "--run-id", "Ref::r", "--task-id", "Ref::t", "--attempt", "Ref::a"]
+    # the compiled Tasks leave out the task id and attempt when they equal these defaults
+    assert definition["Parameters"] == JOB_PARAMETER_DEFAULTS == {"t": "0", "a": "0"}
     assert container["User"] == "1000"
     assert container["LinuxParameters"] == {"InitProcessEnabled": True}
     assert container["NetworkConfiguration"] == {"AssignPublicIp": "ENABLED"}

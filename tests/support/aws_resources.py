@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 from typing import Any, Dict, Optional, Union
 
-from sfncompile.compiler.tasks import JOB_PARAMETER_DEFAULTS
+from sfncompile.compiler.jobparams import JOB_COMMAND, JOB_PARAMETER_DEFAULTS
 
 STAGE = "test"
 STACK_NAME = f"sfncompile-{STAGE}"
@@ -34,13 +34,8 @@ BATCH_LOG_GROUP = f"/sfncompile/{STAGE}/batch-jobs"
 STATE_MACHINE_LOG_GROUP = f"/aws/vendedlogs/states/sfncompile-{STAGE}"
 ECR_REPOSITORY = f"sfncompile-{STAGE}"
 
-# docs/internals.md, "The task command"; same as infra/sfncompile_infra/batch.py TASK_COMMAND.
-TASK_COMMAND = [
-    "sfncompile", "task", "Ref::step",
-    "--run-id", "Ref::run",
-    "--task-id", "Ref::task",
-    "--attempt", "Ref::attempt",
-]
+# docs/internals.md, "The task command"; what infra/sfncompile_infra/batch.py registers.
+TASK_COMMAND = list(JOB_COMMAND)
 
 # infra/sfncompile_infra/batch.py: Batch retries only what the platform broke.
 RETRY_STRATEGY = {

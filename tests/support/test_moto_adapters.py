@@ -157,8 +157,8 @@ def test_submit_job_sync_converts_pascal_case_parameters(moto_aws, aws_stack):
             "JobName": "start-0",
             "JobQueue": aws_stack["job_queue"],
             "JobDefinition": aws_stack["job_definition"],
-            "Parameters": {"step": "start", "run.$": "$.run", "task": "0",
-                           "attempt.$": "States.Format('{}', $$.State.RetryCount)", "MixedCase_Key": "kept"},
+            "Parameters": {"s": "start", "r.$": "$.run", "t": "0",
+                           "a.$": "States.Format('{}', $$.State.RetryCount)", "MixedCase_Key": "kept"},
             "ContainerOverrides": {
                 "ResourceRequirements": [{"Type": "VCPU", "Value": "2"}, {"Type": "MEMORY", "Value": "4096"}],
                 "Environment": [{"Name": "SFNCOMPILE_FLOW_FILE", "Value": "flow.py"}],
@@ -173,7 +173,7 @@ def test_submit_job_sync_converts_pascal_case_parameters(moto_aws, aws_stack):
 
     (job,) = moto_aws.batch_jobs()
     assert job.job_name == "start-0"
-    assert job.submitted_parameters == {"step": "start", "run": "sfn-abc", "task": "0", "attempt": "0",
+    assert job.submitted_parameters == {"s": "start", "r": "sfn-abc", "t": "0", "a": "0",
                                         "MixedCase_Key": "kept"}
     assert job.command == ["sfncompile", "task", "start", "--run-id", "sfn-abc", "--task-id", "0", "--attempt", "0"]
     assert job.resource_requirements == [{"type": "VCPU", "value": "2"}, {"type": "MEMORY", "value": "4096"}]
@@ -200,7 +200,7 @@ def test_job_names_follow_the_documented_pattern(moto_aws, aws_stack, name, stat
     task = {"Type": "Task", "Resource": SUBMIT_SYNC, "End": True,
             "Parameters": {"JobName": name, "JobQueue": aws_stack["job_queue"],
                            "JobDefinition": aws_stack["job_definition"],
-                           "Parameters": {"step": "start", "run": "sfn-abc"}}}
+                           "Parameters": {"s": "start", "r": "sfn-abc"}}}
     result = moto_aws.run_definition({"StartAt": "T", "States": {"T": task}}, {})
     assert result["status"] == status, result
 
@@ -356,7 +356,7 @@ def test_retry_decision_follows_aws_batch_semantics():
 
 @pytest.mark.usefixtures("moto_aws_instant")
 def test_instant_mode_records_the_task_command(moto_aws, aws_stack):
-    params = {"step": "end", "run": "sfn-1", "task": "0", "attempt": "0"}
+    params = {"s": "end", "r": "sfn-1", "t": "0", "a": "0"}
     result = moto_aws.run_definition({"StartAt": "T", "States": {"T": batch_task(aws_stack, "end-0", parameters=params)}})
     assert result["status"] == "SUCCEEDED"
     (job,) = moto_aws.batch_jobs()
@@ -368,7 +368,7 @@ def test_instant_mode_records_the_task_command(moto_aws, aws_stack):
 @pytest.mark.usefixtures("moto_aws_instant")
 def test_five_step_linear_flow_with_instant_jobs_is_fast(moto_aws, aws_stack):
     states = {
-        f"s{i}": batch_task(aws_stack, f"s{i}", parameters={"step": f"s{i}", "run": "r", "task": "0", "attempt": "0"},
+        f"s{i}": batch_task(aws_stack, f"s{i}", parameters={"s": f"s{i}", "r": "r", "t": "0", "a": "0"},
                             end=i == 4, **({"Next": f"s{i + 1}"} if i < 4 else {}))
         for i in range(5)
     }
@@ -394,10 +394,10 @@ def test_distributed_map_reads_items_from_s3(moto_aws, aws_stack):
     bucket = aws_stack["bucket"]
     key = "sfncompile/F/runs/sfn-1/start/0/foreach.json"
     moto_aws.client("s3").put_object(Bucket=bucket, Key=key, Body=json.dumps([0, 1, 2, 3, 4]))
-    item = batch_task(aws_stack, "x", parameters={"step": "body", "run": "sfn-1", "attempt": "0"})
+    item = batch_task(aws_stack, "x", parameters={"s": "body", "r": "sfn-1", "a": "0"})
     item["Parameters"].pop("JobName")
     item["Parameters"]["JobName.$"] = "States.Format('body-{}', $.index)"
-    item["Parameters"]["Parameters"]["task.$"] = "States.Format('{}', $.index)"
+    item["Parameters"]["Parameters"]["t.$"] = "States.Format('{}', $.index)"
     definition = {"StartAt": "M", "States": {"M": {
         "Type": "Map",
         "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON"},
@@ -473,14 +473,14 @@ def test_dynamodb_get_item_and_update_item_integrations(moto_aws, aws_stack):
 
 @pytest.mark.usefixtures("moto_aws_instant")
 def test_retry_intervals_are_recorded_and_retry_count_reaches_the_job(moto_aws, aws_stack):
-    moto_aws.batch.on_job = lambda record, attempt: 0 if record.submitted_parameters["attempt"] == "2" else 1
-    state = batch_task(aws_stack, "flaky", parameters={"step": "s", "run": "r", "task": "0",
-                                                       "attempt.$": "States.Format('{}', $$.State.RetryCount)"})
+    moto_aws.batch.on_job = lambda record, attempt: 0 if record.submitted_parameters["a"] == "2" else 1
+    state = batch_task(aws_stack, "flaky", parameters={"s": "s", "r": "r", "t": "0",
+                                                       "a.$": "States.Format('{}', $$.State.RetryCount)"})
     state["Retry"] = [{"ErrorEquals": ["States.TaskFailed"], "IntervalSeconds": 2, "BackoffRate": 3,
                        "MaxAttempts": 2}]
     result = moto_aws.run_definition({"StartAt": "T", "States": {"T": state}})
     assert result["status"] == "SUCCEEDED", result
-    assert [j.submitted_parameters["attempt"] for j in moto_aws.batch_jobs()] == ["0", "1", "2"]
+    assert [j.submitted_parameters["a"] for j in moto_aws.batch_jobs()] == ["0", "1", "2"]
     assert moto_aws.retry_sleeps.requested == [2.0, 6.0]
 
 

@@ -87,9 +87,9 @@ class S3ObjectStore(ObjectStore):
         return self._transfer_config
 
     def _transfer(self, key: str, move: Callable[[Any, str], Any]) -> None:
-        """A large upload or download by boto3's transfer manager over this store's (botocore)
-        client: ``move(manager, full_key)`` starts it. boto3 and s3transfer are imported here, for
-        the first large object, never by a task that moves only small ones."""
+        """A large upload, or a download to a file, by boto3's transfer manager over this store's
+        (botocore) client: ``move(manager, full_key)`` starts it. boto3 and s3transfer are imported
+        here, never by a task that only reads and writes objects in memory (artifacts, logs, indexes)."""
         from boto3.s3.transfer import create_transfer_manager
 
         try:

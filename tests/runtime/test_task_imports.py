@@ -1,6 +1,7 @@
 """A Batch task's process imports botocore for its S3 and DynamoDB clients, but neither boto3 nor
-s3transfer (boto3 loads s3transfer into every S3 client it makes) unless it moves a large file,
-nor what only some steps need (the Markdown renderer of cards)."""
+s3transfer (boto3 loads s3transfer into every S3 client it makes) unless it uploads a large file or
+downloads one (a package environment's wheels), nor what only some steps need (the Markdown
+renderer of cards)."""
 from __future__ import annotations
 
 import json

@@ -2,7 +2,7 @@
 
 ``import sfncompile`` never imports botocore; the first S3 or DynamoDB call does, and the
 storage backends' clients are botocore's own (boto3 is imported by the AWS layer's clients
-and by large S3 transfers only). Clients are recreated after a fork (connection pools are
+and by S3ObjectStore's file transfers only). Clients are recreated after a fork (connection pools are
 not fork-safe).
 """
 from __future__ import annotations
@@ -38,7 +38,7 @@ def session_client(service: str, **kwargs: Any) -> Any:
 
 def storage_client(service: str, **kwargs: Any) -> Any:
     """A datastore or metadata client made by botocore alone: a task never imports boto3 (nor
-    s3transfer, which boto3 loads into every S3 client) unless it moves a large object.
+    s3transfer, which boto3 loads into every S3 client) unless it transfers a file (s3_objects.py).
 
     In the runtime image these clients come from a second botocore session reading the image's
     small data directory (storage/botocore_data.py), which holds only the operations the

@@ -30,6 +30,28 @@ AWS calls: start 14 -> 13 (the code package's GET included), end unchanged. What
 is mostly importing botocore (~0.2 s here) and the interpreter (~0.04 s): the 0.3 s
 target is out of reach while the task talks to AWS through botocore.
 
+Storage clients made by botocore alone (no boto3, no s3transfer in a task: storage/retry.py),
+and cards' Markdown renderer loaded only when one renders, side by side with main at c0bf49c
+(``--before main``; both with the small botocore data; 21 interleaved repetitions, load average
+~7-9): start best 0.45 -> 0.41 s, median 0.62 -> 0.56 s, paired by repetition -0.048 s (lower
+in 15 of 21); end best 0.44 -> 0.37 s, median 0.56 -> 0.56 s, paired -0.025 s (lower in 14 of
+21). Making the two clients alone, in 25 interleaved fresh processes: 49 ms less CPU (paired
+median; boto3's import, its session and its S3 client customisations). Again against main at
+5486aea, 9 repetitions at load average 4.4: paired -0.047 s start (lower in 5 of 9), -0.052 s end
+(7 of 9); medians start 0.54 -> 0.53 s, end 0.57 -> 0.52 s. AWS calls unchanged: start
+13, end 14 (the code package's GET and the step's stdout log included; each needed).
+
+Where a task's CPU still goes (CPU clock at checkpoints inside the task process, load ~5, end
+task, quietest of 4 runs; the order of imports moves shared standard modules between rows):
+the interpreter ~40 ms (~20 ms of it this checkout's editable-install finder, which the image
+does not have); sfncompile's own imports ~120 ms in all, of which ~60-80 ms are not shared with
+botocore (click ~10-15 ms, the graph IR's and the runtime's dataclasses ~10-15 ms, the
+runtime, storage and flow modules the rest); botocore ~150-250 ms; its session and the two
+clients ~25-35 ms; each API call ~3-5 ms (the first of each client ~8-15 ms), seven before user
+code; loading the flow and building its graph the rest. On this machine the floor under any
+task that imports botocore is ~0.25 s, so <= 0.3 s would need the task's storage calls without
+botocore.
+
 The image also compiles the standard library's bytecode (sfncompile/image/Dockerfile);
 this interpreter has it already, so these figures do not show the ~1.2 s of CPU a task
 spent compiling ~145 stdlib modules in an image without it.
@@ -225,6 +247,7 @@ def task_overhead(env: Dict[str, str], cwd: str, server: Any, counter: RequestCo
         data = os.path.join(tmp, "botocore-data")
         subprocess.run([PY, "-m", "sfncompile.storage.botocore_data", data], env=env, cwd=cwd, check=True,
                        capture_output=True)
+        job_env = dict(job_env, SFNCOMPILE_BOTOCORE_DATA=data)  # both revisions run in the same image
         codes: List[Tuple[str, Dict[str, str]]] = []
         if before:
             from benchmarks.task_overhead_bench import export
@@ -234,12 +257,12 @@ def task_overhead(env: Dict[str, str], cwd: str, server: Any, counter: RequestCo
                 os.makedirs(os.path.join(tmp, "before"))
                 tree = export(before, os.path.join(tmp, "before"))
             codes.append((f"before ({before})", dict(job_env, PYTHONPATH=os.path.abspath(tree))))
-        codes.append(("after" if before else "this checkout", dict(job_env, SFNCOMPILE_BOTOCORE_DATA=data)))
+        codes.append(("after" if before else "this checkout", job_env))
         # Interleaved (before, after, before, ...): both see the same load on a shared machine.
         results: Dict[str, Dict[str, List[Tuple[float, float, List[str]]]]] = {
             label: {"start": [], "end": []} for label, _ in codes}
         for i in range(repeat):
-            for label, code_env in codes:
+            for label, code_env in (codes if i % 2 == 0 else codes[::-1]):  # neither always goes first
                 _run_both(code_env, cwd, counter, f"sfn-bench-{os.getpid()}-{len(counter.calls)}-{i}", results[label])
     for label, by_step in results.items():
         for step, rows in by_step.items():
@@ -250,6 +273,12 @@ def task_overhead(env: Dict[str, str], cwd: str, server: Any, counter: RequestCo
                   f"DynamoDB): CPU before user code best {min(cpus):.2f} s, median {statistics.median(cpus):.2f} s "
                   f"(target <= 0.3 s); wall median {statistics.median(r[1] for r in rows):.2f} s; "
                   f"{len(calls)} AWS API calls per task: {by_kind}", flush=True)
+    if before:  # each repetition ran both revisions back to back: their difference moves less with the load
+        (old, old_rows), (new, new_rows) = results.items()
+        for step in ("start", "end"):
+            diffs = [n[0] - o[0] for o, n in zip(old_rows[step], new_rows[step])]
+            print(f"aws [{new} - {old}]: `sfncompile task {step}` CPU before user code, paired by repetition: median "
+                  f"{statistics.median(diffs):+.3f} s, lower in {sum(d < 0 for d in diffs)} of {len(diffs)}", flush=True)
     print(f"aws: load average {os.getloadavg()[0]:.1f} (a shared machine: CPU figures move with it)", flush=True)
 
 

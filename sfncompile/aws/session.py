@@ -1,5 +1,6 @@
 """boto3 clients for the configured region (imported lazily: the core stays light), made from the
-process's one boto3 session (storage/retry.py), which the datastore and metadata clients share."""
+process's one boto3 session (storage/retry.py), over the botocore session the datastore and
+metadata clients come from."""
 from __future__ import annotations
 
 import functools

@@ -15,7 +15,6 @@ import pprint
 import reprlib
 from typing import Any, Iterable, List, Optional, Sequence
 
-from . import markdown as _markdown
 
 MAX_REPR_CHARS = 2000
 MAX_TABLE_ROWS = 200
@@ -64,7 +63,9 @@ class Markdown(CardComponent):
         self.text = text
 
     def render(self) -> str:
-        return f'<div class="md">{_markdown.to_html(self.text)}</div>'
+        from .markdown import to_html  # its patterns compile on import: only for a card that renders Markdown
+
+        return f'<div class="md">{to_html(self.text)}</div>'
 
 
 class Table(CardComponent):

@@ -1,7 +1,9 @@
-"""boto3 clients for the storage backends: imported lazily, retrying throttles with backoff.
+"""AWS clients: imported lazily, retrying throttles with backoff, made from one session per process.
 
-``import sfncompile`` never imports boto3; the first S3 or DynamoDB call does.
-Clients are recreated after a fork (boto3 connection pools are not fork-safe).
+``import sfncompile`` never imports botocore; the first S3 or DynamoDB call does, and the
+storage backends' clients are botocore's own (boto3 is imported by the AWS layer's clients
+and by S3ObjectStore's file transfers only). Clients are recreated after a fork (connection pools are
+not fork-safe).
 """
 from __future__ import annotations
 
@@ -22,47 +24,66 @@ def endpoint_override(service: str) -> Optional[str]:
 
 
 _session_lock = threading.Lock()
-_sessions: Dict[Tuple[int, bool], Any] = {}
+_sessions: Dict[Tuple[int, str], Any] = {}
 
 
-def session_client(service: str, *, storage: bool = False, **kwargs: Any) -> Any:
-    """A client from the process's boto3 session, so service models, endpoint data and
-    credentials are loaded once for every client (a forked child gets a new session).
-
-    ``storage``: a datastore or metadata client. In the runtime image those come from a
-    second session reading the image's small botocore data directory
-    (storage/botocore_data.py); it holds only the operations the storage backends call,
-    so no other client is made from it. Elsewhere all clients share the one session."""
+def session_client(service: str, **kwargs: Any) -> Any:
+    """A boto3 client from the process's one session, so service models, endpoint data and
+    credentials are loaded once for every client (a forked child gets a new session). The AWS
+    layer's clients (deploy, trigger, the client API) come from here; the storage backends'
+    from :func:`storage_client`."""
     with _session_lock:  # sessions are not thread-safe
-        return _session(storage and service in OPERATIONS).client(service, **kwargs)
+        return _boto3_session().client(service, **kwargs)
 
 
-def _session(storage: bool) -> Any:
-    import boto3
+def storage_client(service: str, **kwargs: Any) -> Any:
+    """A datastore or metadata client made by botocore alone: a task never imports boto3 (nor
+    s3transfer, which boto3 loads into every S3 client) unless it transfers a file (s3_objects.py).
 
+    In the runtime image these clients come from a second botocore session reading the image's
+    small data directory (storage/botocore_data.py), which holds only the operations the
+    storage backends call, so no other client is made from it. Elsewhere they share the
+    session of every other client."""
+    with _session_lock:
+        return _botocore_session(service in OPERATIONS).create_client(service, **kwargs)
+
+
+def _botocore_session(small: bool) -> Any:
+    """The process's botocore session; ``small``: the one reading the small data directory
+    (the shared one when there is none)."""
     pid = os.getpid()
     if any(key[0] != pid for key in _sessions):
         _sessions.clear()
-    session = _sessions.get((pid, storage))
+    key = (pid, "small" if small else "botocore")
+    session = _sessions.get(key)
     if session is None:
-        if storage:
-            small = small_data_loader()
-            if small is not None:
-                import botocore.session
-
-                core = botocore.session.get_session()
-                core.register_component("data_loader", small)
-                session = boto3.session.Session(botocore_session=core)
-            else:  # no small data directory: the storage clients share the one session
-                session = _session(False)
+        data = small_data_loader() if small else None
+        if small and data is None:
+            session = _botocore_session(False)
         else:
-            session = boto3.session.Session()
-        _sessions[(pid, storage)] = session
+            import botocore.session
+
+            session = botocore.session.get_session()
+            if data is not None:
+                session.register_component("data_loader", data)
+        _sessions[key] = session
+    return session
+
+
+def _boto3_session() -> Any:
+    """A boto3 session over the shared botocore session (what the storage clients parsed is reused)."""
+    key = (os.getpid(), "boto3")
+    session = _sessions.get(key)
+    if session is None:
+        import boto3.session
+
+        session = boto3.session.Session(botocore_session=_botocore_session(False))
+        _sessions[key] = session
     return session
 
 
 def reset_sessions() -> None:
-    """Forget the cached boto3 sessions (and the credentials they resolved)."""
+    """Forget the cached sessions (and the credentials they resolved)."""
     with _session_lock:
         _sessions.clear()
 
@@ -79,8 +100,8 @@ def make_client(service: str, region: Optional[str] = None, *, max_pool_connecti
         kwargs["s3"] = {"addressing_style": "path"}  # emulators rarely resolve bucket subdomains
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
     try:
-        # endpoint_url is left to boto3, which honours AWS_ENDPOINT_URL[_<SERVICE>] natively.
-        return session_client(service, storage=True, region_name=region, config=Config(**kwargs))
+        # endpoint_url is left to botocore, which honours AWS_ENDPOINT_URL[_<SERVICE>] natively.
+        return storage_client(service, region_name=region, config=Config(**kwargs))
     except Exception as exc:  # botocore.exceptions.NoRegionError and friends
         if type(exc).__name__ == "NoRegionError":
             raise ConfigError(
@@ -91,7 +112,7 @@ def make_client(service: str, region: Optional[str] = None, *, max_pool_connecti
 
 
 class LazyClient:
-    """A boto3 client made on first use, and again in a forked child."""
+    """An AWS client made on first use, and again in a forked child."""
 
     def __init__(self, factory: Callable[[], Any], client: Any = None) -> None:
         self._factory = factory

@@ -1,8 +1,10 @@
 """ObjectStore on S3 (``s3://bucket/prefix``): one PUT per small object, parallel multipart for large ones.
 
-- boto3 is imported on first use; the client retries throttling and transient errors
-  (``adaptive`` mode, 10 attempts) and honours ``AWS_ENDPOINT_URL`` (boto3 reads it);
-- objects above ``multipart_threshold`` are uploaded with ``boto3.s3.transfer`` in
+- botocore is imported on first use (the client is botocore's own: storage/retry.py); it
+  retries throttling and transient errors (``adaptive`` mode, 10 attempts) and honours
+  ``AWS_ENDPOINT_URL`` (botocore reads it);
+- objects above ``multipart_threshold`` are uploaded with boto3's transfer manager (boto3
+  and s3transfer imported then, not before) in
   ``multipart_chunksize`` parts, ``max_concurrency`` at a time, and read back with
   parallel ranged GETs (straight into one buffer for ``get_buffer``/``get_bytes``,
   into a file for ``get_file``);
@@ -84,23 +86,34 @@ class S3ObjectStore(ObjectStore):
             )
         return self._transfer_config
 
+    def _transfer(self, key: str, move: Callable[[Any, str], Any]) -> None:
+        """A large upload, or a download to a file, by boto3's transfer manager over this store's
+        (botocore) client: ``move(manager, full_key)`` starts it. boto3 and s3transfer are imported
+        here, never by a task that only reads and writes objects in memory (artifacts, logs, indexes)."""
+        from boto3.s3.transfer import create_transfer_manager
+
+        try:
+            with create_transfer_manager(self.client, self.transfer_config()) as manager:
+                move(manager, self._key(key)).result()
+        except Exception as exc:
+            raise self._fail(exc, key) from exc
+
     # -- writes ----------------------------------------------------------------------------
     def put_bytes(self, key: str, data: bytes) -> None:
+        if len(data) >= self.multipart_threshold:
+            self._transfer(key, lambda manager, full: manager.upload(io.BytesIO(data), self.bucket, full))
+            return
         try:
-            if len(data) < self.multipart_threshold:
-                self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=bytes(data))
-            else:
-                self.client.upload_fileobj(
-                    io.BytesIO(data), self.bucket, self._key(key), Config=self.transfer_config()
-                )
+            self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=bytes(data))
         except Exception as exc:
             raise self._fail(exc, key) from exc
 
     def put_file(self, key: str, path: str) -> None:
-        try:
-            self.client.upload_file(path, self.bucket, self._key(key), Config=self.transfer_config())
-        except Exception as exc:
-            raise self._fail(exc, key) from exc
+        if os.path.getsize(path) < self.multipart_threshold:
+            with open(path, "rb") as fh:
+                self.put_bytes(key, fh.read())
+            return
+        self._transfer(key, lambda manager, full: manager.upload(path, self.bucket, full))
 
     def create(self, key: str, data: bytes) -> bool:
         if len(data) >= self.multipart_threshold:
@@ -229,10 +242,7 @@ class S3ObjectStore(ObjectStore):
         return buffer
 
     def get_file(self, key: str, path: str) -> None:
-        try:
-            self.client.download_file(self.bucket, self._key(key), path, Config=self.transfer_config())
-        except Exception as exc:
-            raise self._fail(exc, key) from exc
+        self._transfer(key, lambda manager, full: manager.download(self.bucket, full, path))
 
     def exists(self, key: str) -> bool:
         try:

@@ -92,7 +92,7 @@ def test_storage_clients_come_from_the_small_data_and_other_clients_do_not(built
         ddb = retry.make_client("dynamodb", REGION)
         assert sorted(ddb.meta.service_model.operation_names) == sorted(botocore_data.OPERATIONS["dynamodb"])
         # one session for the storage clients: the second client reuses the loader's parsed data
-        assert retry._session(True).get_available_services() == ["dynamodb", "s3"]
+        assert retry._botocore_session(True).get_available_services() == ["dynamodb", "s3"]
         # the AWS layer's clients (and any other service) get botocore's full models
         full = retry.session_client("s3", region_name=REGION)
         assert "PutBucketPolicy" in full.meta.service_model.operation_names

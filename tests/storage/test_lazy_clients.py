@@ -1,4 +1,4 @@
-"""A task pays only for the AWS clients it uses: boto3 is imported, and each client made, on first use, once."""
+"""A task pays only for the AWS clients it uses: botocore is imported, and each client made, on first use, once."""
 from __future__ import annotations
 
 import json

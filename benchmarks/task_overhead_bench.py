@@ -19,17 +19,33 @@ template (sfncompile, the runtime, the stores and the flow imported), and the 10
 lower bound that follows on this machine's cores.
 
 Reference figures on the shared 2-core machine. Quiet machine: reused workers (6c9a0d2)
-3.3-3.9 ms CPU, 3.8 ms wall per task; a fork of a template per task (main before the
-changes below) 16.9 ms CPU, 9.0 ms wall. Side by side, interleaved, at load average 1.5
-(``--before 104ecde``, 5 runs): before 19.7 ms CPU best (median 20.8), 10.5 ms wall; now
-19.9 ms (median 21.3), 10.9 ms wall: no measurable change (at load 5-7 the same pair read
-21.9 vs 17.3 ms, inside that load's noise). 10,000-item foreach, one run each at load
-average 5-7: before 382 s wall, 257 s CPU; now 333 s wall, 228 s CPU (older figures at load 9-20:
-a process per task forked by ``multiprocessing`` 1,019 s / 324 s; the first template
-627 s / 213 s). Fork + exit + reap: bare interpreter (4.7 MB anonymous, 70 modules)
-0.8-0.9 ms; template-sized (12.6 MB anonymous, 212 modules) 2.6-3.9 ms. So 10,000 tasks
-need at least ~15 s of CPU-bound time on two cores before any task does anything, and
-the 3 s target is out of reach while every task is a process of its own.
+3.3-3.9 ms CPU, 3.8 ms wall per task. A fork of a template per task, side by side, taking
+turns, at load average 0.3-1.2 (``--before 1ff6983``, 4 runs of a 200-way foreach):
+
+    per task          1ff6983 (before)            now
+    CPU               19.2 ms best, 21.1 median   17.0 ms best, 17.8 median
+    wall              10.5 ms best, 11.5 median    9.7 ms best, 10.1 median
+    page faults       1,409                        1,151
+
+(What moved it: task processes make their metadata calls through the scheduler's open
+SQLite connection instead of opening one each, and its writes without waiting; the template
+imports the blob codecs; the scheduler no longer waits on the template's fork.) Older
+pair, load 1.5 (``--before 104ecde``): 19.7 vs 19.9 ms CPU, no change.
+10,000-item foreach, one run each at load average 5-7: 104ecde 382 s wall, 257 s CPU;
+1ff6983 333 s / 228 s; now 301 s / 203 s (older figures at load 9-20: a process per task
+forked by ``multiprocessing`` 1,019 s / 324 s; the first template 627 s / 213 s). Fork +
+exit + reap: bare interpreter (4.7 MB anonymous, 70 modules) 0.8-0.9 ms; template-sized
+(12.7 MB anonymous, 214 modules) 2.2-3.2 ms. So 10,000 tasks need at least ~11-15 s of
+CPU-bound time on two cores before any task does anything, and the 3 s target is out of
+reach while every task is a process of its own.
+
+Where a task process's CPU still goes (instrumented, 60-way run): ~1.4 ms and ~220 page
+faults from fork() returning to its first line (the first Python code run in a forked
+process writes interpreter-wide pages: the type cache, allocator pools, free lists; the
+threading module's after-fork hook, which runs first, is charged ~0.8 ms of it), ~0.5 ms
+leading its process group, ~8 ms and ~600 faults in the task itself (each function and
+object it touches is written into: reference counts, the interpreter's inline caches).
+A fault costs ~2 us here; the rest is cold-cache interpretation.
 
 What changed: the attempt's index is one file beside its step's other tasks (no directory
 per task and attempt); without echo (``--quiet``) the output capture writes to in-memory

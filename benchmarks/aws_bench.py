@@ -38,8 +38,11 @@ in 15 of 21); end best 0.44 -> 0.37 s, median 0.56 -> 0.56 s, paired -0.025 s (l
 21). Making the two clients alone, in 25 interleaved fresh processes: 49 ms less CPU (paired
 median; boto3's import, its session and its S3 client customisations). Again against main at
 5486aea, 9 repetitions at load average 4.4: paired -0.047 s start (lower in 5 of 9), -0.052 s end
-(7 of 9); medians start 0.54 -> 0.53 s, end 0.57 -> 0.52 s. AWS calls unchanged: start
-13, end 14 (the code package's GET and the step's stdout log included; each needed).
+(7 of 9); medians start 0.54 -> 0.53 s, end 0.57 -> 0.52 s. At low load (1.3, ``--before
+1ff6983 --repeat 9``): start best 0.42 -> 0.47 s, median 0.61 -> 0.54 s, paired -0.069 s (lower
+in 7 of 9); end best 0.53 -> 0.37 s, median 0.56 -> 0.52 s, paired -0.055 s (7 of 9). AWS calls
+unchanged: start 13, end 14 (the code package's GET and the step's stdout log included; each
+needed).
 
 Where a task's CPU still goes (CPU clock at checkpoints inside the task process, load ~5, end
 task, quietest of 4 runs; the order of imports moves shared standard modules between rows):

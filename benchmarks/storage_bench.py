@@ -24,8 +24,10 @@ average 6.7; main was 1ff6983): 200 MB flow before best 1.88 s, median 2.66 s (C
 1.35 s, median 1.46 s); now best 1.54 s, median 2.32 s (CPU best 1.10 s, median 1.47 s);
 peak RSS 1.12x both; client load best 0.28 -> 0.19 s, medians 0.38 / 0.33 s (noise at that
 load). The same flow with a 1 MB artifact, 8 pairs at load 4.3: best 0.60 -> 0.44 s, median
-0.65 -> 0.57 s, CPU median 0.49 -> 0.43 s. At the load of the issue's figures (0.7: best
-0.98 s, median 1.16 s) the 0.9 s target was not re-measured: the machine never got that quiet.
+0.65 -> 0.57 s, CPU median 0.49 -> 0.43 s. At low load (1.3, ``--before 1ff6983``, the
+default repeat, taking turns): 200 MB flow best 1.00 -> 0.98 s, median 1.26 -> 1.05 s (CPU best
+1.29 -> 1.24 s, median 1.56 -> 1.26 s); peak RSS 1.12x -> 1.11x; client load best 0.115 ->
+0.111 s, median 0.130 -> 0.124 s. The 0.9 s target is not met.
 Against main at c0bf49c (codecs preloaded, metadata relayed), 5 pairs at load 7.7: main best
 1.71 s, median 2.11 s (CPU 1.18 / 1.43 s), this tree 1.84 / 2.48 s (CPU 1.18 / 1.22 s): inside
 that load's noise. Freeing a task's values before it reports, alone (22 pairs at load 6.5-7.6):

@@ -107,10 +107,8 @@ def in_task() -> bool:
 def request(payload: Any) -> Any:
     """In a task process: the scheduler's answer to ``payload`` (its ``on_request``'s return value),
     or the exception that raised."""
-    if _TASK_CONN is None:
-        raise RuntimeError("only a task process running its task can make requests to the scheduler")
-    _TASK_CONN.send(Request(payload))
-    ok, value = _TASK_CONN.recv()
+    conn = _send(Request(payload))
+    ok, value = conn.recv()
     if not ok:
         raise value
     return value
@@ -120,9 +118,15 @@ def notify(payload: Any) -> None:
     """In a task process: hand ``payload`` to the scheduler's ``on_request`` without waiting. It is
     handled before anything the task sends later (a request's answer reflects it), and even if the
     task process dies right after; if ``on_request`` raises, the task is reported as failed."""
+    _send(Request(payload, answer=False))
+
+
+def _send(message: Request) -> Connection:
+    """Send ``message`` to the scheduler; returns the pipe (for its answer)."""
     if _TASK_CONN is None:
-        raise RuntimeError("only a task process running its task can notify the scheduler")
-    _TASK_CONN.send(Request(payload, answer=False))
+        raise RuntimeError("only a task process running its task can send the scheduler requests")
+    _TASK_CONN.send(message)
+    return _TASK_CONN
 
 
 class TaskProcess:
@@ -310,7 +314,6 @@ class Pool:
                 spares.remove(proc)
         proc.process.release(wait_for_exit)  # reaped by the template, off the task's path
         return describe_exit(proc.process.exitcode) if wait_for_exit else ""
-
 
     def _drain(self, proc: TaskProcess) -> None:
         """Handle the notifications a task sent before it ended that were not read yet (a timed-out

@@ -25,11 +25,6 @@ from ..storage.interfaces import RUNNING, SUCCEEDED, MetadataStore
 from .pool import in_task, notify, request
 
 KIND = "metadata"
-# The MetadataStore methods a task process may call through the scheduler.
-RELAYED = frozenset({
-    "create_run", "update_run", "get_run", "list_runs", "list_runs_page", "list_flows",
-    "start_attempt", "finish_attempt", "get_task", "list_tasks", "list_attempts",
-})
 
 
 class RelayedMetadata(MetadataStore):
@@ -103,6 +98,10 @@ class RelayedMetadata(MetadataStore):
     def list_attempts(self, flow: str, run_id: str, step: str, task_id: str) -> List[Dict[str, Any]]:
         return self._call("list_attempts", flow, run_id, step, task_id)
 
+
+# The MetadataStore methods a task process may call through the scheduler: those the relay makes.
+RELAYED = frozenset(name for name, value in vars(RelayedMetadata).items()
+                    if callable(value) and not name.startswith("_") and hasattr(MetadataStore, name))
 
 _PREPARED: Dict[int, Any] = {}  # id(stores) -> the same stores with the metadata relayed
 

@@ -719,11 +719,7 @@ def _create_run_record(metadata, flow, run_id, settings, run_params, aio, flow_c
         + list(project_tags(flow, flow_cls, settings.username)),
         "namespace": settings.namespace, "username": settings.username, "parameters": params,
     }
-    created = metadata.create_run(
-        flow, run_id, username=record["username"], namespace=record["namespace"], tags=record["tags"],
-        parameters=params, created_at=record["created_at"],
-    )
-    if created:  # the record is what was just written: no read back
+    if metadata.create_run(**record):  # the record is what was just written: no read back
         return complete(record, RUN_FIELDS)
     # Another writer created it first (the first record stays): read the one that won.
     return metadata.get_run(flow, run_id) or {"namespace": settings.namespace, "username": settings.username}

@@ -9,9 +9,11 @@ on Step Functions, and get the run's settings as container environment overrides
 """
 from __future__ import annotations
 
+import os
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 from ..graph.ir import FlowGraph, StepNode
+from ..runtime import scheduler_watch
 from .executor import BatchExecutor, StepJob
 from .jobs import BatchJobs, Job
 
@@ -63,6 +65,8 @@ def plan_hybrid(
     )
     environment.update({"SFNCOMPILE_USERNAME": username, "SFNCOMPILE_NAMESPACE": namespace,
                         "SFNCOMPILE_ECHO_TRACEBACK": "0"})  # this scheduler prints a failure's traceback
+    # Each job stops itself if this scheduler is lost (kill -9, a dead laptop): runtime/scheduler_watch.py.
+    environment[scheduler_watch.ENV] = os.environ.get(scheduler_watch.ENV) or f"{scheduler_watch.CHECK_SECONDS:g}"
     environment.update(with_environment(with_decorators))  # the task builds the scheduler's graph
     batch = client("batch", config)
     tags = {STACK_TAG: config["stack"]} if config.get("stack") else {}

@@ -71,7 +71,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from typing import Any, Dict, List, Optional, Tuple
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -143,9 +144,10 @@ def _env(server, config_path: str, home: str) -> Dict[str, str]:
     return env
 
 
-def _cli(env: Dict[str, str], cwd: str, *args: str, timeout: float = 300) -> Tuple[float, str]:
+def _cli(env: Dict[str, str], cwd: str, *args: str, timeout: float = 300,
+         command: Sequence[str] = (PY, "-m", "sfncompile")) -> Tuple[float, str]:
     began = time.perf_counter()
-    out = subprocess.run([PY, "-m", "sfncompile", *args], env=env, cwd=cwd, capture_output=True, text=True,
+    out = subprocess.run([*command, *args], env=env, cwd=cwd, capture_output=True, text=True,
                          timeout=timeout)
     wall = time.perf_counter() - began
     if out.returncode != 0:
@@ -234,8 +236,12 @@ _TASK_FLOW = os.path.join(HERE, "flows", "task_overhead.py")
 def task_overhead(env: Dict[str, str], cwd: str, server: Any, counter: RequestCounter, repeat: int,
                   before: Optional[str] = None) -> None:
     """Run the deployed TaskOverheadFlow's two tasks as its Batch jobs would, ``repeat`` times, with
-    this checkout's code (the image's settings: bytecode, the small botocore data directory) and,
-    with ``before`` (a git revision), that revision's code too, side by side."""
+    this checkout's code and, with ``before`` (a git revision or a directory holding a tree), that
+    code too, side by side. Each runs from its own wheel installed in a fresh venv the way the
+    image installs it (tests/support/wheel_venv.py: the pinned requirements, then the wheel,
+    bytecode compiled by pip, the small botocore data), never from this checkout's sources."""
+    from tests.support.wheel_venv import install_wheel_venv
+
     _cli(env, cwd, "deploy", _TASK_FLOW)
     batch = server.client("batch")
     found = batch.describe_job_definitions(jobDefinitionName="TaskOverheadFlow", status="ACTIVE")["jobDefinitions"]
@@ -244,14 +250,9 @@ def task_overhead(env: Dict[str, str], cwd: str, server: Any, counter: RequestCo
                  if any(e["name"] == "SFNCOMPILE_FLOW" and e["value"] == "TaskOverheadFlow"
                         for e in d["containerProperties"].get("environment", []))]
     job = max(found, key=lambda d: d["revision"])["containerProperties"]
-    job_env = dict(env, **{e["name"]: e["value"] for e in job.get("environment", [])})
+    job_settings = {e["name"]: e["value"] for e in job.get("environment", [])}
     with tempfile.TemporaryDirectory(prefix="sfnbench-task-") as tmp:
-        # What the image's build leaves (sfncompile/image/Dockerfile): the small botocore data.
-        data = os.path.join(tmp, "botocore-data")
-        subprocess.run([PY, "-m", "sfncompile.storage.botocore_data", data], env=env, cwd=cwd, check=True,
-                       capture_output=True)
-        job_env = dict(job_env, SFNCOMPILE_BOTOCORE_DATA=data)  # both revisions run in the same image
-        codes: List[Tuple[str, Dict[str, str]]] = []
+        trees: List[Tuple[str, str]] = []
         if before:
             from benchmarks.task_overhead_bench import export
 
@@ -259,23 +260,26 @@ def task_overhead(env: Dict[str, str], cwd: str, server: Any, counter: RequestCo
             if not os.path.isdir(before):
                 os.makedirs(os.path.join(tmp, "before"))
                 tree = export(before, os.path.join(tmp, "before"))
-            codes.append((f"before ({before})", dict(job_env, PYTHONPATH=os.path.abspath(tree))))
-        codes.append(("after" if before else "this checkout", job_env))
+            trees.append((f"before ({before})", os.path.abspath(tree)))
+        trees.append(("after" if before else "this checkout", ROOT))
+        venvs = [(label, install_wheel_venv(Path(tree), Path(tmp) / f"venv{i}")) for i, (label, tree) in enumerate(trees)]
         # Interleaved (before, after, before, ...): both see the same load on a shared machine.
         results: Dict[str, Dict[str, List[Tuple[float, float, List[str]]]]] = {
-            label: {"start": [], "end": []} for label, _ in codes}
+            label: {"start": [], "end": []} for label, _ in venvs}
         for i in range(repeat):
-            for label, code_env in (codes if i % 2 == 0 else codes[::-1]):  # neither always goes first
-                _run_both(code_env, cwd, counter, f"sfn-bench-{os.getpid()}-{len(counter.calls)}-{i}", results[label])
+            for label, venv in (venvs if i % 2 == 0 else venvs[::-1]):  # neither always goes first
+                _run_both(venv, env, job_settings, cwd, counter, f"sfn-bench-{os.getpid()}-{len(counter.calls)}-{i}",
+                          results[label])
     for label, by_step in results.items():
         for step, rows in by_step.items():
             cpus = [r[0] for r in rows]
             calls = rows[-1][2]
             by_kind = ", ".join(f"{n} {k}" for k, n in sorted(Counter(calls).items()))
-            print(f"aws [{label}]: `sfncompile task {step}` in a container-like run (fresh process, emulated S3 + "
-                  f"DynamoDB): CPU before user code best {min(cpus):.2f} s, median {statistics.median(cpus):.2f} s "
-                  f"(target <= 0.3 s); wall median {statistics.median(r[1] for r in rows):.2f} s; "
-                  f"{len(calls)} AWS API calls per task: {by_kind}", flush=True)
+            print(f"aws [{label}]: `sfncompile task {step}` in a container-like run (fresh process, installed wheel, "
+                  f"emulated S3 + DynamoDB): CPU before user code best {min(cpus):.2f} s, median "
+                  f"{statistics.median(cpus):.2f} s (target <= 0.3 s); wall median "
+                  f"{statistics.median(r[1] for r in rows):.2f} s; {len(calls)} AWS API calls per task: {by_kind}",
+                  flush=True)
     if before:  # each repetition ran both revisions back to back: their difference moves less with the load
         (old, old_rows), (new, new_rows) = results.items()
         for step in ("start", "end"):
@@ -285,16 +289,20 @@ def task_overhead(env: Dict[str, str], cwd: str, server: Any, counter: RequestCo
     print(f"aws: load average {os.getloadavg()[0]:.1f} (a shared machine: CPU figures move with it)", flush=True)
 
 
-def _run_both(job_env: Dict[str, str], cwd: str, counter: RequestCounter, run_id: str,
-              into: Dict[str, List[Tuple[float, float, List[str]]]]) -> None:
-    """The start then the end task of one run, each in a fresh process with a fresh $TMPDIR (a new container)."""
+def _run_both(venv: Any, env: Dict[str, str], job_settings: Dict[str, str], cwd: str, counter: RequestCounter,
+              run_id: str, into: Dict[str, List[Tuple[float, float, List[str]]]]) -> None:
+    """The start then the end task of one run, each in a fresh process with a fresh $TMPDIR (a new
+    container): the job definition's command, ``sfncompile task ...``, from ``venv``."""
+    from tests.support.wheel_venv import container_env
+
     for step in ("start", "end"):
         args = ["task", step, "--run-id", run_id, "--task-id", "0", "--attempt", "0"]
         if step == "start":
             args += ["--params-json", "{}"]
         with tempfile.TemporaryDirectory(prefix="sfnbench-container-") as container:
             mark = len(counter.calls)
-            wall, out = _cli(dict(job_env, TMPDIR=container), cwd, *args)
+            task_env = container_env(venv, env, Path(container), **job_settings)
+            wall, out = _cli(task_env, cwd, *args, command=[str(venv.bin / "sfncompile")])
         cpu = float(out.split("SFNBENCH-CPU ", 1)[1].split()[0])
         into[step].append((cpu, wall, counter.since(mark)))
 

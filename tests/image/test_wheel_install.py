@@ -20,20 +20,16 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-REQUIREMENTS = REPO_ROOT / "sfncompile" / "image" / "requirements.txt"
-ENTRYPOINT = REPO_ROOT / "sfncompile" / "image" / "entrypoint.sh"
+from tests.support.wheel_venv import Venv, clean_env, container_env, install_wheel_venv, run
 
-# What the wheel is built from; copied so the build leaves nothing in the repository.
-PROJECT_FILES = ("pyproject.toml", "README.md", "LICENSE", "setup.cfg", "MANIFEST.in")
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ENTRYPOINT = REPO_ROOT / "sfncompile" / "image" / "entrypoint.sh"
 
 RUN_ID = "sfn-wheeltest"
 FLOW = "WheelTestFlow"
@@ -64,101 +60,15 @@ class WheelTestFlow(FlowSpec):
 GREETING_SOURCE = 'GREETING = "hello"\n'
 
 
-@dataclass(frozen=True)
-class Venv:
-    root: Path
-    bin: Path
-    pip: List[str]  # the pip command that installs into (and checks) this venv
-    wheel: Path  # the wheel it was installed from
-    botocore_data: Path  # the small botocore data directory the Dockerfile builds after the wheel
-
-
-def _run(command: List[str], env: Dict[str, str], cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess:
-    result = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
-    assert result.returncode == 0, f"{' '.join(command)}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-    return result
-
-
-def _clean_env(base: Optional[Dict[str, str]] = None) -> Dict[str, str]:
-    """``base`` (default os.environ) without anything that would steer Python or pip to the repository."""
-    return {
-        key: value for key, value in (os.environ if base is None else base).items()
-        if not key.startswith(("PIP_", "PYTHON", "VIRTUAL_ENV", "SFNCOMPILE_"))
-    }
-
-
-def _host_pip_can_target() -> bool:
-    """pip >= 22.3 installs into another interpreter's environment with ``--python``."""
-    try:
-        from pip import __version__
-    except ImportError:
-        return False
-    try:
-        major, minor = (int(part) for part in __version__.split(".")[:2])
-    except ValueError:
-        return False
-    return (major, minor) >= (22, 3)
-
-
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Venv:
-    """A venv holding exactly what the runtime image holds (built once for the module).
-
-    The wheel build runs while the venv is created and the pinned requirements are
-    installed (the slow parts, independent of each other). The venv gets no pip of
-    its own when this interpreter's pip can install into it (``pip --python``):
-    ensurepip is most of the cost of a fresh venv, and pip is not part of what the
-    image runs. pip's cache is left on (the Dockerfile's --no-cache-dir is for the
-    image's size, not for this test).
-    """
-    work = tmp_path_factory.mktemp("wheel")
-    env = _clean_env()
-    env.update(PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1")
-
-    source = work / "src"
-    source.mkdir()
-    for name in PROJECT_FILES:
-        if (REPO_ROOT / name).exists():
-            shutil.copy2(REPO_ROOT / name, source / name)
-    shutil.copytree(
-        REPO_ROOT / "sfncompile", source / "sfncompile",
-        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info"),
-    )
-    dist = work / "dist"
-    build_log = work / "build.log"
-    with open(build_log, "w") as log:
-        build = subprocess.Popen(
-            [sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(source)],
-            env=env, cwd=work, stdout=log, stderr=subprocess.STDOUT,
-        )
-    try:
-        venv = work / "venv"
-        python = str(venv / "bin" / "python")
-        if _host_pip_can_target():
-            _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], env, work)
-            pip = [sys.executable, "-m", "pip", "--python", python]
-        else:
-            _run([sys.executable, "-m", "venv", str(venv)], env, work)
-            pip = [python, "-m", "pip"]
-        # The Dockerfile's steps, in its order.
-        _run([*pip, "install", "-r", str(REQUIREMENTS)], env, work)
-        build.wait(timeout=600)
-    finally:
-        if build.poll() is None:
-            build.kill()
-            build.wait()
-    assert build.returncode == 0, build_log.read_text()[-3000:]
-    wheels = sorted(dist.glob("sfncompile-*.whl"))
-    assert len(wheels) == 1, wheels
-    _run([*pip, "install", "--no-deps", str(wheels[0])], env, work)
-    botocore_data = work / "botocore-data"
-    _run([python, "-m", "sfncompile.storage.botocore_data", str(botocore_data)], env, work)
-    return Venv(root=venv, bin=venv / "bin", pip=pip, wheel=wheels[0], botocore_data=botocore_data)
+    """A venv holding exactly what the runtime image holds (built once for the module)."""
+    return install_wheel_venv(REPO_ROOT, tmp_path_factory.mktemp("wheel"))
 
 
 @pytest.mark.slow
 def test_pinned_requirements_satisfy_the_wheel(installed: Venv) -> None:
-    result = _run([*installed.pip, "check"], _clean_env(), installed.root)
+    result = run([*installed.pip, "check"], clean_env(), installed.root)
     assert "No broken requirements found" in result.stdout
 
 
@@ -176,13 +86,13 @@ def test_wheel_ships_its_license_type_marker_and_one_version(installed: Venv) ->
     assert "License-Expression: Apache-2.0" in metadata.splitlines()
     assert "Apache License" in license_text and "Version 2.0" in license_text
     assert f"Version: {sfncompile.__version__}" in metadata.splitlines()
-    result = _run([str(installed.bin / "sfncompile"), "--version"], _clean_env(), installed.root)
+    result = run([str(installed.bin / "sfncompile"), "--version"], clean_env(), installed.root)
     assert sfncompile.__version__ in result.stdout
 
 
 @pytest.mark.slow
 def test_task_command_help_runs_from_the_installed_wheel(installed: Venv) -> None:
-    result = _run([str(installed.bin / "sfncompile"), "task", "--help"], _clean_env(), installed.root)
+    result = run([str(installed.bin / "sfncompile"), "task", "--help"], clean_env(), installed.root)
     assert "--run-id" in result.stdout
     assert "--task-id" in result.stdout
     assert "--attempt" in result.stdout
@@ -190,8 +100,8 @@ def test_task_command_help_runs_from_the_installed_wheel(installed: Venv) -> Non
 
 @pytest.mark.slow
 def test_entrypoint_runs_the_batch_command_against_the_installed_wheel(installed: Venv) -> None:
-    env = {**_clean_env(), "PATH": f"{installed.bin}{os.pathsep}{os.environ['PATH']}"}
-    result = _run([str(ENTRYPOINT), "sfncompile", "task", "--help"], env, installed.root)
+    env = {**clean_env(), "PATH": f"{installed.bin}{os.pathsep}{os.environ['PATH']}"}
+    result = run([str(ENTRYPOINT), "sfncompile", "task", "--help"], env, installed.root)
     assert "--run-id" in result.stdout
 
 
@@ -228,20 +138,12 @@ def flow_dir(tmp_path: Path) -> Path:
 def _task_env(installed: Venv, aws_subprocess_env: Dict[str, str], stack: Dict[str, str], tmp: Path,
               **settings: str) -> Dict[str, str]:
     """What the Batch job's container has: the stores, the emulator's AWS_* and the image's env."""
-    tmp.mkdir()
-    env = _clean_env(aws_subprocess_env)
-    env.update(
-        PYTHONDONTWRITEBYTECODE="1",
-        PYTHONUNBUFFERED="1",
-        PATH=f"{installed.bin}{os.pathsep}{os.environ['PATH']}",
-        TMPDIR=str(tmp),  # the code package is unpacked under $TMPDIR/sfncompile-code
-        HOME=str(tmp),
-        SFNCOMPILE_DATASTORE=f"s3://{stack['bucket']}/{stack['prefix']}",
-        SFNCOMPILE_METADATA=f"dynamodb:{stack['table']}",
-        SFNCOMPILE_USERNAME="batch",
-        SFNCOMPILE_BOTOCORE_DATA=str(installed.botocore_data),  # the image's ENV
-    )
-    env.update(settings)
+    env = container_env(installed, aws_subprocess_env, tmp, **{
+        "SFNCOMPILE_DATASTORE": f"s3://{stack['bucket']}/{stack['prefix']}",
+        "SFNCOMPILE_METADATA": f"dynamodb:{stack['table']}",
+        "SFNCOMPILE_USERNAME": "batch",
+        **settings,
+    })
     assert env["AWS_ENDPOINT_URL"].startswith("http://127.0.0.1:")
     return env
 

@@ -5,6 +5,17 @@ Each command group lives in its own module and imports its layer lazily, so
 """
 from __future__ import annotations
 
-from .main import cli, main
+from typing import Any
+
+from .main import main
 
 __all__ = ["cli", "main"]
+
+
+def __getattr__(name: str) -> Any:
+    """``cli``, the click group, is built on first use: a Batch task's command runs without click."""
+    if name == "cli":
+        from .group import cli
+
+        return cli
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

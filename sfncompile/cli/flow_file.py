@@ -102,7 +102,7 @@ def _forwarder(flow_file: str, class_name: str, name: str, help_text: str) -> cl
 
 def flow_group(flow_file: str, class_name: str) -> click.Group:
     """The flow file's own command group: only its commands; `Usage: flow.py ...` in help."""
-    from .main import Group, cli
+    from .group import Group, cli
 
     known = {name: cli.get_command(None, name) for name in FLOW_COMMANDS}  # type: ignore[arg-type]
     commands: Dict[str, click.Command] = {

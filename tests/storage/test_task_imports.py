@@ -1,7 +1,7 @@
 """A Batch task's process imports botocore for its S3 and DynamoDB clients, but neither boto3 nor
 s3transfer (boto3 loads s3transfer into every S3 client it makes) unless it uploads a large file or
 downloads one (a package environment's wheels), nor what only some steps need (the Markdown
-renderer of cards)."""
+renderer of cards), nor click (the entry point reads a well-formed task command itself)."""
 from __future__ import annotations
 
 import json
@@ -27,7 +27,7 @@ class ImportsFlow(FlowSpec):
 # `sfncompile task STEP` as the container runs it; the modules are read when the process exits.
 _TASK = r"""
 import atexit, json, sys
-WATCHED = ("boto3", "s3transfer", "botocore", "sfncompile.cards.markdown")
+WATCHED = ("boto3", "s3transfer", "botocore", "sfncompile.cards.markdown", "click")
 atexit.register(lambda: print("MODULES " + json.dumps(sorted(m for m in WATCHED if m in sys.modules))))
 from sfncompile.cli.main import main
 main(sys.argv[1:])

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence
 
-from .components import CardComponent
+if TYPE_CHECKING:
+    from .components import CardComponent
 
 DEFAULT_CARD_ID = "default"
 REFRESH_INTERVAL = 1.0  # seconds: refreshes closer together than this are skipped (the final card has it all)
@@ -32,6 +33,8 @@ class CardContents:
         self._refresh: Callable[[], bool] = lambda: False
 
     def append(self, component: CardComponent) -> None:
+        from .components import CardComponent  # here: a step without a card never loads the components
+
         if not isinstance(component, CardComponent):
             raise TypeError(
                 f"a card takes components (Markdown, Table, Image, Artifact, ProgressBar, VegaChart), "

@@ -69,6 +69,8 @@ class Frame:
 
 @dataclass(frozen=True)
 class SwitchCase:
+    """One case of a switch: the value the condition takes and the step it sends the flow to."""
+
     value: str
     target: str
     loops_back: bool  # True when target is an earlier step (the edge closes a loop)
@@ -76,6 +78,8 @@ class SwitchCase:
 
 @dataclass(frozen=True)
 class StepNode:
+    """One step of the flow: its kind, where it goes, the scope it runs in and its decorators."""
+
     name: str
     kind: str  # one of KINDS
     transition: str  # one of TRANSITIONS
@@ -131,6 +135,8 @@ class ParameterSpec:
 
 @dataclass(frozen=True)
 class FlowGraph:
+    """The whole flow: its steps in source order, its parameters and its flow-level decorators."""
+
     name: str
     file: str
     line: int

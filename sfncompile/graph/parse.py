@@ -16,6 +16,8 @@ from ..exceptions import FlowDefinitionError
 
 @dataclass
 class ParsedStep:
+    """What the AST says of one step method: its transition as written and the attributes it assigns."""
+
     name: str
     file: str
     line: int

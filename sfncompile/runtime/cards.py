@@ -16,7 +16,7 @@ import itertools
 import sys
 from typing import Any, Dict, List, Mapping, Optional
 
-from ..cards import CardCollection, Markdown, default_components, render_card
+from ..cards.collection import CardCollection
 from ..flow.card import card_specs
 from .artifacts import ArtifactIO
 
@@ -42,6 +42,7 @@ def store_cards(
     live_seq: Optional[int] = None,
 ) -> List[str]:
     """Render and store every card of the step; returns the ids stored (never raises)."""
+    from ..cards.page import render_card  # only a step with a card renders one
     pathspec = f"{aio.flow}/{run_id}/{step}/{task_id}"
     subtitle = f"attempt {attempt}" + (" · the step failed" if error else "") + (" · in progress" if live_seq is not None else "")
     stored: List[str] = []
@@ -73,6 +74,9 @@ def live_refresh(collection: CardCollection, aio: ArtifactIO, run_id: str, step:
 
 def _render_one(card: Any, pathspec: str, subtitle: str, step_values: Mapping[str, Any],
                 entries: Mapping[str, Mapping[str, Any]], error: Optional[str]) -> str:
+    from ..cards.components import Markdown
+    from ..cards.page import default_components, render_card
+
     components = list(card.components)
     if not components and card.type == "default":
         # Stored artifacts, and (when the step failed before storing) the values it had set.

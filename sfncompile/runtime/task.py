@@ -86,6 +86,8 @@ class TaskSettings:
 
 @dataclass
 class TaskResult:
+    """What one attempt of a task ended as (what the scheduler and the task command act on)."""
+
     flow: str
     run_id: str
     step: str

@@ -27,6 +27,8 @@ METADATA_FILE = "metadata.sqlite"
 
 @dataclass(frozen=True)
 class Stores:
+    """The object store, the artifact store over it and the metadata store one configuration opens."""
+
     objects: ObjectStore
     artifacts: ArtifactStore
     metadata: MetadataStore

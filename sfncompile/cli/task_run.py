@@ -38,13 +38,12 @@ def parse(args: List[str]) -> Optional[Dict[str, object]]:
         if word == "--":
             positional.extend(words)
         elif word.startswith("-") and word != "-":
-            flag, has_value, value = word.partition("=")
+            flag, has_value, inline = word.partition("=")
             if flag not in _BY_FLAG:  # --help, -h, an unknown or abbreviated option: click's to answer
                 return None
-            if not has_value:
-                value = next(words, None)
-                if value is None:
-                    return None
+            value = inline if has_value else next(words, None)
+            if value is None:
+                return None
             values[_BY_FLAG[flag][0]] = value  # given twice, the last one counts (as in click)
         else:
             positional.append(word)

@@ -285,42 +285,57 @@ def task_overhead(env: Dict[str, str], cwd: str, server: Any, counter: RequestCo
         # Interleaved (before, after, before, ...): both see the same load on a shared machine.
         results: Dict[str, Dict[str, List[Tuple[float, float, List[str]]]]] = {
             label: {"start": [], "end": []} for label, _ in venvs}
+        local: Dict[str, Dict[str, List[Tuple[float, float, List[str]]]]] = {
+            label: {"start": [], "end": []} for label, _ in venvs}
         for i in range(repeat):
             for label, venv in (venvs if i % 2 == 0 else venvs[::-1]):  # neither always goes first
                 _run_both(venv, env, job_settings, cwd, counter, f"sfn-bench-{os.getpid()}-{len(counter.calls)}-{i}",
                           results[label])
+        # The same tasks with local stores (no AWS, so no botocore): sfncompile's own part, with less noise.
+        for i in range(repeat):
+            for label, venv in (venvs if i % 2 == 0 else venvs[::-1]):
+                settings = {"SFNCOMPILE_ROOT": os.path.join(tmp, f"local-{i}-{label}")}
+                _run_both(venv, env, settings, cwd, counter, f"sfn-local-{i}", local[label],
+                          "--flow-file", _TASK_FLOW)
+    _report(results, "emulated S3 + DynamoDB", "(target <= 0.3 s)", with_calls=True)
+    _report(local, "local stores, no botocore", "(sfncompile's own part)", with_calls=False)
+    print(f"aws: load average {os.getloadavg()[0]:.1f} (a shared machine: CPU figures move with it)", flush=True)
+
+
+def _report(results: Dict[str, Dict[str, List[Tuple[float, float, List[str]]]]], stores: str, note: str,
+            with_calls: bool) -> None:
     for label, by_step in results.items():
         for step, rows in by_step.items():
             cpus = [r[0] for r in rows]
             calls = rows[-1][2]
             by_kind = ", ".join(f"{n} {k}" for k, n in sorted(Counter(calls).items()))
             print(f"aws [{label}]: `sfncompile task {step}` in a container-like run (fresh process, installed wheel, "
-                  f"emulated S3 + DynamoDB): CPU before user code best {min(cpus):.2f} s, median "
-                  f"{statistics.median(cpus):.2f} s (target <= 0.3 s); wall median "
-                  f"{statistics.median(r[1] for r in rows):.2f} s; {len(calls)} AWS API calls per task: {by_kind}",
-                  flush=True)
-    if before:  # each repetition ran both revisions back to back: their difference moves less with the load
+                  f"{stores}): CPU before user code best {min(cpus):.3f} s, median {statistics.median(cpus):.3f} s "
+                  f"{note}; wall median {statistics.median(r[1] for r in rows):.2f} s"
+                  + (f"; {len(calls)} AWS API calls per task: {by_kind}" if with_calls else ""), flush=True)
+    if len(results) == 2:  # each repetition ran both revisions back to back: their difference moves less with the load
         (old, old_rows), (new, new_rows) = results.items()
         for step in ("start", "end"):
             diffs = [n[0] - o[0] for o, n in zip(old_rows[step], new_rows[step])]
-            print(f"aws [{new} - {old}]: `sfncompile task {step}` CPU before user code, paired by repetition: median "
-                  f"{statistics.median(diffs):+.3f} s, lower in {sum(d < 0 for d in diffs)} of {len(diffs)}", flush=True)
-    print(f"aws: load average {os.getloadavg()[0]:.1f} (a shared machine: CPU figures move with it)", flush=True)
+            print(f"aws [{new} - {old}]: `sfncompile task {step}` ({stores}) CPU before user code, paired by "
+                  f"repetition: median {statistics.median(diffs):+.3f} s, lower in {sum(d < 0 for d in diffs)} of "
+                  f"{len(diffs)}", flush=True)
 
 
-def _run_both(venv: Any, env: Dict[str, str], job_settings: Dict[str, str], cwd: str, counter: RequestCounter,
-              run_id: str, into: Dict[str, List[Tuple[float, float, List[str]]]]) -> None:
+def _run_both(venv: Any, env: Dict[str, str], settings: Dict[str, str], cwd: str, counter: RequestCounter,
+              run_id: str, into: Dict[str, List[Tuple[float, float, List[str]]]], *extra: str) -> None:
     """The start then the end task of one run, each in a fresh process with a fresh $TMPDIR (a new
-    container): the job definition's command, ``sfncompile task ...``, from ``venv``."""
+    container): the job definition's command, ``sfncompile task ...``, from ``venv``, with
+    ``settings`` (the job definition's environment) and ``extra`` arguments."""
     from tests.support.wheel_venv import container_env
 
     for step in ("start", "end"):
-        args = ["task", step, "--run-id", run_id, "--task-id", "0", "--attempt", "0"]
+        args = ["task", step, "--run-id", run_id, "--task-id", "0", "--attempt", "0", *extra]
         if step == "start":
             args += ["--params-json", "{}"]
         with tempfile.TemporaryDirectory(prefix="sfnbench-container-") as container:
             mark = len(counter.calls)
-            task_env = container_env(venv, env, Path(container), **job_settings)
+            task_env = container_env(venv, env, Path(container), **settings)
             wall, out = _cli(task_env, cwd, *args, command=[str(venv.bin / "sfncompile")])
         cpu = float(out.split("SFNBENCH-CPU ", 1)[1].split()[0])
         into[step].append((cpu, wall, counter.since(mark)))

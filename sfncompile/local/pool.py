@@ -150,8 +150,10 @@ class TaskProcess:
 class Pool:
     """Up to ``size`` tasks at a time, each in its own single-use process; ``handler(message)`` runs
     in it and its return value comes back. ``handler.prepare_template()``, if defined, runs once in
-    each template (load the flow, compute constants); ``handler.warm()``, if defined, runs in a spare
-    before its task arrives (it must not make requests: a spare is not listened to yet).
+    each template (load the flow, compute constants); ``handler.warm_template()``, if defined, runs
+    once in a template that has forked ``template.WARM_AFTER_FORKS`` processes (run sfncompile's own
+    code once, so later task processes inherit it warm); ``handler.warm()``, if defined, runs in a
+    spare before its task arrives (it must not make requests: a spare is not listened to yet).
     ``on_request(payload)`` answers a running task's ``request(payload)``, in the scheduler.
 
     ``handler`` must be picklable (a template in another interpreter receives it pickled).

@@ -783,12 +783,17 @@ class TaskHandler:
         from ..runtime import task  # noqa: F401
         from ..runtime.environment_info import process_constants
         from ..storage.codec import preload
-        from .warmup import warm_task_path
 
         relay.prepare(self._loaded()[2])
         process_constants()
         preload()
-        warm_task_path()  # last: a failure in it leaves the template cold, nothing else undone
+
+    def warm_template(self) -> None:
+        """In a template that has forked a few task processes: run sfncompile's task path once, so
+        the next ones start warm (warmup.py)."""
+        from .warmup import warm_task_path
+
+        warm_task_path()
 
     def warm(self) -> None:
         """In a spare process, before its task: load what the task needs, ready the capture. (The

@@ -16,9 +16,11 @@ stays visible to a task: the scratch stores are never cached or reused (their UR
 removed directory), ``current`` and the output descriptors are restored by ``run_task``
 itself, and a failure here only leaves the template cold.
 
-It costs the template ~10-30 ms once (before its first fork) and saves each task process
-~90 page faults of the ~1,150 it makes (the rest are CPython's reference-count writes into
-the objects the task uses, which no warm-up avoids): see benchmarks/task_overhead_bench.py.
+It costs the template ~20-30 ms of CPU once and saves each later task process ~90 page
+faults of the ~1,150 it makes (the rest are CPython's reference-count writes into the objects
+the task uses, which no warm-up avoids): see benchmarks/task_overhead_bench.py. So a template
+runs it only once it has forked ``template.WARM_AFTER_FORKS`` task processes and has no
+request waiting (``TaskHandler.warm_template``): a run of a few tasks never pays for it.
 """
 from __future__ import annotations
 

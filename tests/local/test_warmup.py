@@ -7,7 +7,7 @@ import sys
 import tempfile
 
 from sfncompile.flow.current import current
-from sfncompile.local import warmup
+from sfncompile.local import template, warmup
 from sfncompile.runtime import artifacts as runtime_artifacts
 from sfncompile.runtime import capture
 from sfncompile.storage import factory
@@ -57,30 +57,48 @@ def test_the_warmups_cached_records_name_only_its_removed_scratch_store():
         assert not os.path.exists(url.split(":", 1)[1])
 
 
-def test_the_template_warms_the_task_path_before_it_forks(tmp_path, monkeypatch):
-    """With the fork start method the template is a fork of this process: it calls warm_task_path
-    (recorded in a file by the replacement), and its tasks then run as usual."""
-    record = tmp_path / "warmed"
+def _record_warmups(monkeypatch, record, fail: bool = False) -> None:
+    """Replace warm_task_path: append the calling pid to ``record`` (then raise, with ``fail``). With the
+    fork start method the template is a fork of this process, so it calls the replacement."""
 
     def recording_warmup() -> bool:
-        record.write_text(str(os.getpid()))
+        with open(record, "a") as out:
+            out.write(f"{os.getpid()}\n")
+        if fail:
+            raise OSError("no space left on device")
         return True
 
     monkeypatch.setenv("SFNCOMPILE_START_METHOD", "fork")
     monkeypatch.setattr(warmup, "warm_task_path", recording_warmup)
+
+
+def test_a_template_warms_itself_once_after_its_first_task_processes(tmp_path, monkeypatch):
+    record = tmp_path / "warmed"
+    _record_warmups(monkeypatch, record)
+    monkeypatch.setattr(template, "WARM_AFTER_FORKS", 3)
+    outcome, _ = run_flow("linear")  # 3 tasks, each with spares forked behind it: more than 3 forks
+    assert outcome.ok
+    pids = record.read_text().split()
+    assert len(pids) == 1  # once per template
+    assert int(pids[0]) != os.getpid()  # in the template, not in the scheduler
+
+
+def test_a_run_of_fewer_task_processes_never_warms_its_template(tmp_path, monkeypatch):
+    record = tmp_path / "warmed"
+    _record_warmups(monkeypatch, record)
+    monkeypatch.setattr(template, "WARM_AFTER_FORKS", 1000)
     outcome, _ = run_flow("linear")
     assert outcome.ok
-    assert int(record.read_text()) != os.getpid()  # in the template, not in the scheduler
+    assert not record.exists()
 
 
-def test_a_failing_warmup_leaves_the_template_working(monkeypatch):
-    def failing_warmup() -> bool:
-        raise OSError("no space left on device")
-
-    monkeypatch.setenv("SFNCOMPILE_START_METHOD", "fork")
-    monkeypatch.setattr(warmup, "warm_task_path", failing_warmup)
+def test_a_failing_warmup_leaves_the_template_working(tmp_path, monkeypatch):
+    record = tmp_path / "warmed"
+    _record_warmups(monkeypatch, record, fail=True)
+    monkeypatch.setattr(template, "WARM_AFTER_FORKS", 1)
     outcome, _ = run_flow("linear")
     assert outcome.ok
+    assert record.exists()  # it did run, and failed
 
 
 def test_the_scratch_stores_go_to_a_memory_directory_where_there_is_one(tmp_path, monkeypatch):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import glob
 import os
+import signal
 import sys
 import tempfile
 
@@ -120,3 +121,25 @@ def test_the_scratch_stores_go_to_a_memory_directory_where_there_is_one(tmp_path
     monkeypatch.setattr(warmup, "MEMORY_DIRS", (str(tmp_path / "absent"),))
     assert warmup.warm_task_path() is True
     assert os.path.dirname(made[-1]) == tempfile.gettempdir()
+
+
+def test_a_template_stopped_during_its_warmup_ends_only_after_it(tmp_path, monkeypatch):
+    """SIGTERM (the scheduler's death) is held while the template warms up: the warm-up finishes (and
+    removes its scratch directory) before the template ends."""
+    record = tmp_path / "warmed"
+
+    def stopped_warmup() -> bool:
+        first = not record.exists()
+        with open(record, "a") as out:
+            out.write("began\n")
+        if first:
+            os.kill(os.getpid(), signal.SIGTERM)
+        with open(record, "a") as out:
+            out.write("finished\n")
+        return True
+
+    monkeypatch.setenv("SFNCOMPILE_START_METHOD", "fork")
+    monkeypatch.setattr(warmup, "warm_task_path", stopped_warmup)
+    monkeypatch.setattr(template, "WARM_AFTER_FORKS", 1)
+    run_flow("linear")
+    assert record.read_text().split()[:2] == ["began", "finished"]

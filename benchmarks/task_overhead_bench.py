@@ -31,6 +31,28 @@ turns, at load average 0.3-1.2 (``--before 1ff6983``, 4 runs of a 200-way foreac
 SQLite connection instead of opening one each, and its writes without waiting; the template
 imports the blob codecs; the scheduler no longer waits on the template's fork.) Older
 pair, load 1.5 (``--before 104ecde``): 19.7 vs 19.9 ms CPU, no change.
+Then, side by side with 604e735 (``--before main``, 4 runs each, taking turns, load average
+4.2-5.0, so CPU and wall move with the load; page faults do not):
+
+    per task          604e735 (before)            now
+    CPU               10.8 ms best, 11.7 median    9.9 ms best, 10.3 median
+    wall               6.3 ms best,  9.5 median    5.9 ms best,  8.9 median
+    page faults       1,150                        1,068
+
+(What moved it: a template runs sfncompile's own task path once after its first 8 forks,
+local/warmup.py, so later task processes do not write the first-run state into shared
+pages; task processes set their signal dispositions without the enum wrapper.) A 1-way run
+is unchanged (251 vs 257 ms CPU best: it never warms up); a 20-way run about breaks even.
+Where a task process's ~1,150 page faults were (``perf record -e exceptions:page_fault_user``,
+fault addresses mapped to the template's maps and objects, before the warm-up): 89%
+copy-on-write of pages shared with the template (obmalloc arenas ~720, malloc heap ~150,
+libpython data/bss ~140), ~80 re-mapped file-backed text, ~10 new pages; by object, strings
+~160 pages, code ~160, functions ~70, types ~70, dicts ~40, tuples ~40. By phase: ~230 from
+fork() to the first line (at-fork hooks; threading's ~90), ~190 getting ready, ~650 in
+run_task. They are reference-count writes into whatever the task touches, which no template-
+side step removes: malloc_trim(0) frees 0.1 of the template's 15.8 MB anonymous memory (no
+change); filling obmalloc's partly used pools saves ~3%; Python 3.12 (immortal interned
+strings and static objects) makes ~1,005 instead of ~1,090.
 10,000-item foreach, one run each at load average 5-7: 104ecde 382 s wall, 257 s CPU;
 1ff6983 333 s / 228 s; now 301 s / 203 s (older figures at load 9-20: a process per task
 forked by ``multiprocessing`` 1,019 s / 324 s; the first template 627 s / 213 s). Fork +

@@ -31,13 +31,15 @@ turns, at load average 0.3-1.2 (``--before 1ff6983``, 4 runs of a 200-way foreac
 SQLite connection instead of opening one each, and its writes without waiting; the template
 imports the blob codecs; the scheduler no longer waits on the template's fork.) Older
 pair, load 1.5 (``--before 104ecde``): 19.7 vs 19.9 ms CPU, no change.
-Then, side by side with 604e735 (``--before main``, 4 runs each, taking turns, load average
-4.2-5.0, so CPU and wall move with the load; page faults do not):
+Then, side by side with main (604e735, then dce23e3; ``--before main``, three interleaved
+sessions of 4, 4 and 6 runs each, load average 2.4-5.0, so CPU and wall move with the load;
+page faults do not; the CPU gain, 0.2-0.9 ms best, is inside that noise):
 
-    per task          604e735 (before)            now
-    CPU               10.8 ms best, 11.7 median    9.9 ms best, 10.3 median
-    wall               6.3 ms best,  9.5 median    5.9 ms best,  8.9 median
-    page faults       1,150                        1,068
+    per task          main (before)                          now
+    CPU best          10.8 / 11.9 / 11.8 ms                  9.9 / 11.7 / 11.1 ms
+    CPU median        11.7 / 13.4 / 13.6 ms                 10.3 / 13.4 / 13.4 ms
+    wall median        9.5 /  8.6 / 11.4 ms                  8.9 / 10.3 / 10.9 ms
+    page faults       1,150 / 1,154 / 1,159                  1,068 / 1,073 / 1,062
 
 (What moved it: a template runs sfncompile's own task path once after its first 8 forks,
 local/warmup.py, so later task processes do not write the first-run state into shared

@@ -39,12 +39,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import select
 import signal
 import time
 import traceback
-from contextlib import contextmanager
-from multiprocessing.connection import Connection, wait
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+from contextlib import nullcontext
+from multiprocessing.connection import Connection
+from typing import Any, Callable, ContextManager, Dict, List, Optional, Set, Tuple
 
 from .template import HELD_SIGNALS, TaskChild, Template, TemplateGone, flush_stdio, kill_group, own_group, sigmask
 
@@ -69,21 +70,29 @@ def start_method() -> str:
 
 
 SPARES = 2  # processes kept ready (forked, stores opened) for the next tasks
+# How often one poll() looks again at the pipes it read requests from, before it returns to the
+# scheduler: a task's last notification and its result come together; a task that sends without
+# end must not keep the scheduler from the other tasks (dispatch, timeouts).
+READ_PASSES = 4
 # HELD_SIGNALS are held while the pool's bookkeeping changes, so a Ctrl-C can never leave a process
 # started but unrecorded (it would wait for a task for ever, and keep the interpreter alive).
 
 
-@contextmanager
-def signals_held() -> Iterator[None]:
-    try:
-        previous = sigmask(signal.SIG_BLOCK, HELD_SIGNALS)
-    except (AttributeError, ValueError, OSError):  # pragma: no cover - no pthread_sigmask
-        yield
-        return
-    try:
-        yield
-    finally:
-        sigmask(signal.SIG_SETMASK, previous)
+class signals_held:
+    """``with signals_held():`` HELD_SIGNALS are blocked inside (a class, not a generator-based context
+    manager: the scheduler enters it a few times per task, and that costs several times more)."""
+
+    __slots__ = ("previous",)
+
+    def __enter__(self) -> None:
+        try:
+            self.previous = sigmask(signal.SIG_BLOCK, HELD_SIGNALS)
+        except (AttributeError, ValueError, OSError):  # pragma: no cover - no pthread_sigmask
+            self.previous = None
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.previous is not None:
+            sigmask(signal.SIG_SETMASK, self.previous)
 
 
 class Request:
@@ -132,11 +141,12 @@ def _send(message: Request) -> Connection:
 class TaskProcess:
     """One process: a spare waiting for its task, then that task running; its pipe and deadline."""
 
-    __slots__ = ("process", "conn", "task", "started", "deadline", "refused")
+    __slots__ = ("process", "conn", "fd", "task", "started", "deadline", "refused")
 
     def __init__(self, process: TaskChild, conn: Connection) -> None:
         self.process = process
         self.conn = conn
+        self.fd = conn.fileno()  # kept: the pool's poller knows the pipe by it, also once it is closed
         self.refused: Optional[str] = None  # why a notification of the task could not be handled
         self.task: Any = None  # what the scheduler dispatched (opaque here)
         self.started = 0.0
@@ -153,17 +163,25 @@ class Pool:
     each template (load the flow, compute constants); ``handler.warm()``, if defined, runs in a spare
     before its task arrives (it must not make requests: a spare is not listened to yet).
     ``on_request(payload)`` answers a running task's ``request(payload)``, in the scheduler.
+    ``batch()``, if given, is a context the requests read in one ``poll`` (or one kill) are handled
+    in, left before any result is reported (the scheduler's store commits their writes together);
+    if leaving it raises, every task that sent a notification in it fails as if it were refused.
 
     ``handler`` must be picklable (a template in another interpreter receives it pickled).
     """
 
     def __init__(self, size: int, handler: Callable[[Any], Any], method: Optional[str] = None,
-                 on_request: Optional[Callable[[Any], Any]] = None) -> None:
+                 on_request: Optional[Callable[[Any], Any]] = None,
+                 batch: Optional[Callable[[], ContextManager[Any]]] = None) -> None:
         self.size = max(1, int(size))
         self.handler = handler
         self.on_request = on_request
+        self.batch = batch
         self.method = method or start_method()
         self.running: List[TaskProcess] = []
+        # The running tasks' pipes, registered while they run: one poll() per cycle, no selector built each time.
+        self._poller = select.poll()
+        self._noted: Optional[List[TaskProcess]] = None  # inside a batch: tasks whose notifications it holds
         self._spares: Dict[Optional[str], List[TaskProcess]] = {}  # interpreter (None: this one) -> spares
         self._templates: Dict[Optional[str], Template] = {}
 
@@ -196,7 +214,7 @@ class Pool:
             proc = spares.pop(0)
             try:
                 proc.process.pid
-                if not proc.conn.poll():  # a waiting spare sends nothing: a readable pipe means it ended
+                if not _readable(proc.fd):  # a waiting spare sends nothing: a readable pipe means it ended
                     return proc
             except (TemplateGone, OSError, EOFError):
                 pass
@@ -225,6 +243,7 @@ class Pool:
         proc.started = time.time()
         proc.deadline = proc.started + timeout + grace if timeout else None
         self.running.append(proc)
+        self._poller.register(proc.fd, select.POLLIN)
         try:
             proc.conn.send(message)
         except (OSError, EOFError):
@@ -238,26 +257,53 @@ class Pool:
             if timeout:
                 time.sleep(timeout)
             return []
-        ready = wait([p.conn for p in self.running], timeout)
+        ready = self._readable(timeout)
+        if not ready:
+            return []
         with signals_held():
             return self._collect(ready)
 
-    def _collect(self, ready: List[Any]) -> List[Tuple[TaskProcess, Any, Optional[str]]]:
-        out: List[Tuple[TaskProcess, Any, Optional[str]]] = []
-        for proc in list(self.running):
-            if proc.conn not in ready:
-                continue
-            try:
-                result = proc.conn.recv()
-            except (EOFError, OSError):
-                out.append((proc, None, self._end(proc, wait_for_exit=True)))
-                continue
-            if isinstance(result, Request):  # the task goes on; its result comes later
-                self._handle(proc, result)
-                continue
-            self._end(proc)
-            out.append((proc, (proc.task, result), None) if proc.refused is None else (proc, None, proc.refused))
-        return out
+    def _readable(self, timeout: Optional[float]) -> Set[int]:
+        """The running tasks' pipes with something to read (or closed), waiting up to ``timeout`` s."""
+        return {fd for fd, _event in self._poller.poll(None if timeout is None else timeout * 1000)}
+
+    def _collect(self, ready: Set[int]) -> List[Tuple[TaskProcess, Any, Optional[str]]]:
+        """Read what the ``ready`` pipes hold: requests are handled (then the pipes are looked at again,
+        as a task's last notification and its result come together), results and deaths returned,
+        judged once the batch of requests is left (a notification it could not keep fails its task)."""
+        arrived: List[Tuple[TaskProcess, Any, Optional[str]]] = []
+        with self._batched():
+            for _ in range(READ_PASSES):
+                asked = False
+                for proc in list(self.running):
+                    if proc.fd not in ready:
+                        continue
+                    try:
+                        message = proc.conn.recv()
+                    except (EOFError, OSError):
+                        arrived.append((proc, None, self._end(proc, wait_for_exit=True)))
+                        continue
+                    if isinstance(message, Request):  # the task goes on; its result comes later
+                        self._handle(proc, message)
+                        asked = True
+                        continue
+                    self._end(proc)
+                    arrived.append((proc, message, None))
+                if not asked or not self.running:
+                    break
+                ready = self._readable(0)
+                if not ready:
+                    break
+        return [(proc, None, died) if died is not None
+                else (proc, None, proc.refused) if proc.refused is not None
+                else (proc, (proc.task, result), None)
+                for proc, result, died in arrived]
+
+    def _batched(self) -> ContextManager[Any]:
+        """The requests read meanwhile are handled inside one ``batch()`` (see ``_Batch``)."""
+        if self.batch is None or self._noted is not None:  # no batches, or inside one already
+            return nullcontext()
+        return _Batch(self)
 
     def _handle(self, proc: TaskProcess, message: Request) -> None:
         try:
@@ -267,8 +313,10 @@ class Pool:
         except Exception as exc:  # raised again in the task process, or fails the task
             reply = (False, exc)
         if not message.answer:
-            if not reply[0] and proc.refused is None:
-                proc.refused = f"the scheduler could not record what the task process sent: {reply[1]}"
+            if not reply[0]:
+                _refuse(proc, reply[1])
+            elif self._noted is not None:
+                self._noted.append(proc)
             return
         try:
             try:
@@ -292,7 +340,7 @@ class Pool:
             self._templates = {}
 
     def _end(self, proc: TaskProcess, wait_for_exit: bool = False) -> str:
-        with signals_held():
+        with signals_held(), self._batched():
             return self._end_held(proc, wait_for_exit)
 
     def _end_held(self, proc: TaskProcess, wait_for_exit: bool) -> str:
@@ -303,12 +351,13 @@ class Pool:
         except TemplateGone:  # never started, or killed with its template
             pass
         self._drain(proc)
+        if proc in self.running:
+            self.running.remove(proc)
+            self._poller.unregister(proc.fd)
         try:
             proc.conn.close()
         except Exception:
             pass
-        if proc in self.running:
-            self.running.remove(proc)
         for spares in self._spares.values():
             if proc in spares:
                 spares.remove(proc)
@@ -319,13 +368,53 @@ class Pool:
         """Handle the notifications a task sent before it ended that were not read yet (a timed-out
         task's record that it started, say): nothing it sent is lost."""
         try:
-            while proc.conn.poll():
+            while _readable(proc.fd):
                 message = proc.conn.recv()
                 if not isinstance(message, Request) or message.answer:
                     break
                 self._handle(proc, message)
         except (EOFError, OSError):
             pass
+
+
+class _Batch:
+    """The pool's side of a ``batch()``: which tasks sent notifications in it; if it cannot keep what
+    they wrote, each of them is refused."""
+
+    __slots__ = ("pool", "batch")
+
+    def __init__(self, pool: Pool) -> None:
+        self.pool = pool
+        self.batch = pool.batch()  # type: ignore[misc]
+
+    def __enter__(self) -> None:
+        self.batch.__enter__()
+        self.pool._noted = []
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> Optional[bool]:
+        noted, self.pool._noted = self.pool._noted or [], None
+        if kind is not None:
+            return self.batch.__exit__(kind, exc, tb)
+        try:
+            self.batch.__exit__(None, None, None)
+        except Exception as lost:  # e.g. the disk filled up at commit time
+            for proc in noted:
+                _refuse(proc, lost)
+        return None
+
+
+def _refuse(proc: TaskProcess, why: BaseException) -> None:
+    """A notification of the task could not be handled: its attempt fails (the first reason is kept)."""
+    if proc.refused is None:
+        proc.refused = f"the scheduler could not record what the task process sent: {why}"
+
+
+def _readable(fd: int) -> bool:
+    """Whether ``fd`` has something to read (or is closed), without waiting: one poll(2), where
+    ``Connection.poll`` builds and registers a selector each time."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def describe_exit(code: Optional[int]) -> str:

@@ -147,3 +147,90 @@ def test_a_forked_process_trusts_its_parents_schema_check(tmp_path):
     assert not any("busy_timeout" in s for s in inherited + fresh)  # connect(timeout=) sets it
     assert any("user_version" in s for s in fresh), fresh
     assert any(s.startswith("SELECT") for s in inherited)
+
+
+def _other_reader(meta: SqliteMetadataStore) -> SqliteMetadataStore:
+    """Another connection to the same database (what another process sees)."""
+    return SqliteMetadataStore(meta.path)
+
+
+def test_batched_writes_are_committed_together_in_order_and_read_back_inside(tmp_path):
+    meta = SqliteMetadataStore(str(tmp_path / "meta.sqlite"))
+    meta.create_run(FLOW, "r1", username="u", namespace="user:u")
+    other = _other_reader(meta)
+    with meta.batched_writes():
+        meta.start_attempt(FLOW, "r1", "work", "0", 0)
+        meta.start_attempt(FLOW, "r1", "work", "1", 0)
+        meta.finish_attempt(FLOW, "r1", "work", "0", 0, status=SUCCEEDED, cardinality=3)
+        assert meta.get_task(FLOW, "r1", "work", "0")["status"] == SUCCEEDED  # a read sees the batch so far
+        assert other.get_task(FLOW, "r1", "work", "0") is None  # others see nothing before it is committed
+    assert other.get_task(FLOW, "r1", "work", "0")["cardinality"] == 3  # the finish came after the start
+    assert other.get_task(FLOW, "r1", "work", "1")["status"] == "RUNNING"
+
+
+def test_a_write_that_fails_in_a_batch_is_undone_alone(tmp_path):
+    import sqlite3
+
+    import pytest
+
+    from sfncompile.exceptions import StorageError
+
+    meta = SqliteMetadataStore(str(tmp_path / "meta.sqlite"))
+    meta.create_run(FLOW, "r1", username="u", namespace="user:u")
+    setup = sqlite3.connect(meta.path)  # the second statement of start_attempt fails for step "bad"
+    setup.execute("CREATE TRIGGER refuse BEFORE INSERT ON tasks WHEN NEW.step = 'bad'"
+                  " BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
+    setup.commit()
+    setup.close()
+    with meta.batched_writes():
+        meta.start_attempt(FLOW, "r1", "work", "0", 0)
+        with pytest.raises(StorageError, match="refused by the test"):
+            meta.start_attempt(FLOW, "r1", "bad", "0", 0)
+        meta.start_attempt(FLOW, "r1", "work", "1", 0)
+    other = _other_reader(meta)
+    assert [t["task_id"] for t in other.list_tasks(FLOW, "r1")] == ["0", "1"]
+    assert other.list_attempts(FLOW, "r1", "bad", "0") == []  # its first statement was undone with it
+
+
+def _commit_on_a_full_disk(path: str) -> None:  # pragma: no cover - runs in a child process
+    import resource
+    import signal
+
+    from sfncompile.exceptions import StorageError
+
+    meta = SqliteMetadataStore(path)
+    meta.create_run(FLOW, "r1", username="u", namespace="user:u")
+    meta.start_attempt(FLOW, "r1", "work", "0", 0)
+    # Files may not grow any more: the WAL append of the next commit fails, as on a full disk.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    size = max(os.path.getsize(meta.path), os.path.getsize(meta.path + "-wal"))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+    wrote = False
+    try:
+        with meta.batched_writes():
+            meta.finish_attempt(FLOW, "r1", "work", "0", 0, status=SUCCEEDED)
+            meta.start_attempt(FLOW, "r1", "work", "1", 0)
+            wrote = True  # each write was made: only the commit meets the full disk
+    except StorageError:
+        os._exit(0 if wrote else 4)
+    os._exit(3)
+
+
+def test_a_batch_that_cannot_be_committed_raises_and_keeps_none_of_it(tmp_path):
+    path = str(tmp_path / "meta.sqlite")
+    proc = multiprocessing.get_context("fork").Process(target=_commit_on_a_full_disk, args=(path,))
+    proc.start()
+    proc.join(60)
+    assert proc.exitcode == 0  # leaving the batch raised StorageError
+    meta = SqliteMetadataStore(path)
+    assert [(t["task_id"], t["status"]) for t in meta.list_tasks(FLOW, "r1")] == [("0", "RUNNING")]
+
+
+def test_an_answered_write_in_a_batch_is_committed_before_it_returns(tmp_path):
+    meta = SqliteMetadataStore(str(tmp_path / "meta.sqlite"))
+    other = _other_reader(meta)
+    with meta.batched_writes():
+        meta.start_attempt(FLOW, "r0", "start", "0", 0)
+        assert meta.create_run(FLOW, "r1", username="u", namespace="user:u") is True
+        assert other.get_run(FLOW, "r1")["run_id"] == "r1"  # the caller acts on it: others see it already
+        assert other.get_task(FLOW, "r0", "start", "0")["status"] == "RUNNING"  # with what came before it

@@ -86,7 +86,8 @@ def wide_foreach(config: Dict[str, str], width: int, max_workers: int) -> None:
     from sfncompile.graph import build_graph
     from sfncompile.graph.ir import freeze
     from sfncompile.graph.loader import load_flow_class
-    from sfncompile.hybrid import plan_hybrid, remote_steps
+    from sfncompile.hybrid import remote_steps
+    from sfncompile.hybrid.plan import plan_hybrid
     from sfncompile.local.output import Reporter
     from sfncompile.local.scheduler import LocalRunner
     from sfncompile.aws import config as cfg

@@ -36,7 +36,7 @@ def startable_arn(sfn: Any, config: Mapping[str, Any], manifest: Mapping[str, An
         raise ConfigError(
             f"the deploy manifest of {flow} names state machine {manifest.get('state_machine_arn')!r}, "
             f"not one of this stage's ({expected!r}, names starting with {prefix!r}); refusing to start it",
-            fix=f"redeploy the flow (`sfncompile deploy`) to rewrite its manifest",
+            fix="redeploy the flow (`sfncompile deploy`) to rewrite its manifest",
         )
     with aws_errors(f"read the tags of state machine {name}"):
         tags = {t["key"]: t["value"] for t in sfn.list_tags_for_resource(resourceArn=expected).get("tags", [])}

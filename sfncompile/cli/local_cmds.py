@@ -269,7 +269,7 @@ def _execute(ctx: click.Context, flow_cls, graph, *, max_workers, tags, quiet, w
 
 def _batch_executor(runner, graph, config, steps, with_decorators):
     """The executor that runs ``steps`` as Batch jobs (their code and environments uploaded first)."""
-    from ..hybrid import plan_hybrid
+    from ..hybrid.plan import plan_hybrid
 
     reporter = runner.reporter
 

@@ -33,6 +33,7 @@ def task(step: str, run_id: str, task_id: str, attempt: int, flow_file: Optional
     from ..graph.loader import load_flow_class
     from ..runtime.artifacts import pickle_flow_module_by_value
     from ..runtime.params import parameters_from_json
+    from ..runtime.scheduler_watch import watch_from_env
     from ..runtime.task import TaskSettings, run_task
     from ..storage.factory import open_stores
 
@@ -67,6 +68,7 @@ def task(step: str, run_id: str, task_id: str, attempt: int, flow_file: Optional
             click.echo(f"[{graph.name}/{run_id}] trigger rejected: {rejected} "
                        f"(see `sfncompile event rejected {graph.name}`)", err=True)
             sys.exit(1)
+    watch = watch_from_env(stores.metadata, graph.name, run_id)  # a hybrid run's job: is its scheduler alive?
     result = run_task(
         flow_cls,
         graph,
@@ -79,6 +81,8 @@ def task(step: str, run_id: str, task_id: str, attempt: int, flow_file: Optional
         settings=TaskSettings.from_env(echo=True, echo_traceback=os.environ.get("SFNCOMPILE_ECHO_TRACEBACK") != "0"),
         run_params=run_params,
     )
+    if watch is not None:
+        watch.stop()
     sys.stdout.flush()
     sys.exit(0 if result.ok else 1)
 

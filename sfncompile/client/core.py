@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
 
 from ..exceptions import NamespaceMismatch, NotCommittedError, NotFoundError
-from ..local.liveness import reconcile
+from ..storage.liveness import reconcile
 from ..tags import check_user_tag, is_system_tag
 from ..user import default_namespace
 from .backend import Backend, all_backends, backend_for_run

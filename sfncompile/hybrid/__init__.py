@@ -1,14 +1,16 @@
 """Hybrid runs: the local scheduler orchestrates, chosen steps run as AWS Batch jobs.
 
-``plan.py`` decides which steps go to Batch and uploads what they need; ``executor.py``
-is the scheduler's second executor (beside the local process pool); ``jobs.py`` submits,
-polls, streams logs and terminates. This package sits on top of ``aws/`` and ``local/``:
-the scheduler only knows the executor's shape, never AWS.
+``selection.py`` says which steps go to Batch; ``plan.py`` uploads what they need and
+builds ``executor.py``'s executor, the scheduler's second one (beside the local process
+pool); ``jobs.py`` submits, polls, streams logs and terminates. This package sits on top
+of ``aws/`` and ``local/``: the scheduler only knows the executor's shape, never AWS.
+
+Only the selection is imported here: every local run asks it, and a run without
+``@batch`` steps never imports the executor or the job loop (import them from their
+modules).
 """
 from __future__ import annotations
 
-from .executor import BatchExecutor, StepJob
-from .jobs import BatchJobs, JobSpec
-from .plan import plan_hybrid, remote_steps, require_config
+from .selection import remote_steps, require_config
 
-__all__ = ["BatchExecutor", "BatchJobs", "JobSpec", "StepJob", "plan_hybrid", "remote_steps", "require_config"]
+__all__ = ["remote_steps", "require_config"]

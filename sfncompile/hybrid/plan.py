@@ -1,9 +1,4 @@
-"""Which steps of a local run go to AWS Batch, and how their jobs are submitted.
-
-A step runs on Batch when it carries ``@batch`` (written in the flow, or attached to
-every step by ``--with batch[:cpu=..,memory=..,queue=..,image=..]``). That needs the
-AWS configuration (``sfncompile configure``); without it the run stops with one line
-saying so, unless ``--local-only`` runs those steps on this machine.
+"""How the jobs of a hybrid run's remote steps are submitted (``selection.py`` says which steps).
 
 Before the first job: the code package is built and stored once under its sha256
 (``aws/package.py``, as deploy does), the environments of remote steps are resolved and
@@ -14,37 +9,13 @@ on Step Functions, and get the run's settings as container environment overrides
 """
 from __future__ import annotations
 
+import os
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
-from ..exceptions import ConfigError
 from ..graph.ir import FlowGraph, StepNode
+from ..runtime import scheduler_watch
 from .executor import BatchExecutor, StepJob
 from .jobs import BatchJobs, Job
-
-HOW_TO_FIX = "run `sfncompile configure --stack NAME` (after `cdk deploy` in infra/), or pass --local-only to run " \
-             "these steps on this machine"
-
-
-def remote_steps(graph: FlowGraph) -> List[str]:
-    """Steps that run on Batch: those with ``@batch`` (in the file or from ``--with batch``), in graph order."""
-    return [node.name for node in graph.topological() if node.decorator("batch") is not None]
-
-
-def require_config(graph: FlowGraph, steps: List[str]) -> Dict[str, Any]:
-    """The AWS configuration the remote steps need; none: one line naming the step and the fix."""
-    from ..aws import config as cfg
-
-    config = cfg.load_config(required=False)
-    if config is None:
-        node = graph[steps[0]]
-        where = f"{graph.file}:{node.line}" if node.line else graph.file
-        more = f" (and {len(steps) - 1} more)" if len(steps) > 1 else ""
-        raise ConfigError(
-            f"{where}: step '{steps[0]}'{more} runs on AWS Batch (@batch), but there is no AWS configuration at "
-            f"{cfg.config_path()}",
-            fix=HOW_TO_FIX,
-        )
-    return config
 
 
 def _resources(node: StepNode) -> List[Dict[str, str]]:
@@ -94,6 +65,8 @@ def plan_hybrid(
     )
     environment.update({"SFNCOMPILE_USERNAME": username, "SFNCOMPILE_NAMESPACE": namespace,
                         "SFNCOMPILE_ECHO_TRACEBACK": "0"})  # this scheduler prints a failure's traceback
+    # Each job stops itself if this scheduler is lost (kill -9, a dead laptop): runtime/scheduler_watch.py.
+    environment[scheduler_watch.ENV] = os.environ.get(scheduler_watch.ENV) or f"{scheduler_watch.CHECK_SECONDS:g}"
     environment.update(with_environment(with_decorators))  # the task builds the scheduler's graph
     batch = client("batch", config)
     tags = {STACK_TAG: config["stack"]} if config.get("stack") else {}

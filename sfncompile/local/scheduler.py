@@ -50,7 +50,8 @@ from ..runtime.run_context import project_tags
 from ..tags import LOCAL_RUNTIME, run_tags
 from ..user import default_username
 from ..storage.interfaces import FAILED, RUNNING, SUCCEEDED
-from . import liveness, relay
+from ..storage import liveness
+from . import relay
 from .output import Reporter
 from .pool import Pool, TaskProcess
 

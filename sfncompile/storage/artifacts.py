@@ -38,7 +38,7 @@ import json
 import mmap
 import os
 import pickle
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, NamedTuple, Optional, Tuple
 
 from ..exceptions import ArtifactError, IntegrityError, NotFoundError, StorageError
 from . import blobfiles, codec, keys, tempfiles
@@ -191,6 +191,20 @@ class _Spool:
             self.path = None
 
 
+class _BlobHead(NamedTuple):
+    """What a local blob file's first bytes say: its size, those bytes, their header (None: a legacy blob)."""
+
+    size: int
+    head: bytes
+    header: Optional[codec.Header]
+
+
+def _read_head(fh: Any, where: str, size: Optional[int] = None) -> _BlobHead:
+    """Read a local blob file's first bytes (``size``: its size, when the caller knows it)."""
+    head = fh.read(codec.HEADER_BYTES)
+    return _BlobHead(os.fstat(fh.fileno()).st_size if size is None else size, head, codec.read_header(head, where))
+
+
 def _in_parallel(hash_update: Callable[[Any], Any], data: Any, work: Callable[[], Any]) -> Any:
     """``work()`` while a second thread runs ``hash_update(data)``; both finish before it returns."""
     result: List[Any] = []
@@ -276,7 +290,7 @@ class ArtifactStore:
                 codec.unpack(self.objects.get_bytes(key), sha, self.url(key))
                 return True
             with open(path, "rb") as fh:
-                self._local_blob(fh, key, sha)[1]()
+                self._local_blob(fh, key, sha, _read_head(fh, self.url(key)))[1]()
             return True
         except (NotFoundError, FileNotFoundError, IntegrityError):
             return False
@@ -368,13 +382,12 @@ class ArtifactStore:
                 size = os.fstat(fh.fileno()).st_size
                 if size <= _READ_ALL_BYTES:
                     return self._load_buffer(key, sha, name, fh.read())
-                head = fh.read(codec.HEADER_BYTES)
-                header = codec.read_header(head, self.url(key))
-                if header is not None and header.buffers:
+                blob = _read_head(fh, self.url(key), size)
+                if blob.header is not None and blob.header.buffers:
                     # Out-of-band buffers are handed out as views of a private map of the file
                     # (copy-on-write: writable, never written back; the check maps it in once).
                     return self._load_buffer(key, sha, name, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_COPY))
-                source, check = self._local_blob(fh, key, sha, (size, head, header))
+                source, check = self._local_blob(fh, key, sha, blob)
                 # Unpickling from the file: a large bytes payload is read directly into its object.
                 return self._load_checked(key, name, lambda: pickle.load(source), check)
         # Remote: one buffer (S3: parallel ranged GETs straight into it), verified, then unpickled.
@@ -386,20 +399,16 @@ class ArtifactStore:
         self._remember(key)
         return self._loads(key, name, lambda data: pickle.loads(data, buffers=buffers), stream)
 
-    def _local_blob(self, fh: Any, key: str, sha: str, opened: Optional[Tuple[int, bytes, Optional[codec.Header]]] = None
-                    ) -> Tuple[Any, Callable[[], None]]:
-        """A local blob file opened for reading: (a file object positioned at its raw bytes,
-        a check that raises IntegrityError unless the blob holds what ``sha`` names).
-        ``opened``: (its size, its first bytes, their header) when the caller read them already.
+    def _local_blob(self, fh: Any, key: str, sha: str, blob: _BlobHead) -> Tuple[Any, Callable[[], None]]:
+        """A local blob file opened for reading (``blob``: what its first bytes say): (a file object
+        positioned at its raw bytes, a check that raises IntegrityError unless the blob holds what
+        ``sha`` names).
 
         The check runs while the raw bytes are read: XXH3 of the payload (a blob with a
         header) or sha256 of the file (legacy raw) in a second thread over a map of the
         file; sha256 of the decompressed stream as it is read (legacy zstd)."""
         where = self.url(key)
-        if opened is None:
-            head = fh.read(codec.HEADER_BYTES)
-            opened = (os.fstat(fh.fileno()).st_size, head, codec.read_header(head, where))
-        size, head, header = opened
+        size, head, header = blob
         if header is not None:
             payload = blobfiles.digest_in_background(fh.fileno(), codec.payload_hasher(), codec.HEADER_BYTES)
             fh.seek(codec.HEADER_BYTES)

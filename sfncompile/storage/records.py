@@ -14,7 +14,7 @@ from typing import Any, Dict, Iterable, List, Tuple
 RUN_FIELDS = (
     "flow", "run_id", "status", "created_at", "finished_at", "tags", "namespace", "username",
     "parameters", "origin_run_id", "failed_step", "error",
-    # liveness of a local run's scheduler (sfncompile/local/liveness.py)
+    # liveness of a local run's scheduler (sfncompile/storage/liveness.py)
     "scheduler_pid", "scheduler_host", "heartbeat_at",
 )
 TASK_FIELDS = (

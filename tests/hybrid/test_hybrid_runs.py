@@ -25,6 +25,17 @@ def _run_id(path) -> str:
         return handle.read().strip()
 
 
+def _square_jobs_running(hybrid, count: int) -> list:
+    """The run's `square` jobs once ``count`` of them are RUNNING (within 2 minutes)."""
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        running = [j for j in hybrid.jobs() if j.job_name == "FanoutFlow-square" and j.status == "RUNNING"]
+        if len(running) == count:
+            return running
+        time.sleep(0.2)
+    raise AssertionError([(j.job_name, j.status) for j in hybrid.jobs()])
+
+
 def test_one_batch_step_runs_on_batch_the_rest_locally(hybrid, tmp_path):
     id_file = tmp_path / "run-id"
     out = hybrid.cli("run", MIXED, "--run-id-file", str(id_file))
@@ -36,6 +47,7 @@ def test_one_batch_step_runs_on_batch_the_rest_locally(hybrid, tmp_path):
     assert job.effective_resources["VCPU"] == "2" and job.effective_resources["MEMORY"] == "4096"
     assert job.environment["SFNCOMPILE_PRODUCTION"] == "0"
     assert job.environment["SFNCOMPILE_CODE_URL"].endswith(".tar.gz")
+    assert job.environment["SFNCOMPILE_WATCH_SCHEDULER"] == "60"  # it stops itself if this scheduler is lost
     assert job.tags == {"sfncompile:stack": "sfncompile-test"}
     # the status line and the job's output, streamed with the pathspec prefix
     pathspec = f"MixedFlow/{run_id}/train/0"
@@ -121,13 +133,7 @@ def test_ctrl_c_terminates_remote_jobs_and_the_run_is_resumable(hybrid, tmp_path
     id_file = tmp_path / "run-id"
     proc = hybrid.start("run", FANOUT, "--with", "batch", "--max-workers", "3", "--run-id-file", str(id_file))
     try:
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            running = [j for j in hybrid.jobs() if j.job_name == "FanoutFlow-square" and j.status == "RUNNING"]
-            if len(running) == 3:
-                break
-            time.sleep(0.2)
-        assert len(running) == 3, [(j.job_name, j.status) for j in hybrid.jobs()]
+        running = _square_jobs_running(hybrid, 3)
         time.sleep(1.0)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
@@ -144,6 +150,40 @@ def test_ctrl_c_terminates_remote_jobs_and_the_run_is_resumable(hybrid, tmp_path
     monkeypatch.setenv("FANOUT_SLEEP", "0")
     out = hybrid.cli("resume", FANOUT, "--with", "batch", "--origin-run-id", run_id)
     assert "reused from" in out.stdout and "SUCCEEDED" in out.stdout
+
+
+def test_remote_jobs_stop_themselves_when_the_scheduler_is_killed(hybrid, tmp_path, monkeypatch):
+    """kill -9 leaves no scheduler to terminate the run's Batch jobs: each job sees its scheduler is lost
+    and stops its step, recorded as a failed attempt saying why; the run is then resumable."""
+    monkeypatch.setenv("FANOUT_SLEEP", "120")
+    id_file = tmp_path / "run-id"
+    proc = hybrid.start("run", FANOUT, "--with", "batch", "--max-workers", "3", "--run-id-file", str(id_file),
+                        SFNCOMPILE_WATCH_SCHEDULER="0.5")  # its jobs check every half second (default 60 s)
+    try:
+        running = _square_jobs_running(hybrid, 3)
+        assert all(j.environment["SFNCOMPILE_WATCH_SCHEDULER"] == "0.5" for j in running)
+        time.sleep(2.0)  # several checks while the scheduler is alive: nothing stops
+        assert all(j.status == "RUNNING" for j in running)
+        killed_at = time.time()
+        proc.kill()
+        proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    for job in running:
+        job.wait(30)
+        assert job.status == "FAILED", job
+    assert time.time() - killed_at < 30  # not the 120 s the steps would have slept
+    run_id = _run_id(id_file)
+    run = read_run("FanoutFlow", run_id)
+    assert run.finished and not run.successful and "scheduler lost" in run.error
+    stopped = list(run["square"].tasks())
+    assert len(stopped) == 3
+    for task in stopped:
+        assert not task.successful and "TaskKilled: scheduler lost" in task.stderr, task.stderr
+    monkeypatch.setenv("FANOUT_SLEEP", "0")
+    out = hybrid.cli("resume", FANOUT, "--with", "batch", "--origin-run-id", run_id)
+    assert "SUCCEEDED" in out.stdout
 
 
 def test_a_teammate_reads_the_hybrid_run(hybrid, tmp_path):

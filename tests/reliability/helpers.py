@@ -9,7 +9,7 @@ import time
 from typing import Dict, List, Optional
 
 from sfncompile.client import backend as client_backend
-from sfncompile.local.liveness import process_alive
+from sfncompile.storage.liveness import process_alive
 from sfncompile.storage.factory import open_stores, reset_stores
 
 HERE = os.path.dirname(os.path.abspath(__file__))

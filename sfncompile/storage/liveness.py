@@ -20,8 +20,8 @@ import os
 from datetime import datetime, timezone
 from typing import Any, Dict, Mapping, Optional
 
-from ..storage.interfaces import FAILED, RUNNING
-from ..storage.tempfiles import process_alive
+from .interfaces import FAILED, RUNNING
+from .tempfiles import process_alive
 
 HEARTBEAT_SECONDS = 10.0
 STALE_SECONDS = 120.0
@@ -53,8 +53,12 @@ def _parse(value: Any) -> Optional[datetime]:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
-def lost_reason(record: Mapping[str, Any], now: Optional[datetime] = None) -> Optional[str]:
-    """Why a RUNNING run's scheduler is known to be gone, or None (finished, alive, or no liveness fields)."""
+def lost_reason(record: Mapping[str, Any], now: Optional[datetime] = None,
+                stale_after: float = STALE_SECONDS) -> Optional[str]:
+    """Why a RUNNING run's scheduler is known to be gone, or None (finished, alive, or no liveness fields).
+
+    ``stale_after``: how old a heartbeat may be before the scheduler counts as lost (readers: 120 s;
+    a Batch job deciding whether to stop itself waits longer, runtime/scheduler_watch.py)."""
     if (record.get("status") or RUNNING) != RUNNING or not record.get("scheduler_pid"):
         return None
     pid = int(record["scheduler_pid"])
@@ -64,7 +68,7 @@ def lost_reason(record: Mapping[str, Any], now: Optional[datetime] = None) -> Op
         return f"{LOST}: its scheduler (process {pid} on {host}) is gone"
     if beat is not None:
         age = ((now or datetime.now(timezone.utc)) - beat).total_seconds()
-        if age > STALE_SECONDS:
+        if age > stale_after:
             return f"{LOST}: no heartbeat from its scheduler (process {pid} on {host}) for {age:.0f} s"
     return None
 

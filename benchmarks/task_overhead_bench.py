@@ -89,31 +89,47 @@ def _env(store: str, code: Optional[str]) -> dict:
     return env
 
 
-def run_once(width: int, code: Optional[str]) -> Tuple[float, float, int]:
-    """(wall s, CPU s, page faults) of every process of one `sfncompile run` of a ``width``-way foreach."""
+# `sfncompile run` in a process that also reports its own CPU when it exits: the scheduler's alone (its
+# templates and task processes are its children, counted apart).
+RUN_REPORTING_OWN_CPU = r"""
+import atexit, resource, sys
+def _own_cpu():
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    sys.stderr.write(f"\nscheduler-cpu {own.ru_utime + own.ru_stime}\n")
+atexit.register(_own_cpu)
+from sfncompile.cli.main import main
+main(sys.argv[1:])
+"""
+
+
+def run_once(width: int, code: Optional[str]) -> Tuple[float, float, int, float]:
+    """(wall s, CPU s, page faults) of every process of one `sfncompile run` of a ``width``-way foreach,
+    and the CPU s of its scheduler process alone."""
     with tempfile.TemporaryDirectory(prefix="sfnbench-") as tmp:
         env = _env(os.path.join(tmp, "store"), code)
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         began = time.perf_counter()
-        subprocess.run([PY, "-m", "sfncompile", "run", FLOW, "--quiet", "--width", str(width)], env=env, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp)
+        done = subprocess.run([PY, "-c", RUN_REPORTING_OWN_CPU, "run", FLOW, "--quiet", "--width", str(width)],
+                              env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp,
+                              text=True)
         wall = time.perf_counter() - began
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, after.ru_minflt - before.ru_minflt
+    scheduler = float(done.stderr.rsplit("scheduler-cpu ", 1)[1].split()[0])
+    return wall, cpu, after.ru_minflt - before.ru_minflt, scheduler
 
 
 def per_task(width: int, repeat: int, codes: Dict[str, Optional[str]]) -> Dict[str, Tuple[List[float], ...]]:
-    """Marginal cost per task, one figure per repetition and code tree: (CPU ms, wall ms, page faults).
-    The trees take turns within each repetition, so they see the same load."""
+    """Marginal cost per task, one figure per repetition and code tree: (CPU ms, wall ms, page faults,
+    the scheduler's CPU ms). The trees take turns within each repetition, so they see the same load."""
     for code in codes.values():
         run_once(1, code)  # warm the OS caches and the bytecode
-    out: Dict[str, Tuple[List[float], ...]] = {label: ([], [], []) for label in codes}
+    out: Dict[str, Tuple[List[float], ...]] = {label: ([], [], [], []) for label in codes}
     for _ in range(repeat):
         for label, code in codes.items():
-            w1, c1, f1 = run_once(1, code)
-            wn, cn, fn = run_once(width, code)
-            for into, value in zip(out[label], ((cn - c1) * 1000, (wn - w1) * 1000, fn - f1)):
+            w1, c1, f1, s1 = run_once(1, code)
+            wn, cn, fn, sn = run_once(width, code)
+            for into, value in zip(out[label], ((cn - c1) * 1000, (wn - w1) * 1000, fn - f1, (sn - s1) * 1000)):
                 into.append(value / (width - 1))
     return out
 
@@ -168,10 +184,10 @@ def export(rev: str, into: str) -> str:
 
 def report(label: str, width: int, repeat: int, large: int, code: Optional[str],
            costs: Tuple[List[float], ...]) -> None:
-    cpu, wall, faults = costs
+    cpu, wall, faults, scheduler = costs
     print(f"[{label}] per task, {width}-way foreach minus 1-way, {repeat} runs: "
-          f"CPU {_best_median(cpu, 'ms')}; wall {_best_median(wall, 'ms')}; "
-          f"page faults {_best_median(faults, '', 0)}   "
+          f"CPU {_best_median(cpu, 'ms')} (the scheduler process's {_best_median(scheduler, 'ms', 2)}); "
+          f"wall {_best_median(wall, 'ms')}; page faults {_best_median(faults, '', 0)}   "
           f"(target: CPU <= 2x the reused workers' 3.3-3.9 ms, wall <= 2x their 3.8 ms)", flush=True)
     floors = {kind: [fork_floor(kind, code) for _ in range(max(1, repeat))] for kind in ("bare", "template")}
     for kind, runs in floors.items():
@@ -181,7 +197,7 @@ def report(label: str, width: int, repeat: int, large: int, code: Optional[str],
     if large:
         walls, cpus = [], []
         for _ in range(max(1, repeat // 2)):
-            w, c, _ = run_once(large, code)
+            w, c, _, _ = run_once(large, code)
             walls.append(w)
             cpus.append(c)
         cores = os.cpu_count() or 1

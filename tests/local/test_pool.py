@@ -6,7 +6,7 @@ import signal
 import time
 from contextlib import contextmanager
 
-from sfncompile.local.pool import Pool, notify, request
+from sfncompile.local.pool import READ_PASSES, Pool, notify, request
 
 
 def _ask(message):
@@ -239,5 +239,25 @@ def test_a_tasks_last_notification_and_its_result_are_read_in_one_poll(start_met
         time.sleep(0.5)  # the task sent both long ago
         assert [(got, died) for _proc, got, died in pool.poll(0)] == [(("task", 4), None)]
         assert batches.left == [[4]]  # one batch for both
+    finally:
+        pool.shutdown()
+
+
+def _flood(message):
+    while True:
+        notify(("add", message))
+
+
+def test_a_task_that_notifies_without_end_does_not_hold_one_poll(start_method):
+    tally = _Tally()
+    pool = Pool(1, _flood, on_request=tally)
+    try:
+        proc = pool.start("task", 1)
+        deadline = time.time() + 30
+        while not proc.conn.poll() and time.time() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.2)  # plenty waits in its pipe
+        assert pool.poll(0) == []  # the scheduler gets back to its other work ...
+        assert 1 <= len(tally.added) <= READ_PASSES  # ... after a bounded number of reads
     finally:
         pool.shutdown()

@@ -43,9 +43,8 @@ import select
 import signal
 import time
 import traceback
-from contextlib import nullcontext
 from multiprocessing.connection import Connection
-from typing import Any, Callable, ContextManager, Dict, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from .template import HELD_SIGNALS, TaskChild, Template, TemplateGone, flush_stdio, kill_group, own_group, sigmask
 
@@ -163,25 +162,19 @@ class Pool:
     each template (load the flow, compute constants); ``handler.warm()``, if defined, runs in a spare
     before its task arrives (it must not make requests: a spare is not listened to yet).
     ``on_request(payload)`` answers a running task's ``request(payload)``, in the scheduler.
-    ``batch()``, if given, is a context the requests read in one ``poll`` (or one kill) are handled
-    in, left before any result is reported (the scheduler's store commits their writes together);
-    if leaving it raises, every task that sent a notification in it fails as if it were refused.
 
     ``handler`` must be picklable (a template in another interpreter receives it pickled).
     """
 
     def __init__(self, size: int, handler: Callable[[Any], Any], method: Optional[str] = None,
-                 on_request: Optional[Callable[[Any], Any]] = None,
-                 batch: Optional[Callable[[], ContextManager[Any]]] = None) -> None:
+                 on_request: Optional[Callable[[Any], Any]] = None) -> None:
         self.size = max(1, int(size))
         self.handler = handler
         self.on_request = on_request
-        self.batch = batch
         self.method = method or start_method()
         self.running: List[TaskProcess] = []
         # The running tasks' pipes, registered while they run: one poll() per cycle, no selector built each time.
         self._poller = select.poll()
-        self._noted: Optional[List[TaskProcess]] = None  # inside a batch: tasks whose notifications it holds
         self._spares: Dict[Optional[str], List[TaskProcess]] = {}  # interpreter (None: this one) -> spares
         self._templates: Dict[Optional[str], Template] = {}
 
@@ -257,53 +250,43 @@ class Pool:
             if timeout:
                 time.sleep(timeout)
             return []
-        ready = self._readable(timeout)
+        ready = self._pipes_to_read(timeout)
         if not ready:
             return []
         with signals_held():
             return self._collect(ready)
 
-    def _readable(self, timeout: Optional[float]) -> Set[int]:
+    def _pipes_to_read(self, timeout: Optional[float]) -> Set[int]:
         """The running tasks' pipes with something to read (or closed), waiting up to ``timeout`` s."""
         return {fd for fd, _event in self._poller.poll(None if timeout is None else timeout * 1000)}
 
     def _collect(self, ready: Set[int]) -> List[Tuple[TaskProcess, Any, Optional[str]]]:
-        """Read what the ``ready`` pipes hold: requests are handled (then the pipes are looked at again,
-        as a task's last notification and its result come together), results and deaths returned,
-        judged once the batch of requests is left (a notification it could not keep fails its task)."""
-        arrived: List[Tuple[TaskProcess, Any, Optional[str]]] = []
-        with self._batched():
-            for _ in range(READ_PASSES):
-                asked = False
-                for proc in list(self.running):
-                    if proc.fd not in ready:
-                        continue
-                    try:
-                        message = proc.conn.recv()
-                    except (EOFError, OSError):
-                        arrived.append((proc, None, self._end(proc, wait_for_exit=True)))
-                        continue
-                    if isinstance(message, Request):  # the task goes on; its result comes later
-                        self._handle(proc, message)
-                        asked = True
-                        continue
-                    self._end(proc)
-                    arrived.append((proc, message, None))
-                if not asked or not self.running:
-                    break
-                ready = self._readable(0)
-                if not ready:
-                    break
-        return [(proc, None, died) if died is not None
-                else (proc, None, proc.refused) if proc.refused is not None
-                else (proc, (proc.task, result), None)
-                for proc, result, died in arrived]
-
-    def _batched(self) -> ContextManager[Any]:
-        """The requests read meanwhile are handled inside one ``batch()`` (see ``_Batch``)."""
-        if self.batch is None or self._noted is not None:  # no batches, or inside one already
-            return nullcontext()
-        return _Batch(self)
+        """Read what the ``ready`` pipes hold. After a request a pipe is looked at again, up to
+        READ_PASSES times: a task's last notification and its result come together, and are then
+        one turn of the scheduler's loop, not two."""
+        out: List[Tuple[TaskProcess, Any, Optional[str]]] = []
+        for _ in range(READ_PASSES):
+            asked = False
+            for proc in list(self.running):
+                if proc.fd not in ready:
+                    continue
+                try:
+                    result = proc.conn.recv()
+                except (EOFError, OSError):
+                    out.append((proc, None, self._end(proc, wait_for_exit=True)))
+                    continue
+                if isinstance(result, Request):  # the task goes on; its result comes later
+                    self._handle(proc, result)
+                    asked = True
+                    continue
+                self._end(proc)
+                out.append((proc, (proc.task, result), None) if proc.refused is None else (proc, None, proc.refused))
+            if not asked or not self.running:
+                break
+            ready = self._pipes_to_read(0)
+            if not ready:
+                break
+        return out
 
     def _handle(self, proc: TaskProcess, message: Request) -> None:
         try:
@@ -313,10 +296,8 @@ class Pool:
         except Exception as exc:  # raised again in the task process, or fails the task
             reply = (False, exc)
         if not message.answer:
-            if not reply[0]:
-                _refuse(proc, reply[1])
-            elif self._noted is not None:
-                self._noted.append(proc)
+            if not reply[0] and proc.refused is None:
+                proc.refused = f"the scheduler could not record what the task process sent: {reply[1]}"
             return
         try:
             try:
@@ -340,7 +321,7 @@ class Pool:
             self._templates = {}
 
     def _end(self, proc: TaskProcess, wait_for_exit: bool = False) -> str:
-        with signals_held(), self._batched():
+        with signals_held():
             return self._end_held(proc, wait_for_exit)
 
     def _end_held(self, proc: TaskProcess, wait_for_exit: bool) -> str:
@@ -375,38 +356,6 @@ class Pool:
                 self._handle(proc, message)
         except (EOFError, OSError):
             pass
-
-
-class _Batch:
-    """The pool's side of a ``batch()``: which tasks sent notifications in it; if it cannot keep what
-    they wrote, each of them is refused."""
-
-    __slots__ = ("pool", "batch")
-
-    def __init__(self, pool: Pool) -> None:
-        self.pool = pool
-        self.batch = pool.batch()  # type: ignore[misc]
-
-    def __enter__(self) -> None:
-        self.batch.__enter__()
-        self.pool._noted = []
-
-    def __exit__(self, kind: Any, exc: Any, tb: Any) -> Optional[bool]:
-        noted, self.pool._noted = self.pool._noted or [], None
-        if kind is not None:
-            return self.batch.__exit__(kind, exc, tb)
-        try:
-            self.batch.__exit__(None, None, None)
-        except Exception as lost:  # e.g. the disk filled up at commit time
-            for proc in noted:
-                _refuse(proc, lost)
-        return None
-
-
-def _refuse(proc: TaskProcess, why: BaseException) -> None:
-    """A notification of the task could not be handled: its attempt fails (the first reason is kept)."""
-    if proc.refused is None:
-        proc.refused = f"the scheduler could not record what the task process sent: {why}"
 
 
 def _readable(fd: int) -> bool:

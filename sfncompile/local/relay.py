@@ -11,9 +11,7 @@ A read waits for the scheduler's answer (``pool.request``); a write that returns
 (``pool.notify``): the scheduler makes the task's calls in the order they were sent, so a
 read reflects the task's earlier writes, and it reads what a task sent even if the task is
 killed or dies right after. A write the scheduler cannot make fails the attempt, as it
-would on a connection of the task's own. The scheduler makes the calls it reads in one
-poll inside one ``batched_writes()`` of its store (SQLite: one transaction for them all,
-committed before any task's result is acted on; pool.py's ``batch``). A task record that succeeded never changes within
+would on a connection of the task's own. A task record that succeeded never changes within
 the run, so it is read once per task. Only stores that say so
 (``MetadataStore.relay_from_task_processes``) are relayed: for a networked store (DynamoDB)
 the scheduler would serialise every task's round trips.

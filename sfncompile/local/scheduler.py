@@ -253,9 +253,7 @@ class LocalRunner:
         if not hasattr(self, "params"):
             self.prepare()
         started = time.time()
-        metadata = self.stores.metadata
-        self.pool = Pool(self.max_workers, self._task_handler(), on_request=partial(relay.serve, metadata),
-                         batch=metadata.batched_writes)
+        self.pool = Pool(self.max_workers, self._task_handler(), on_request=partial(relay.serve, self.stores.metadata))
         if self.remote is not None:
             self.remote.bind(self.flow, self.run_id, self.stores)
         start = self.graph.start

@@ -6,8 +6,7 @@ Record dicts use the attribute names listed in docs/internals.md ("Metadata").
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from contextlib import nullcontext
-from typing import Any, ContextManager, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 # Run / task / attempt status values.
 RUNNING = "RUNNING"
@@ -79,12 +78,6 @@ class MetadataStore(ABC):
     # True when opening the store costs a process more than its calls (a local database): a local
     # run's task processes then make their calls through the scheduler's open store (local/relay.py).
     relay_from_task_processes = False
-
-    def batched_writes(self) -> ContextManager[None]:
-        """A context whose writes may be committed together when it ends (reads inside see them);
-        leaving it raises StorageError if they could not be, and then none of them is kept.
-        Stores whose writes cost a transaction each (SQLite) override it; here each write stands alone."""
-        return nullcontext()
 
     @abstractmethod
     def create_run(

@@ -4,8 +4,6 @@
   is an append to the WAL, no fsync; the database stays consistent on a crash);
 - every write is one ``BEGIN IMMEDIATE`` transaction, so a writer waits for the lock
   (``busy_timeout``) instead of failing with "database is locked" on a lock upgrade;
-  inside ``batched_writes()`` the writes share one such transaction (the local scheduler
-  makes its task processes' writes of a poll cycle that way: one commit for them all);
 - one connection per process, reopened after a fork; a lock serializes threads;
 - primary keys lead with (flow, run_id[, step]) so listing a flow's runs or a run's
   tasks is an index range scan.
@@ -17,8 +15,7 @@ import os
 import sqlite3
 import threading
 import time
-from contextlib import contextmanager
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..exceptions import NotFoundError, StorageError
 from . import records as rec
@@ -123,9 +120,6 @@ class SqliteMetadataStore(MetadataStore):
         self._pid: Optional[int] = None
         self._schema_checked = False  # kept across fork: a task process trusts its parent's check
         self._lock = threading.RLock()
-        self._batch_depth = 0  # inside batched_writes(): writes join its transaction
-        self._batch_dirty = False  # its transaction holds writes not committed yet
-        self._batch_lost: Optional[StorageError] = None  # its transaction was rolled back: why
 
     def __repr__(self) -> str:
         return f"SqliteMetadataStore({self.path!r})"
@@ -138,8 +132,6 @@ class SqliteMetadataStore(MetadataStore):
         # keep a reference so it is never finalized here.
         if self._conn is not None:
             _INHERITED.append(self._conn)
-            # Nor is a batch the parent had open this process's: its transaction is on that connection.
-            self._batch_depth, self._batch_dirty, self._batch_lost = 0, False, None
         self._conn = None
         os.makedirs(os.path.dirname(self.path), exist_ok=True)
         # ``timeout`` is SQLite's busy timeout (sqlite3_busy_timeout): no PRAGMA needed for it.
@@ -188,95 +180,15 @@ class SqliteMetadataStore(MetadataStore):
             except sqlite3.Error as exc:
                 raise StorageError(f"{self.url}: {exc}", fix=_fix(exc)) from exc
 
-    def _write(self, statements: Sequence[tuple], *, answered: bool = False) -> List[int]:
-        """Run statements in one IMMEDIATE transaction; returns each statement's rowcount.
-
-        ``answered``: the caller acts on the result, so inside a batch it is committed (with the
-        batch's earlier writes) before it returns."""
+    def _write(self, statements: Sequence[tuple]) -> List[int]:
+        """Run statements in one IMMEDIATE transaction; returns each statement's rowcount."""
         with self._lock:
             try:
                 conn = self._connect()
-                if self._batch_depth:
-                    return self._write_in_batch(conn, statements, answered)
                 with _write(conn):
                     return [conn.execute(sql, args).rowcount for sql, args in statements]
             except sqlite3.Error as exc:
                 raise StorageError(f"{self.url}: {exc}", fix=_fix(exc)) from exc
-
-    # -- batched writes ----------------------------------------------------------------------
-    @contextmanager
-    def batched_writes(self) -> Iterator[None]:
-        """Writes made inside share one transaction, committed when the outermost batch ends.
-
-        Why: the local scheduler makes its task processes' writes (``local/relay.py``), several
-        per poll cycle, and a transaction each (locks, a WAL append) was most of their cost.
-        Writes run at once, in order, each in a savepoint of its own: one that fails is undone
-        alone and raises as it would outside a batch; reads see the writes made so far (same
-        connection); other processes see them when the batch ends. If they cannot be committed
-        then (a full disk), or SQLite rolled the transaction back meanwhile, none of them is
-        kept and leaving the batch raises StorageError: the caller fails every call made in it.
-        The connection is this thread's until the batch ends."""
-        with self._lock:
-            self._batch_depth += 1
-            try:
-                yield
-            finally:
-                self._batch_depth -= 1
-                if self._batch_depth == 0:
-                    self._end_batch()
-
-    def _write_in_batch(self, conn: sqlite3.Connection, statements: Sequence[tuple], answered: bool) -> List[int]:
-        if self._batch_lost is not None:
-            raise self._batch_lost
-        if not conn.in_transaction:
-            conn.execute("BEGIN IMMEDIATE")
-        conn.execute("SAVEPOINT batched")
-        try:
-            counts = [conn.execute(sql, args).rowcount for sql, args in statements]
-            conn.execute("RELEASE batched")
-        except sqlite3.Error:
-            try:
-                conn.execute("ROLLBACK TO batched")
-                conn.execute("RELEASE batched")
-            except sqlite3.Error:  # no transaction left: SQLite rolled it back (disk full, I/O error)
-                if self._batch_dirty:
-                    self._batch_lost = StorageError(
-                        f"{self.url}: a failed write took the batch's earlier writes with it",
-                        fix="check the disk the metadata database is on (space, errors)")
-            raise
-        self._batch_dirty = True
-        if answered:
-            try:
-                self._commit_batch(conn)
-            except sqlite3.Error as exc:  # the batch's earlier writes are rolled back with this one
-                self._batch_lost = StorageError(f"{self.url}: {exc}", fix=_fix(exc))
-                raise
-        return counts
-
-    def _end_batch(self) -> None:
-        lost, self._batch_lost = self._batch_lost, None
-        conn = self._conn
-        if conn is not None and self._pid == os.getpid() and conn.in_transaction:
-            try:
-                self._commit_batch(conn)
-            except sqlite3.Error as exc:
-                lost = lost or StorageError(f"{self.url}: {exc}", fix=_fix(exc))
-        self._batch_dirty = False
-        if lost is not None:
-            raise lost
-
-    def _commit_batch(self, conn: sqlite3.Connection) -> None:
-        """COMMIT the batch's transaction; on failure roll it back (nothing of it is kept) and raise."""
-        try:
-            conn.execute("COMMIT")
-        except sqlite3.Error:
-            try:
-                conn.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass
-            self._batch_dirty = False
-            raise
-        self._batch_dirty = False
 
     # -- runs --------------------------------------------------------------------------------
     def create_run(
@@ -297,7 +209,7 @@ class SqliteMetadataStore(MetadataStore):
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (flow, run_id) DO NOTHING",
             (flow, run_id, status, created_at or rec.now_iso(), json.dumps(list(tags)), namespace, username,
              json.dumps(parameters or {}, sort_keys=True, default=str), origin_run_id),
-        )], answered=True)
+        )])
         return count == 1
 
     def update_run(self, flow: str, run_id: str, **fields: Any) -> None:

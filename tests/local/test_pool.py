@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import signal
 import time
-from contextlib import contextmanager
 
 from sfncompile.local.pool import READ_PASSES, Pool, notify, request
 
@@ -161,76 +160,14 @@ def _alive(pid: int) -> bool:
         return False
 
 
-class _Batches:
-    """A ``batch()`` for the pool: records what the tally held when each batch was left; ``fail``
-    makes leaving it raise, as a commit on a full disk does."""
-
-    def __init__(self, tally: _Tally, fail: bool = False) -> None:
-        self.tally = tally
-        self.fail = fail
-        self.open = False
-        self.left: list = []
-
-    @contextmanager
-    def __call__(self):
-        assert not self.open, "batches do not nest"
-        self.open = True
-        try:
-            yield
-        finally:
-            self.open = False
-        self.left.append(list(self.tally.added))
-        if self.fail:
-            raise OSError("database or disk is full")
-
-
 def _add_then_return(message):
     notify(("add", message))
     return message
 
 
-def _batched_pool(handler, fail: bool = False):
-    tally = _Tally()
-    batches = _Batches(tally, fail)
-    return Pool(1, handler, on_request=tally, batch=batches), tally, batches
-
-
-def test_a_tasks_notifications_are_in_a_batch_left_before_its_result_is_reported(start_method):
-    pool, tally, batches = _batched_pool(_add_then_ask)
-    try:
-        pool.start("task", [1, 2, 3])
-        assert _result(pool) == ("task", 6)  # the request was answered inside the batch: it sees the adds
-        assert batches.left and batches.left[-1] == [1, 2, 3] and not batches.open
-    finally:
-        pool.shutdown()
-
-
-def test_a_task_whose_batch_cannot_be_kept_fails(start_method):
-    pool, tally, batches = _batched_pool(_add_then_return, fail=True)
-    try:
-        pool.start("task", 5)
-        got, died = _outcome(pool)
-        assert got is None and "could not record" in died and "disk is full" in died
-        assert tally.added == [5]
-    finally:
-        pool.shutdown()
-
-
-def test_a_task_killed_mid_batch_has_its_notifications_kept(start_method):
-    pool, tally, batches = _batched_pool(_add_then_hang)
-    try:
-        proc = pool.start("task", 9)
-        deadline = time.time() + 30
-        while not proc.conn.poll() and time.time() < deadline:  # sent, not read
-            time.sleep(0.05)
-        pool.kill(proc)
-        assert tally.added == [9] and batches.left == [[9]] and not batches.open
-    finally:
-        pool.shutdown()
-
-
 def test_a_tasks_last_notification_and_its_result_are_read_in_one_poll(start_method):
-    pool, tally, batches = _batched_pool(_add_then_return)
+    tally = _Tally()
+    pool = Pool(1, _add_then_return, on_request=tally)
     try:
         proc = pool.start("task", 4)
         deadline = time.time() + 30
@@ -238,7 +175,7 @@ def test_a_tasks_last_notification_and_its_result_are_read_in_one_poll(start_met
             time.sleep(0.05)
         time.sleep(0.5)  # the task sent both long ago
         assert [(got, died) for _proc, got, died in pool.poll(0)] == [(("task", 4), None)]
-        assert batches.left == [[4]]  # one batch for both
+        assert tally.added == [4]
     finally:
         pool.shutdown()
 

@@ -1,22 +1,14 @@
 """Task processes make their metadata calls through the scheduler's open store (local/relay.py)."""
 from __future__ import annotations
 
-import dataclasses
-import io
 import subprocess
 import sys
-from contextlib import contextmanager
 
 import pytest
 
 from sfncompile import Flow
 from sfncompile.client import backend as client_backend
-from sfncompile.exceptions import StorageError
-from sfncompile.graph import build_graph
-from sfncompile.graph.loader import load_flow_class
 from sfncompile.local import relay
-from sfncompile.local.output import Reporter
-from sfncompile.local.scheduler import LocalRunner
 from sfncompile.storage.dynamodb_metadata import DynamoDbMetadataStore
 from sfncompile.storage.factory import open_stores
 from sfncompile.storage.sqlite_metadata import SqliteMetadataStore
@@ -59,32 +51,3 @@ def test_only_local_stores_are_relayed_and_only_in_a_task_process(tmp_path):
     stores = open_stores(f"file:{tmp_path}/store", f"sqlite:{tmp_path}/metadata.sqlite")
     assert relay.for_task(stores) is stores  # not in a task process: nobody to ask
 
-
-
-class _CommitsFail:
-    """The run's SQLite store, except that the batches of task processes' writes cannot be committed."""
-
-    def __init__(self, inner) -> None:
-        self.inner = inner
-
-    @contextmanager
-    def batched_writes(self):
-        with self.inner.batched_writes():
-            yield
-        raise StorageError(f"{self.inner.url}: database or disk is full")
-
-    def __getattr__(self, name):
-        return getattr(self.inner, name)
-
-
-def test_a_task_whose_writes_the_scheduler_cannot_commit_fails(start_method):
-    client_backend.reset()
-    flow_cls = load_flow_class(flow_path("linear"))
-    stores = open_stores()
-    stores = dataclasses.replace(stores, metadata=_CommitsFail(stores.metadata))
-    runner = LocalRunner(flow_cls, build_graph(flow_cls), stores=stores, max_workers=2,
-                         reporter=Reporter(io.StringIO(), tty=False))
-    runner.prepare()
-    outcome = runner.run()
-    assert outcome.status == "FAILED" and outcome.failed_pathspec.endswith("/start/0")
-    assert "could not record what the task process sent" in outcome.error and "disk is full" in outcome.error

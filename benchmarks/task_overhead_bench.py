@@ -31,6 +31,22 @@ turns, at load average 0.3-1.2 (``--before 1ff6983``, 4 runs of a 200-way foreac
 SQLite connection instead of opening one each, and its writes without waiting; the template
 imports the blob codecs; the scheduler no longer waits on the template's fork.) Older
 pair, load 1.5 (``--before 104ecde``): 19.7 vs 19.9 ms CPU, no change.
+
+The scheduler process's own CPU per task is printed beside the total (its rusage, reported
+by the run itself). Side by side with dce23e3, taking turns, 400-way foreach, 16 pairs at
+load average 3-6: 1.45 ms median (best 1.13) before, 1.18 ms median (best 0.85) after, lower
+in 12 of 16 pairs; this benchmark's own run at load 3-5 (4 pairs): 1.53 vs 1.45 ms median,
+1.43 vs 0.85 best. What moved it: one ``select.poll()`` with the running tasks' pipes
+registered instead of a selector built per turn of the loop, a pipe read again after a
+request (a task's last notification and its result are one turn, ~2 turns per task instead
+of ~3), a plain class for the signal mask, no task line formatted under ``--quiet``. Where
+the rest goes (cProfile of the scheduler, 400-way run, shares of its loop): the task
+processes' SQLite calls it makes ~28% (two write transactions and one read per task; ~0.15
+ms in isolation), reading 4 messages per task ~15%, dispatch (the message, the fork request
+to the template) ~16%, ending a task (kill, release) ~7%, results and successors ~8%. Its
+syscalls: ~65 per task, half of them SQLite's locks and WAL writes. Sharing one transaction
+among the writes of a poll was measured and dropped: a WAL commit costs ~15-25 us here, and
+the scheduler's CPU per task did not move.
 10,000-item foreach, one run each at load average 5-7: 104ecde 382 s wall, 257 s CPU;
 1ff6983 333 s / 228 s; now 301 s / 203 s (older figures at load 9-20: a process per task
 forked by ``multiprocessing`` 1,019 s / 324 s; the first template 627 s / 213 s). Fork +

@@ -31,11 +31,11 @@ import sys
 import tempfile
 from typing import Dict, List, Optional
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-if HERE not in sys.path:
-    sys.path.insert(0, HERE)
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
 
-from task_overhead_bench import _best_median, _load, export  # noqa: E402
+from benchmarks.task_overhead_bench import _best_median, _load, export  # noqa: E402
 
 # One measurement, in a process of its own: N tasks through a pool of 2, its own CPU per task in us.
 DRIVE = r"""

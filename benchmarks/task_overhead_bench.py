@@ -31,6 +31,46 @@ turns, at load average 0.3-1.2 (``--before 1ff6983``, 4 runs of a 200-way foreac
 SQLite connection instead of opening one each, and its writes without waiting; the template
 imports the blob codecs; the scheduler no longer waits on the template's fork.) Older
 pair, load 1.5 (``--before 104ecde``): 19.7 vs 19.9 ms CPU, no change.
+Then, side by side with main (604e735, then dce23e3; ``--before main``, three interleaved
+sessions of 4, 4 and 6 runs each, load average 2.4-5.0, so CPU and wall move with the load;
+page faults do not; the CPU gain, 0.2-0.9 ms best, is inside that noise):
+
+    per task          main (before)                          now
+    CPU best          10.8 / 11.9 / 11.8 ms                  9.9 / 11.7 / 11.1 ms
+    CPU median        11.7 / 13.4 / 13.6 ms                 10.3 / 13.4 / 13.4 ms
+    wall median        9.5 /  8.6 / 11.4 ms                  8.9 / 10.3 / 10.9 ms
+    page faults       1,150 / 1,154 / 1,159                  1,068 / 1,073 / 1,062
+
+(What moved it: a template runs sfncompile's own task path once after its first 8 forks,
+local/warmup.py, so later task processes do not write the first-run state into shared
+pages; task processes set their signal dispositions without the enum wrapper.) A 1-way run
+is unchanged (251 vs 257 ms CPU best: it never warms up); a 20-way run about breaks even.
+Where a task process's ~1,150 page faults were (``perf record -e exceptions:page_fault_user``,
+fault addresses mapped to the template's maps and objects, before the warm-up): 89%
+copy-on-write of pages shared with the template (obmalloc arenas ~720, malloc heap ~150,
+libpython data/bss ~140), ~80 re-mapped file-backed text, ~10 new pages; by object, strings
+~160 pages, code ~160, functions ~70, types ~70, dicts ~40, tuples ~40. By phase: ~230 from
+fork() to the first line (at-fork hooks; threading's ~90), ~190 getting ready, ~650 in
+run_task. They are reference-count writes into whatever the task touches, which no template-
+side step removes: malloc_trim(0) frees 0.1 of the template's 15.8 MB anonymous memory (no
+change); filling obmalloc's partly used pools saves ~3%; Python 3.12 (immortal interned
+strings and static objects) makes ~1,005 instead of ~1,090.
+
+The scheduler process's own CPU per task is printed beside the total (its rusage, reported
+by the run itself). Side by side with dce23e3, taking turns, 400-way foreach, 16 pairs at
+load average 3-6: 1.45 ms median (best 1.13) before, 1.18 ms median (best 0.85) after, lower
+in 12 of 16 pairs; this benchmark's own run at load 3-5 (4 pairs): 1.53 vs 1.45 ms median,
+1.43 vs 0.85 best. What moved it: one ``select.poll()`` with the running tasks' pipes
+registered instead of a selector built per turn of the loop, a pipe read again after a
+request (a task's last notification and its result are one turn, ~2 turns per task instead
+of ~3), a plain class for the signal mask, no task line formatted under ``--quiet``. Where
+the rest goes (cProfile of the scheduler, 400-way run, shares of its loop): the task
+processes' SQLite calls it makes ~28% (two write transactions and one read per task; ~0.15
+ms in isolation), reading 4 messages per task ~15%, dispatch (the message, the fork request
+to the template) ~16%, ending a task (kill, release) ~7%, results and successors ~8%. Its
+syscalls: ~65 per task, half of them SQLite's locks and WAL writes. Sharing one transaction
+among the writes of a poll was measured and dropped: a WAL commit costs ~15-25 us here, and
+the scheduler's CPU per task did not move.
 10,000-item foreach, one run each at load average 5-7: 104ecde 382 s wall, 257 s CPU;
 1ff6983 333 s / 228 s; now 301 s / 203 s (older figures at load 9-20: a process per task
 forked by ``multiprocessing`` 1,019 s / 324 s; the first template 627 s / 213 s). Fork +
@@ -89,31 +129,47 @@ def _env(store: str, code: Optional[str]) -> dict:
     return env
 
 
-def run_once(width: int, code: Optional[str]) -> Tuple[float, float, int]:
-    """(wall s, CPU s, page faults) of every process of one `sfncompile run` of a ``width``-way foreach."""
+# `sfncompile run` in a process that also reports its own CPU when it exits: the scheduler's alone (its
+# templates and task processes are its children, counted apart).
+RUN_REPORTING_OWN_CPU = r"""
+import atexit, resource, sys
+def _own_cpu():
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    sys.stderr.write(f"\nscheduler-cpu {own.ru_utime + own.ru_stime}\n")
+atexit.register(_own_cpu)
+from sfncompile.cli.main import main
+main(sys.argv[1:])
+"""
+
+
+def run_once(width: int, code: Optional[str]) -> Tuple[float, float, int, float]:
+    """(wall s, CPU s, page faults) of every process of one `sfncompile run` of a ``width``-way foreach,
+    and the CPU s of its scheduler process alone."""
     with tempfile.TemporaryDirectory(prefix="sfnbench-") as tmp:
         env = _env(os.path.join(tmp, "store"), code)
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         began = time.perf_counter()
-        subprocess.run([PY, "-m", "sfncompile", "run", FLOW, "--quiet", "--width", str(width)], env=env, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp)
+        done = subprocess.run([PY, "-c", RUN_REPORTING_OWN_CPU, "run", FLOW, "--quiet", "--width", str(width)],
+                              env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp,
+                              text=True)
         wall = time.perf_counter() - began
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, after.ru_minflt - before.ru_minflt
+    scheduler = float(done.stderr.rsplit("scheduler-cpu ", 1)[1].split()[0])
+    return wall, cpu, after.ru_minflt - before.ru_minflt, scheduler
 
 
 def per_task(width: int, repeat: int, codes: Dict[str, Optional[str]]) -> Dict[str, Tuple[List[float], ...]]:
-    """Marginal cost per task, one figure per repetition and code tree: (CPU ms, wall ms, page faults).
-    The trees take turns within each repetition, so they see the same load."""
+    """Marginal cost per task, one figure per repetition and code tree: (CPU ms, wall ms, page faults,
+    the scheduler's CPU ms). The trees take turns within each repetition, so they see the same load."""
     for code in codes.values():
         run_once(1, code)  # warm the OS caches and the bytecode
-    out: Dict[str, Tuple[List[float], ...]] = {label: ([], [], []) for label in codes}
+    out: Dict[str, Tuple[List[float], ...]] = {label: ([], [], [], []) for label in codes}
     for _ in range(repeat):
         for label, code in codes.items():
-            w1, c1, f1 = run_once(1, code)
-            wn, cn, fn = run_once(width, code)
-            for into, value in zip(out[label], ((cn - c1) * 1000, (wn - w1) * 1000, fn - f1)):
+            w1, c1, f1, s1 = run_once(1, code)
+            wn, cn, fn, sn = run_once(width, code)
+            for into, value in zip(out[label], ((cn - c1) * 1000, (wn - w1) * 1000, fn - f1, (sn - s1) * 1000)):
                 into.append(value / (width - 1))
     return out
 
@@ -168,10 +224,10 @@ def export(rev: str, into: str) -> str:
 
 def report(label: str, width: int, repeat: int, large: int, code: Optional[str],
            costs: Tuple[List[float], ...]) -> None:
-    cpu, wall, faults = costs
+    cpu, wall, faults, scheduler = costs
     print(f"[{label}] per task, {width}-way foreach minus 1-way, {repeat} runs: "
-          f"CPU {_best_median(cpu, 'ms')}; wall {_best_median(wall, 'ms')}; "
-          f"page faults {_best_median(faults, '', 0)}   "
+          f"CPU {_best_median(cpu, 'ms')} (the scheduler process's {_best_median(scheduler, 'ms', 2)}); "
+          f"wall {_best_median(wall, 'ms')}; page faults {_best_median(faults, '', 0)}   "
           f"(target: CPU <= 2x the reused workers' 3.3-3.9 ms, wall <= 2x their 3.8 ms)", flush=True)
     floors = {kind: [fork_floor(kind, code) for _ in range(max(1, repeat))] for kind in ("bare", "template")}
     for kind, runs in floors.items():
@@ -181,7 +237,7 @@ def report(label: str, width: int, repeat: int, large: int, code: Optional[str],
     if large:
         walls, cpus = [], []
         for _ in range(max(1, repeat // 2)):
-            w, c, _ = run_once(large, code)
+            w, c, _, _ = run_once(large, code)
             walls.append(w)
             cpus.append(c)
         cores = os.cpu_count() or 1

@@ -74,6 +74,8 @@ class Reporter:
 
     def task_started(self, pathspec: str, step: str, attempt: int, cloned: bool = False) -> None:
         self.running[step] = self.running.get(step, 0) + 1
+        if self.quiet:  # nothing is printed: no line is formatted either (one per task)
+            return
         if self._is_wide(step):
             self.draw_progress()
             return
@@ -83,6 +85,8 @@ class Reporter:
     def task_finished(self, pathspec: str, step: str, duration: float, note: str = "") -> None:
         self.running[step] = max(0, self.running.get(step, 0) - 1)
         self.done[step] = self.done.get(step, 0) + 1
+        if self.quiet:
+            return
         if self._is_wide(step):
             self.draw_progress()
             return

@@ -39,12 +39,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import select
 import signal
 import time
 import traceback
-from contextlib import contextmanager
-from multiprocessing.connection import Connection, wait
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+from multiprocessing.connection import Connection
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from .template import HELD_SIGNALS, TaskChild, Template, TemplateGone, flush_stdio, kill_group, own_group, sigmask
 
@@ -69,21 +69,29 @@ def start_method() -> str:
 
 
 SPARES = 2  # processes kept ready (forked, stores opened) for the next tasks
+# How often one poll() looks again at the pipes it read requests from, before it returns to the
+# scheduler: a task's last notification and its result come together; a task that sends without
+# end must not keep the scheduler from the other tasks (dispatch, timeouts).
+READ_PASSES = 4
 # HELD_SIGNALS are held while the pool's bookkeeping changes, so a Ctrl-C can never leave a process
 # started but unrecorded (it would wait for a task for ever, and keep the interpreter alive).
 
 
-@contextmanager
-def signals_held() -> Iterator[None]:
-    try:
-        previous = sigmask(signal.SIG_BLOCK, HELD_SIGNALS)
-    except (AttributeError, ValueError, OSError):  # pragma: no cover - no pthread_sigmask
-        yield
-        return
-    try:
-        yield
-    finally:
-        sigmask(signal.SIG_SETMASK, previous)
+class signals_held:
+    """``with signals_held():`` HELD_SIGNALS are blocked inside (a class, not a generator-based context
+    manager: the scheduler enters it a few times per task, and that costs several times more)."""
+
+    __slots__ = ("previous",)
+
+    def __enter__(self) -> None:
+        try:
+            self.previous = sigmask(signal.SIG_BLOCK, HELD_SIGNALS)
+        except (AttributeError, ValueError, OSError):  # pragma: no cover - no pthread_sigmask
+            self.previous = None
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.previous is not None:
+            sigmask(signal.SIG_SETMASK, self.previous)
 
 
 class Request:
@@ -132,11 +140,12 @@ def _send(message: Request) -> Connection:
 class TaskProcess:
     """One process: a spare waiting for its task, then that task running; its pipe and deadline."""
 
-    __slots__ = ("process", "conn", "task", "started", "deadline", "refused")
+    __slots__ = ("process", "conn", "fd", "task", "started", "deadline", "refused")
 
     def __init__(self, process: TaskChild, conn: Connection) -> None:
         self.process = process
         self.conn = conn
+        self.fd = conn.fileno()  # kept: the pool's poller knows the pipe by it, also once it is closed
         self.refused: Optional[str] = None  # why a notification of the task could not be handled
         self.task: Any = None  # what the scheduler dispatched (opaque here)
         self.started = 0.0
@@ -150,8 +159,10 @@ class TaskProcess:
 class Pool:
     """Up to ``size`` tasks at a time, each in its own single-use process; ``handler(message)`` runs
     in it and its return value comes back. ``handler.prepare_template()``, if defined, runs once in
-    each template (load the flow, compute constants); ``handler.warm()``, if defined, runs in a spare
-    before its task arrives (it must not make requests: a spare is not listened to yet).
+    each template (load the flow, compute constants); ``handler.warm_template()``, if defined, runs
+    once in a template that has forked ``template.WARM_AFTER_FORKS`` processes (run sfncompile's own
+    code once, so later task processes inherit it warm); ``handler.warm()``, if defined, runs in a
+    spare before its task arrives (it must not make requests: a spare is not listened to yet).
     ``on_request(payload)`` answers a running task's ``request(payload)``, in the scheduler.
 
     ``handler`` must be picklable (a template in another interpreter receives it pickled).
@@ -164,6 +175,8 @@ class Pool:
         self.on_request = on_request
         self.method = method or start_method()
         self.running: List[TaskProcess] = []
+        # The running tasks' pipes, registered while they run: one poll() per cycle, no selector built each time.
+        self._poller = select.poll()
         self._spares: Dict[Optional[str], List[TaskProcess]] = {}  # interpreter (None: this one) -> spares
         self._templates: Dict[Optional[str], Template] = {}
 
@@ -196,7 +209,7 @@ class Pool:
             proc = spares.pop(0)
             try:
                 proc.process.pid
-                if not proc.conn.poll():  # a waiting spare sends nothing: a readable pipe means it ended
+                if not _readable(proc.fd):  # a waiting spare sends nothing: a readable pipe means it ended
                     return proc
             except (TemplateGone, OSError, EOFError):
                 pass
@@ -225,6 +238,7 @@ class Pool:
         proc.started = time.time()
         proc.deadline = proc.started + timeout + grace if timeout else None
         self.running.append(proc)
+        self._poller.register(proc.fd, select.POLLIN)
         try:
             proc.conn.send(message)
         except (OSError, EOFError):
@@ -238,25 +252,42 @@ class Pool:
             if timeout:
                 time.sleep(timeout)
             return []
-        ready = wait([p.conn for p in self.running], timeout)
+        ready = self._pipes_to_read(timeout)
+        if not ready:
+            return []
         with signals_held():
             return self._collect(ready)
 
-    def _collect(self, ready: List[Any]) -> List[Tuple[TaskProcess, Any, Optional[str]]]:
+    def _pipes_to_read(self, timeout: Optional[float]) -> Set[int]:
+        """The running tasks' pipes with something to read (or closed), waiting up to ``timeout`` s."""
+        return {fd for fd, _event in self._poller.poll(None if timeout is None else timeout * 1000)}
+
+    def _collect(self, ready: Set[int]) -> List[Tuple[TaskProcess, Any, Optional[str]]]:
+        """Read what the ``ready`` pipes hold. After a request a pipe is looked at again, up to
+        READ_PASSES times: a task's last notification and its result come together, and are then
+        one turn of the scheduler's loop, not two."""
         out: List[Tuple[TaskProcess, Any, Optional[str]]] = []
-        for proc in list(self.running):
-            if proc.conn not in ready:
-                continue
-            try:
-                result = proc.conn.recv()
-            except (EOFError, OSError):
-                out.append((proc, None, self._end(proc, wait_for_exit=True)))
-                continue
-            if isinstance(result, Request):  # the task goes on; its result comes later
-                self._handle(proc, result)
-                continue
-            self._end(proc)
-            out.append((proc, (proc.task, result), None) if proc.refused is None else (proc, None, proc.refused))
+        for _ in range(READ_PASSES):
+            asked = False
+            for proc in list(self.running):
+                if proc.fd not in ready:
+                    continue
+                try:
+                    result = proc.conn.recv()
+                except (EOFError, OSError):
+                    out.append((proc, None, self._end(proc, wait_for_exit=True)))
+                    continue
+                if isinstance(result, Request):  # the task goes on; its result comes later
+                    self._handle(proc, result)
+                    asked = True
+                    continue
+                self._end(proc)
+                out.append((proc, (proc.task, result), None) if proc.refused is None else (proc, None, proc.refused))
+            if not asked or not self.running:
+                break
+            ready = self._pipes_to_read(0)
+            if not ready:
+                break
         return out
 
     def _handle(self, proc: TaskProcess, message: Request) -> None:
@@ -303,12 +334,13 @@ class Pool:
         except TemplateGone:  # never started, or killed with its template
             pass
         self._drain(proc)
+        if proc in self.running:
+            self.running.remove(proc)
+            self._poller.unregister(proc.fd)
         try:
             proc.conn.close()
         except Exception:
             pass
-        if proc in self.running:
-            self.running.remove(proc)
         for spares in self._spares.values():
             if proc in spares:
                 spares.remove(proc)
@@ -319,13 +351,21 @@ class Pool:
         """Handle the notifications a task sent before it ended that were not read yet (a timed-out
         task's record that it started, say): nothing it sent is lost."""
         try:
-            while proc.conn.poll():
+            while _readable(proc.fd):
                 message = proc.conn.recv()
                 if not isinstance(message, Request) or message.answer:
                     break
                 self._handle(proc, message)
         except (EOFError, OSError):
             pass
+
+
+def _readable(fd: int) -> bool:
+    """Whether ``fd`` has something to read (or is closed), without waiting: one poll(2), where
+    ``Connection.poll`` builds and registers a selector each time."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def describe_exit(code: Optional[int]) -> str:

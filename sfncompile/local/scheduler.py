@@ -789,6 +789,13 @@ class TaskHandler:
         process_constants()
         preload()
 
+    def warm_template(self) -> None:
+        """In a template that has forked a few task processes: run sfncompile's task path once, so
+        the next ones start warm (warmup.py)."""
+        from .warmup import warm_task_path
+
+        warm_task_path()
+
     def warm(self) -> None:
         """In a spare process, before its task: load what the task needs, ready the capture. (The
         metadata is the scheduler's: relay.py.)"""

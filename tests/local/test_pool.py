@@ -5,7 +5,7 @@ import os
 import signal
 import time
 
-from sfncompile.local.pool import Pool, notify, request
+from sfncompile.local.pool import READ_PASSES, Pool, notify, request
 
 
 def _ask(message):
@@ -101,6 +101,15 @@ def test_a_notification_of_a_task_that_died_right_after_is_not_lost(start_method
         pool.shutdown()
 
 
+def _sent_something(pool: Pool, message):
+    """Start ``"task"`` with ``message``; return its process once its first message waits in its pipe."""
+    proc = pool.start("task", message)
+    deadline = time.time() + 30
+    while not proc.conn.poll() and time.time() < deadline:
+        time.sleep(0.05)
+    return proc
+
+
 def _add_then_hang(message):
     notify(("add", message))
     time.sleep(300)
@@ -110,10 +119,7 @@ def test_a_task_killed_before_its_notifications_were_read_still_has_them_handled
     tally = _Tally()
     pool = Pool(1, _add_then_hang, on_request=tally)
     try:
-        proc = pool.start("task", 9)
-        deadline = time.time() + 30
-        while not proc.conn.poll() and time.time() < deadline:  # sent, not read (as at a timeout)
-            time.sleep(0.05)
+        proc = _sent_something(pool, 9)  # sent, not read (as at a timeout)
         assert tally.added == []
         pool.kill(proc)
         assert tally.added == [9]
@@ -158,3 +164,37 @@ def _alive(pid: int) -> bool:
             return stat.read().split(")")[-1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def _add_then_return(message):
+    notify(("add", message))
+    return message
+
+
+def test_a_tasks_last_notification_and_its_result_are_read_in_one_poll(start_method):
+    tally = _Tally()
+    pool = Pool(1, _add_then_return, on_request=tally)
+    try:
+        _sent_something(pool, 4)
+        time.sleep(0.5)  # the task sent both long ago
+        assert [(got, died) for _proc, got, died in pool.poll(0)] == [(("task", 4), None)]
+        assert tally.added == [4]
+    finally:
+        pool.shutdown()
+
+
+def _flood(message):
+    while True:
+        notify(("add", message))
+
+
+def test_a_task_that_notifies_without_end_does_not_hold_one_poll(start_method):
+    tally = _Tally()
+    pool = Pool(1, _flood, on_request=tally)
+    try:
+        _sent_something(pool, 1)
+        time.sleep(0.2)  # plenty waits in its pipe
+        assert pool.poll(0) == []  # the scheduler gets back to its other work ...
+        assert len(tally.added) == READ_PASSES > 1  # ... after reading its pipe again, a bounded number of times
+    finally:
+        pool.shutdown()

@@ -14,6 +14,7 @@ from ..exceptions import SfnCompileError
 
 
 def main(args: Optional[List[str]] = None) -> None:
+    """The `sfncompile` command (``args``: the words after it; default: ``sys.argv[1:]``)."""
     try:
         words = sys.argv[1:] if args is None else list(args)
         if words[:1] == ["task"]:

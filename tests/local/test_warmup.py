@@ -77,7 +77,9 @@ def test_a_template_warms_itself_once_after_its_first_task_processes(tmp_path, m
     record = tmp_path / "warmed"
     _record_warmups(monkeypatch, record)
     monkeypatch.setattr(template, "WARM_AFTER_FORKS", 3)
-    outcome, _ = run_flow("linear")  # 3 tasks, each with spares forked behind it: more than 3 forks
+    # The start task and the spares forked behind it are 3 forks; the template then waits idle while the
+    # middle step sleeps, which is when it warms itself (a template with requests waiting never does).
+    outcome, _ = run_flow("sleepy_flow", {"seconds": 1.0})
     assert outcome.ok
     pids = record.read_text().split()
     assert len(pids) == 1  # once per template
@@ -97,7 +99,7 @@ def test_a_failing_warmup_leaves_the_template_working(tmp_path, monkeypatch):
     record = tmp_path / "warmed"
     _record_warmups(monkeypatch, record, fail=True)
     monkeypatch.setattr(template, "WARM_AFTER_FORKS", 1)
-    outcome, _ = run_flow("linear")
+    outcome, _ = run_flow("sleepy_flow", {"seconds": 1.0})  # idle while a step sleeps: the template warms
     assert outcome.ok
     assert record.exists()  # it did run, and failed
 

@@ -143,5 +143,5 @@ def test_a_template_stopped_during_its_warmup_ends_only_after_it(tmp_path, monke
     monkeypatch.setenv("SFNCOMPILE_START_METHOD", "fork")
     monkeypatch.setattr(warmup, "warm_task_path", stopped_warmup)
     monkeypatch.setattr(template, "WARM_AFTER_FORKS", 1)
-    run_flow("linear")
+    run_flow("sleepy_flow", {"seconds": 1.0})  # idle while a step sleeps: the template warms (and is stopped)
     assert record.read_text().split()[:2] == ["began", "finished"]

@@ -71,6 +71,14 @@ to the template) ~16%, ending a task (kill, release) ~7%, results and successors
 syscalls: ~65 per task, half of them SQLite's locks and WAL writes. Sharing one transaction
 among the writes of a poll was measured and dropped: a WAL commit costs ~15-25 us here, and
 the scheduler's CPU per task did not move.
+All of the above together, side by side with 604e735 (the revision before the poller, the
+warm-up and the signal changes), 8 pairs at load average 1.3-2.2: CPU median 19.7 -> 18.9 ms
+(best 17.8 -> 17.5), wall median 11.0 -> 10.6 ms (best 9.8 -> 9.7), page faults 1,165 ->
+1,061, the scheduler's own 1.83 -> 1.56 ms. Six pairs a few minutes earlier, as the load of a
+test run decayed: CPU best 12.8 -> 9.9 ms, median 15.8 -> 15.9 ms; wall best 7.1 -> 5.5 ms,
+median 8.9 -> 8.9 ms. The two sessions differ by half because this machine's CPU speed moves
+by itself between minutes (a pure-Python loop took 0.51-0.77 s in three consecutive runs on an
+idle machine): only the pairs compare.
 10,000-item foreach, one run each at load average 5-7: 104ecde 382 s wall, 257 s CPU;
 1ff6983 333 s / 228 s; now 301 s / 203 s (older figures at load 9-20: a process per task
 forked by ``multiprocessing`` 1,019 s / 324 s; the first template 627 s / 213 s). Fork +

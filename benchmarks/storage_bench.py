@@ -28,6 +28,12 @@ load). The same flow with a 1 MB artifact, 8 pairs at load 4.3: best 0.60 -> 0.4
 default repeat, taking turns): 200 MB flow best 1.00 -> 0.98 s, median 1.26 -> 1.05 s (CPU best
 1.29 -> 1.24 s, median 1.56 -> 1.26 s); peak RSS 1.12x -> 1.11x; client load best 0.115 ->
 0.111 s, median 0.130 -> 0.124 s. The 0.9 s target is not met.
+Against 604e735 (a run no longer imports the hybrid job executor; task processes fork from a
+template warmed by sfncompile's own task path), 7 pairs at load 1.5: best 0.85 -> 0.85 s,
+median 1.05 -> 1.10 s; client load best 0.153 -> 0.152 s, median 0.187 -> 0.164 s. The same
+minutes' spread is the point: at load 0.2 this tree ran best 0.86 s, median 0.97 s, client load
+0.113 s, and seven runs in a row took 0.76-1.20 s, the difference being mostly whether the
+kernel hands the 200 MB out of pages just freed (see below).
 Against main at c0bf49c (codecs preloaded, metadata relayed), 5 pairs at load 7.7: main best
 1.71 s, median 2.11 s (CPU 1.18 / 1.43 s), this tree 1.84 / 2.48 s (CPU 1.18 / 1.22 s): inside
 that load's noise. Freeing a task's values before it reports, alone (22 pairs at load 6.5-7.6):

@@ -36,6 +36,13 @@ L. Batch job names  (``moto.batch.models.JOB_NAME_REGEX``): moto requires at lea
    hyphens and underscores, the first alphanumeric
    (https://docs.aws.amazon.com/batch/latest/APIReference/API_SubmitJob.html), so a
    one-letter step's job name ``a`` is valid. The pattern is replaced by the documented one.
+M. DescribeJobs while jobs are submitted  (``moto.batch.models.BatchBackend.describe_jobs``):
+   moto iterates its job table while the server's other threads (Distributed Map child
+   executions, each polling its ``.sync`` job) submit jobs into it, and fails now and then
+   with "dictionary changed size during iteration"; the Task then fails. AWS's DescribeJobs
+   is a read that concurrent SubmitJobs never break
+   (https://docs.aws.amazon.com/batch/latest/APIReference/API_DescribeJobs.html lists only
+   client and server errors). The same filter runs over a snapshot of the table.
 
 and two pieces of plumbing:
 
@@ -250,6 +257,10 @@ PATCHED_INTERNALS: List[PatchedInternal] = [
     # L. job names: moto's pattern, which submit_job checks.
     PatchedInternal("moto.batch.models", "JOB_NAME_REGEX", "L", source_of="BatchBackend.submit_job",
                     source_contains=("if JOB_NAME_REGEX.match(job_name) is None:",)),
+    # M. DescribeJobs over the live job table.
+    PatchedInternal("moto.batch.models", "BatchBackend.describe_jobs", "M", params=("self", "jobs"),
+                    source_contains=("for key, job in self._jobs.items():", "job.arn not in job_filter",
+                                     "result.append(job.describe())")),
     # D. the interpreter's clients.
     PatchedInternal(
         "moto.stepfunctions.parser.asl.utils.boto_client", "boto3", "D",
@@ -1478,9 +1489,18 @@ def install(endpoint_url: str, base_env: Dict[str, str], workdir: Optional[str] 
         _PATCHES.set(backend_cls, "stop_execution", _wrap_stop_execution(backend_cls.stop_execution))
         # L
         _PATCHES.set(batch_models, "JOB_NAME_REGEX", DOCUMENTED_JOB_NAME)
+        # M
+        _PATCHES.set(batch_models.BatchBackend, "describe_jobs", _describe_jobs_of_a_snapshot)
         _RUNNER = runner
         _INSTALLED = InstalledAdapters(runner=runner, retry_sleeps=sleeps, interpreter_boto3=shim)
         return _INSTALLED
+
+
+def _describe_jobs_of_a_snapshot(self: Any, jobs: Optional[List[str]]) -> List[Dict[str, Any]]:
+    """moto's BatchBackend.describe_jobs over a copy of the job table (adapter M): same filter, same order."""
+    wanted = set(jobs or ())
+    return [job.describe() for key, job in list(self._jobs.items())
+            if not wanted or key in wanted or job.arn in wanted]
 
 
 def uninstall() -> None:

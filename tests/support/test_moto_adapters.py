@@ -101,6 +101,7 @@ def test_every_adapter_is_installed(moto_server):
     assert iteration_worker.CustomErrorName is moto_adapters.preserving_error_name
     assert batch_models.Job.run is moto_adapters._job_run
     assert batch_models.JOB_NAME_REGEX is moto_adapters.DOCUMENTED_JOB_NAME
+    assert batch_models.BatchBackend.describe_jobs is moto_adapters._describe_jobs_of_a_snapshot
     assert hasattr(batch_responses.BatchResponse.submitjob, "__sfncompile_original__")
     assert hasattr(batch_svc._build_sync_resolver, "__sfncompile_original__")
     assert isinstance(boto_client.boto3, moto_adapters._InterpreterBoto3)
@@ -611,3 +612,38 @@ def test_stop_execution_terminates_its_running_batch_job(moto_aws, aws_stack, tm
     assert not woke.exists()
     quick = next(j for j in moto_aws.batch_jobs() if j.job_name == "quick")
     assert (quick.status, quick.status_reason) == ("SUCCEEDED", None)
+
+
+class _Job:
+    """A job whose describe() submits another job, as a server thread can while DescribeJobs iterates."""
+
+    def __init__(self, table: dict, job_id: str) -> None:
+        self.table, self.job_id, self.arn = table, job_id, f"arn:aws:batch:us-east-1:1:job/{job_id}"
+
+    def describe(self) -> dict:
+        new_id = f"j{len(self.table)}"
+        if len(self.table) < 50:
+            self.table[new_id] = _Job(self.table, new_id)
+        return {"jobId": self.job_id}
+
+
+def _backend_with_jobs(count: int):
+    backend = type("Backend", (), {})()
+    backend._jobs = {}
+    for i in range(count):
+        backend._jobs[f"j{i}"] = _Job(backend._jobs, f"j{i}")
+    return backend
+
+
+def test_describe_jobs_reads_a_snapshot_while_jobs_are_submitted():
+    """Adapter M: moto's loop over the live job table fails when a job is submitted meanwhile; ours does not,
+    and filters by id or ARN as moto does."""
+    original = moto_adapters.resolve_original(
+        next(i for i in moto_adapters.PATCHED_INTERNALS if i.qualname == "BatchBackend.describe_jobs"))
+    with pytest.raises(RuntimeError, match="changed size during iteration"):
+        original(_backend_with_jobs(3), None)
+    described = moto_adapters._describe_jobs_of_a_snapshot(_backend_with_jobs(3), None)
+    assert [d["jobId"] for d in described] == ["j0", "j1", "j2"]
+    backend = _backend_with_jobs(3)
+    by_id_and_arn = moto_adapters._describe_jobs_of_a_snapshot(backend, ["j1", backend._jobs["j2"].arn])
+    assert [d["jobId"] for d in by_id_and_arn] == ["j1", "j2"]

@@ -21,7 +21,6 @@ import os
 import signal
 import sys
 import threading
-import time
 from typing import Any, Callable, Optional
 
 from ..flow.current import current

@@ -5,7 +5,6 @@ nothing and says so.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
@@ -59,7 +58,7 @@ def deploy(
     generate_new_token: bool = False,
     say: Callable[[str], None] = lambda _msg: None,
 ) -> DeployResult:
-    from ..compiler import DeploySettings, check_definition_size, compile_flow, substitute, values_from_config
+    from ..compiler import DeploySettings, check_definition_size, compile_flow, substitute, to_json, values_from_config
     from ..graph import build_graph_from_file
     from ..graph.schema import parameters_schema
     from ..graph.trigger_check import check_triggers
@@ -142,7 +141,7 @@ def deploy(
     result.definition = definition
     sm_tags = {statemachine.FLOW_TAG: graph.name, statemachine.CODE_TAG: package.sha256[:12], **(tags or {})}
     sfn = client("stepfunctions", config)
-    arn, action = statemachine.ensure_state_machine(sfn, config, sm_name, json.dumps(definition), sm_tags)
+    arn, action = statemachine.ensure_state_machine(sfn, config, sm_name, to_json(definition), sm_tags)
     result.state_machine_arn = arn
     if action != "unchanged":
         result.changes.append(f"{action} state machine {sm_name}")

@@ -57,3 +57,13 @@ def test_a_changed_schedule_is_put_back(deployed, moto_aws, field, value):
     assert again["Description"] == current["Description"]
     assert again["FlexibleTimeWindow"] == {"Mode": "OFF"}
     assert json.loads(again["Target"]["Input"]) == {"parameters": {}}
+
+
+def test_the_definition_is_sent_in_the_compact_form_the_size_check_measured(deployed, moto_aws):
+    """Step Functions counts the bytes it receives: indentation or spaces after separators would
+    add ~9% to what ``check_definition_size`` allowed, and a flow at 95% would fail at deploy."""
+    from sfncompile.compiler import to_json
+
+    _, arn = deployed
+    sent = moto_aws.client("stepfunctions").describe_state_machine(stateMachineArn=arn)["definition"]
+    assert sent == to_json(json.loads(sent))

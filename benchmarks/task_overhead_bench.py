@@ -17,6 +17,13 @@ It also prints the floor under any design that runs each task in a process of it
 the CPU of forking, exiting and reaping a bare interpreter and a process the size of a
 template (sfncompile, the runtime, the stores and the flow imported), and the 10,000-item
 lower bound that follows on this machine's cores.
+It measures what a forked process pays per page it inherited (its first read, and its first
+write: a copy-on-write fault) and prints what a process per task costs that a reused worker
+does not: the template's fork + exit + reap plus the task process's faults at that price.
+Side by side with the reused workers (``--before 6c9a0d2``, 4 runs, load 1.1-1.3): reused best
+2.3 ms CPU, median 4.5 ms; a process per task 15.1 / 15.7 ms; fork + exit + reap 2.5 ms, a
+first read 0.26 us, a copy-on-write fault 4.5 us, so 2.5 + 1,077 x 0.0045 = 7.3 ms before the
+task reads anything: 3.2x the reused workers' best task.
 
 Reference figures on the shared 2-core machine. Quiet machine: reused workers (6c9a0d2)
 3.3-3.9 ms CPU, 3.8 ms wall per task. A fork of a template per task, side by side, taking
@@ -214,35 +221,45 @@ def fork_floor(kind: str, code: Optional[str], forks: int = 300) -> Tuple[float,
     return float(out[0]), float(out[1]), int(out[2])
 
 
-# The CPU of one copy-on-write page fault: a child writes one byte into each of N pages its parent
-# wrote before the fork, minus the same loop over pages that are already its own.
-COW_FAULT = r"""
+# What a fresh process pays per page it inherited: a child reads, then writes, one byte of each of N pages
+# its parent wrote before the fork; the same loops over pages already its own are subtracted. The first
+# read of a page costs something on a machine whose page tables are dear (no fault the kernel counts).
+PAGE_COSTS = r"""
 import mmap, os, time
 n = 20000
-area = mmap.mmap(-1, n * 4096)
+area = mmap.mmap(-1, n * 4096, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)  # as a heap is: copied on write
 def touch(value):
     began = time.process_time()
     for at in range(0, n * 4096, 4096):
         area[at] = value
     return time.process_time() - began
+def read():
+    began = time.process_time()
+    total = 0
+    for at in range(0, n * 4096, 4096):
+        total += area[at]
+    return time.process_time() - began
 touch(1)
-loop = touch(2)
-read, write = os.pipe()
+wrote, looked = touch(2), read()
+out, into = os.pipe()
 pid = os.fork()
 if pid == 0:
-    os.write(write, repr(touch(3)).encode())
+    first_read = read()
+    os.write(into, f"{first_read - looked} {touch(3) - wrote}".encode())
     os._exit(0)
-os.close(write)
-faulted = float(os.read(read, 64))
+os.close(into)
+costs = os.read(out, 64).split()
 os.waitpid(pid, 0)
-print((faulted - loop) / n * 1e6)
+print(*(float(cost) / n * 1e6 for cost in costs))
 """
 
 
-def cow_fault_us() -> float:
-    """Microseconds of CPU per copy-on-write page fault on this machine (best of 3)."""
-    return min(float(subprocess.run([PY, "-c", COW_FAULT], check=True, capture_output=True, text=True).stdout)
-               for _ in range(3))
+def page_costs_us() -> Tuple[float, float]:
+    """Microseconds of CPU a forked process pays per inherited page: its first read, its first write
+    (a copy-on-write fault); best of 3."""
+    runs = [tuple(float(x) for x in subprocess.run([PY, "-c", PAGE_COSTS], check=True, capture_output=True,
+                                                   text=True).stdout.split()) for _ in range(3)]
+    return min(r[0] for r in runs), min(r[1] for r in runs)
 
 
 def _load() -> str:
@@ -273,12 +290,15 @@ def report(label: str, width: int, repeat: int, large: int, code: Optional[str],
         best = min(runs)
         print(f"[{label}] fork + exit + reap of a {kind} process ({best[1]:.1f} MB anonymous, {best[2]} modules): "
               f"CPU {_best_median([r[0] for r in runs], 'ms', 2)} per task process", flush=True)
-    fault = cow_fault_us()
+    first_read, fault = page_costs_us()
     fork_best = min(r[0] for r in floors["template"])
     faults_best = min(faults)
-    print(f"[{label}] a copy-on-write page fault costs {fault:.2f} us of CPU here; what a process per task costs that "
+    print(f"[{label}] a forked process's first read of an inherited page costs {first_read:.2f} us of CPU here "
+          f"(no fault counted), its first write (a copy-on-write fault) {fault:.2f} us", flush=True)
+    print(f"[{label}] what a process per task costs that "
           f"a reused worker does not: the template's fork + exit + reap {fork_best:.2f} ms + {faults_best:.0f} "
-          f"faults x {fault:.2f} us = {fork_best + faults_best * fault / 1000:.2f} ms CPU (best figures)", flush=True)
+          f"faults x {fault:.2f} us = {fork_best + faults_best * fault / 1000:.2f} ms CPU (best figures), "
+          "before its first reads", flush=True)
     if large:
         walls, cpus = [], []
         for _ in range(max(1, repeat // 2)):

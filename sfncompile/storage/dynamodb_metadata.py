@@ -9,11 +9,12 @@ task       ``RUN#<flow>#<run>``    ``TASK#<step>#<task>``
 attempt    ``RUN#<flow>#<run>``    ``ATTEMPT#<step>#<task>#<attempt:04d>``
 =========  ======================  =========================================
 
-Every listing is a Query on one partition (never a Scan); reads are strongly
-consistent. The state machine reads ``cardinality`` (N) and ``choice`` (S) from the
-task item and writes ``status``/``failed_step``/``finished_at``/``error`` on the run
-item, so those names and types are fixed. Numbers come back as ``int``; ``tags`` is a
-list, ``parameters`` and ``info`` are JSON strings in the table and dicts in records.
+Every listing is a Query on one partition (never a Scan) read to its last page (the
+paginator follows ``LastEvaluatedKey``); reads are strongly consistent. The state machine
+reads ``cardinality`` (N) and ``choice`` (S) from the task item, so those names and types
+are fixed. Numbers come back as ``int``; ``tags`` is a list, ``parameters`` and ``info`` are
+JSON strings in the table and dicts in records. What each item may hold (DynamoDB's 400 KB
+item and key limits) is checked in ``record_limits``, as on SQLite.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from decimal import Decimal
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from ..exceptions import NotFoundError
+from . import record_limits as limits
 from . import records as rec
 from .interfaces import RUNNING, SUCCEEDED, MetadataStore
 from .retry import LazyClient, error_code, is_boto_error, make_client, translate
@@ -124,14 +126,6 @@ def _plain_with_identity(item: Dict[str, Any]) -> Dict[str, Any]:
     out = _from_keys(item)
     out.update((k, v) for k, v in _plain(item).items() if v is not None or k not in out)
     return out
-
-
-def _clip(text: Optional[str], limit: int = 64_000) -> Optional[str]:
-    """Keep items far below DynamoDB's 400 KB: long tracebacks keep their head and tail."""
-    if text is None or len(text) <= limit:
-        return text
-    half = limit // 2
-    return f"{text[:half]}\n... ({len(text) - limit} characters cut) ...\n{text[-half:]}"
 
 
 def _run_record(item: Dict[str, Any]) -> Dict[str, Any]:
@@ -267,12 +261,15 @@ class DynamoDbMetadataStore(MetadataStore):
         status: str = RUNNING,
         created_at: Optional[str] = None,
     ) -> bool:
+        parameters_json = limits.new_run(flow, run_id, tags=tags, parameters=parameters, namespace=namespace,
+                                         username=username, origin_run_id=origin_run_id, status=status,
+                                         created_at=created_at)
         what = f"create run {flow}/{run_id}"
         self._call("put_item", what, Item=_item({"pk": flow_pk(), "sk": f"FLOW#{flow}", "type": "flow", "flow": flow}))
         item = _item({
             "pk": run_pk(flow), "sk": run_sk(run_id), "type": "run", "flow": flow, "run_id": run_id,
             "status": status, "created_at": created_at or rec.now_iso(), "namespace": namespace,
-            "username": username, "parameters": json.dumps(parameters or {}, sort_keys=True, default=str),
+            "username": username, "parameters": parameters_json,
             "origin_run_id": origin_run_id,
         })
         item["tags"] = _to_attr(list(tags))
@@ -291,13 +288,7 @@ class DynamoDbMetadataStore(MetadataStore):
             return
         rec.check_run_fields(fields)
         update = _Update()
-        for name, value in fields.items():
-            if name == "tags" and value is not None:
-                value = list(value)
-            elif name == "parameters" and value is not None:
-                value = json.dumps(value, sort_keys=True, default=str)
-            elif name == "error":
-                value = _clip(value)
+        for name, value in limits.run_update(flow, run_id, fields).items():
             update.set(name, value)
         if not self._update(run_pk(flow), run_sk(run_id), update, f"update run {flow}/{run_id}", "attribute_exists(pk)"):
             raise NotFoundError(f"run {flow}/{run_id} does not exist in {self.url}")
@@ -333,11 +324,13 @@ class DynamoDbMetadataStore(MetadataStore):
         started_at = started_at or rec.now_iso()
         attempt = int(attempt)
         pathspec = f"{flow}/{run_id}/{step}/{task_id}"
+        limits.check_names(step=step, task_id=task_id)
+        info_json = limits.encode_info(pathspec, attempt, info)
         self._call("put_item", f"start attempt {attempt} of {pathspec}", Item=_item({
             "pk": task_pk(flow, run_id), "sk": attempt_sk(step, task_id, attempt), "type": "attempt",
             "flow": flow, "run_id": run_id, "step": step, "task_id": task_id, "attempt": attempt,
             "status": RUNNING, "started_at": started_at,
-            "info": json.dumps(info, sort_keys=True, default=str) if info else None,
+            "info": info_json,
         }))
         update = self._identity(_Update(), flow, run_id, step, task_id, "task")
         update.set("status", RUNNING).set("attempt", attempt).set("started_at", started_at, if_absent=True)
@@ -362,8 +355,11 @@ class DynamoDbMetadataStore(MetadataStore):
         finished_at = finished_at or rec.now_iso()
         attempt = int(attempt)
         pathspec = f"{flow}/{run_id}/{step}/{task_id}"
+        limits.check_names(step=step, task_id=task_id)
+        limits.check_texts(pathspec, {"choice": choice})
+        error = limits.attempt_error(error, pathspec, attempt)
         update = self._identity(_Update(), flow, run_id, step, task_id, "attempt")
-        update.set("attempt", attempt).set("status", status).set("finished_at", finished_at).set("error", _clip(error))
+        update.set("attempt", attempt).set("status", status).set("finished_at", finished_at).set("error", error)
         self._update(task_pk(flow, run_id), attempt_sk(step, task_id, attempt), update,
                      f"finish attempt {attempt} of {pathspec}")
         update = self._identity(_Update(), flow, run_id, step, task_id, "task")

@@ -18,6 +18,7 @@ import time
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..exceptions import NotFoundError, StorageError
+from . import record_limits as limits
 from . import records as rec
 from .interfaces import RUNNING, SUCCEEDED, MetadataStore
 
@@ -204,11 +205,14 @@ class SqliteMetadataStore(MetadataStore):
         status: str = RUNNING,
         created_at: Optional[str] = None,
     ) -> bool:
+        parameters_json = limits.new_run(flow, run_id, tags=tags, parameters=parameters, namespace=namespace,
+                                         username=username, origin_run_id=origin_run_id, status=status,
+                                         created_at=created_at)
         (count,) = self._write([(
             "INSERT INTO runs (flow, run_id, status, created_at, tags, namespace, username, parameters, origin_run_id)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (flow, run_id) DO NOTHING",
             (flow, run_id, status, created_at or rec.now_iso(), json.dumps(list(tags)), namespace, username,
-             json.dumps(parameters or {}, sort_keys=True, default=str), origin_run_id),
+             parameters_json, origin_run_id),
         )])
         return count == 1
 
@@ -216,13 +220,8 @@ class SqliteMetadataStore(MetadataStore):
         if not fields:
             return
         rec.check_run_fields(fields)
-        values = []
-        for name, value in fields.items():
-            if name == "tags" and value is not None:
-                value = json.dumps(list(value))
-            elif name == "parameters" and value is not None:
-                value = json.dumps(value, sort_keys=True, default=str)
-            values.append(value)
+        fields = limits.run_update(flow, run_id, fields)
+        values = [json.dumps(value) if name == "tags" and value is not None else value for name, value in fields.items()]
         sets = ", ".join(f"{name} = ?" for name in fields)
         (count,) = self._write([(f"UPDATE runs SET {sets} WHERE flow = ? AND run_id = ?", (*values, flow, run_id))])
         if count == 0:
@@ -285,12 +284,13 @@ class SqliteMetadataStore(MetadataStore):
     ) -> None:
         started_at = started_at or rec.now_iso()
         attempt = int(attempt)
+        limits.check_names(step=step, task_id=task_id)
+        info_json = limits.encode_info(f"{flow}/{run_id}/{step}/{task_id}", attempt, info)
         self._write([
             (
                 "INSERT OR REPLACE INTO attempts (flow, run_id, step, task_id, attempt, status, started_at, info)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (flow, run_id, step, task_id, attempt, RUNNING, started_at,
-                 json.dumps(info, sort_keys=True, default=str) if info else None),
+                (flow, run_id, step, task_id, attempt, RUNNING, started_at, info_json),
             ),
             (
                 "INSERT INTO tasks (flow, run_id, step, task_id, status, attempt, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -317,6 +317,10 @@ class SqliteMetadataStore(MetadataStore):
     ) -> None:
         finished_at = finished_at or rec.now_iso()
         attempt = int(attempt)
+        pathspec = f"{flow}/{run_id}/{step}/{task_id}"
+        limits.check_names(step=step, task_id=task_id)
+        limits.check_texts(pathspec, {"choice": choice})
+        error = limits.attempt_error(error, pathspec, attempt)
         task_sets = {"status": status, "attempt": attempt, "finished_at": finished_at}
         if status == SUCCEEDED:
             task_sets["successful_attempt"] = attempt

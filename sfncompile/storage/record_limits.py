@@ -69,8 +69,8 @@ def attempt_error(text: Optional[str], pathspec: str, attempt: int) -> Optional[
 
 
 def run_error(text: Optional[str], flow: str, run_id: str) -> Optional[str]:
-    """A run's error as recorded: the failed task's attempt record and logs hold the whole text."""
-    return clip_error(text, f"the failed task of {flow}/{run_id} holds the whole text in its attempt record and logs")
+    """A run's error as recorded: the failed task's stderr log holds the whole text."""
+    return clip_error(text, f"the stderr log of the failed task of {flow}/{run_id} holds the whole text")
 
 
 def check_names(**names: Optional[str]) -> None:

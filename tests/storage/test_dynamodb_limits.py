@@ -8,6 +8,7 @@ a Query page at most 1 MB, continued from its LastEvaluatedKey
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 from decimal import Decimal
 from typing import Any, Dict, List
@@ -189,28 +190,7 @@ def test_long_errors_are_clipped_alike_on_both_backends(backend):
     assert md.list_attempts(FLOW, "r1", "s", "0")[1]["error"] == short
 
 
-FOREACH_FLOW = '''
-from sfncompile import FlowSpec, step
-
-
-class WideFlow(FlowSpec):
-    @step
-    def start(self):
-        self.items = list(range(3))
-        self.next(self.body, foreach="items")
-
-    @step
-    def body(self):
-        self.next(self.join)
-
-    @step
-    def join(self, inputs):
-        self.next(self.end)
-
-    @step
-    def end(self):
-        pass
-'''
+WIDE_FLOW = os.path.join(os.path.dirname(__file__), "..", "aws", "flows", "wide.py")  # a Distributed Map foreach
 
 
 def _batch_put(aws, items: List[Dict[str, Any]]) -> None:
@@ -221,23 +201,21 @@ def _batch_put(aws, items: List[Dict[str, Any]]) -> None:
             requests = out.get("UnprocessedItems", {}).get(aws.table, [])
 
 
-def test_a_10000_item_foreach_is_read_whole_across_1mb_query_pages(aws, dynamo, tmp_path):
-    """10,000 body tasks (several 1 MB Query pages): the join lists every one as a parent; the split's
+def test_a_10000_item_foreach_is_read_whole_across_1mb_query_pages(aws, dynamo):
+    """10,000 foreach tasks (several 1 MB Query pages): the join lists every one as a parent; the split's
     record holds only its cardinality and the run's nothing per task."""
     from sfncompile.graph import build_graph
     from sfncompile.graph.loader import load_flow_class
     from sfncompile.runtime.inputs import resolve_parents
 
     width, run_id = 10_000, "sfn-wide"
-    path = tmp_path / "wide_flow.py"
-    path.write_text(textwrap.dedent(FOREACH_FLOW))
-    graph = build_graph(load_flow_class(str(path)))
+    graph = build_graph(load_flow_class(WIDE_FLOW))
     dynamo.create_run("WideFlow", run_id, username="u", namespace="n")
     dynamo.finish_attempt("WideFlow", run_id, "start", "0", 0, status=SUCCEEDED, cardinality=width)
     # The attributes the join reads (the identity comes from the keys), and 300 bytes more each, so that the
     # 10,000 items take several 1 MB pages (moto serialises each attribute slowly: no more than needed).
     _batch_put(aws, [
-        {"pk": {"S": task_pk("WideFlow", run_id)}, "sk": {"S": task_sk("body", str(i))},
+        {"pk": {"S": task_pk("WideFlow", run_id)}, "sk": {"S": task_sk("square", str(i))},
          "status": {"S": SUCCEEDED}, "successful_attempt": {"N": "0"}, "padding": {"S": "p" * 300}}
         for i in range(width)
     ])

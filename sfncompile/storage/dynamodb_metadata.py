@@ -324,7 +324,7 @@ class DynamoDbMetadataStore(MetadataStore):
         started_at = started_at or rec.now_iso()
         attempt = int(attempt)
         pathspec = f"{flow}/{run_id}/{step}/{task_id}"
-        limits.check_names(step=step, task_id=task_id)
+        limits.check_names(flow=flow, run_id=run_id, step=step, task_id=task_id)
         info_json = limits.encode_info(pathspec, attempt, info)
         self._call("put_item", f"start attempt {attempt} of {pathspec}", Item=_item({
             "pk": task_pk(flow, run_id), "sk": attempt_sk(step, task_id, attempt), "type": "attempt",
@@ -355,7 +355,7 @@ class DynamoDbMetadataStore(MetadataStore):
         finished_at = finished_at or rec.now_iso()
         attempt = int(attempt)
         pathspec = f"{flow}/{run_id}/{step}/{task_id}"
-        limits.check_names(step=step, task_id=task_id)
+        limits.check_names(flow=flow, run_id=run_id, step=step, task_id=task_id)
         limits.check_texts(pathspec, {"choice": choice})
         error = limits.attempt_error(error, pathspec, attempt)
         update = self._identity(_Update(), flow, run_id, step, task_id, "attempt")

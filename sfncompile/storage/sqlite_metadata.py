@@ -284,7 +284,7 @@ class SqliteMetadataStore(MetadataStore):
     ) -> None:
         started_at = started_at or rec.now_iso()
         attempt = int(attempt)
-        limits.check_names(step=step, task_id=task_id)
+        limits.check_names(flow=flow, run_id=run_id, step=step, task_id=task_id)
         info_json = limits.encode_info(f"{flow}/{run_id}/{step}/{task_id}", attempt, info)
         self._write([
             (
@@ -318,7 +318,7 @@ class SqliteMetadataStore(MetadataStore):
         finished_at = finished_at or rec.now_iso()
         attempt = int(attempt)
         pathspec = f"{flow}/{run_id}/{step}/{task_id}"
-        limits.check_names(step=step, task_id=task_id)
+        limits.check_names(flow=flow, run_id=run_id, step=step, task_id=task_id)
         limits.check_texts(pathspec, {"choice": choice})
         error = limits.attempt_error(error, pathspec, attempt)
         task_sets = {"status": status, "attempt": attempt, "finished_at": finished_at}

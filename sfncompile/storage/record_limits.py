@@ -46,6 +46,11 @@ def utf8_size(text: str) -> int:
     return len(text.encode("utf-8"))
 
 
+def _over(text: str, limit: int) -> bool:
+    """``text`` is more than ``limit`` bytes of UTF-8 (a short string is not encoded: at most 4 bytes a character)."""
+    return len(text) * 4 > limit and utf8_size(text) > limit
+
+
 def clip_error(text: Optional[str], whole_text_at: str) -> Optional[str]:
     """``text`` within ``ERROR_BYTES`` of UTF-8: the head and the tail around a marker saying how many
     bytes were cut and where the whole text is (``whole_text_at``). Characters are never split."""
@@ -77,7 +82,7 @@ def check_names(**names: Optional[str]) -> None:
     """Names that become parts of a key (``flow=``, ``run_id=``, ``step=``, ``task_id=``) within their budget."""
     for arg, value in names.items():
         label = arg.replace("_", " ")
-        if value is not None and utf8_size(value) > NAME_BYTES[label]:
+        if value is not None and _over(value, NAME_BYTES[label]):
             raise StorageError(
                 f"the {label} {value[:60]!r}... is {utf8_size(value):,} bytes; metadata records keep at most "
                 f"{NAME_BYTES[label]:,} bytes of it (a DynamoDB key holds at most {SORT_KEY_BYTES} or "
@@ -89,7 +94,7 @@ def check_names(**names: Optional[str]) -> None:
 def check_texts(what: str, fields: Mapping[str, Any]) -> None:
     """Every string field of ``fields`` within ``TEXT_BYTES`` (the attributes without a budget of their own)."""
     for name, value in fields.items():
-        if isinstance(value, str) and utf8_size(value) > TEXT_BYTES:
+        if isinstance(value, str) and _over(value, TEXT_BYTES):
             raise StorageError(
                 f"{what}: {name} {value[:60]!r}... is {utf8_size(value):,} bytes; a metadata record keeps at most "
                 f"{TEXT_BYTES:,} bytes of it",

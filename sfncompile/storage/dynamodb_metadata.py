@@ -324,8 +324,7 @@ class DynamoDbMetadataStore(MetadataStore):
         started_at = started_at or rec.now_iso()
         attempt = int(attempt)
         pathspec = f"{flow}/{run_id}/{step}/{task_id}"
-        limits.check_names(flow=flow, run_id=run_id, step=step, task_id=task_id)
-        info_json = limits.encode_info(pathspec, attempt, info)
+        info_json = limits.attempt_start(flow, run_id, step, task_id, attempt, info)
         self._call("put_item", f"start attempt {attempt} of {pathspec}", Item=_item({
             "pk": task_pk(flow, run_id), "sk": attempt_sk(step, task_id, attempt), "type": "attempt",
             "flow": flow, "run_id": run_id, "step": step, "task_id": task_id, "attempt": attempt,
@@ -355,9 +354,7 @@ class DynamoDbMetadataStore(MetadataStore):
         finished_at = finished_at or rec.now_iso()
         attempt = int(attempt)
         pathspec = f"{flow}/{run_id}/{step}/{task_id}"
-        limits.check_names(flow=flow, run_id=run_id, step=step, task_id=task_id)
-        limits.check_texts(pathspec, {"choice": choice})
-        error = limits.attempt_error(error, pathspec, attempt)
+        error = limits.attempt_finish(flow, run_id, step, task_id, attempt, choice=choice, error=error)
         update = self._identity(_Update(), flow, run_id, step, task_id, "attempt")
         update.set("attempt", attempt).set("status", status).set("finished_at", finished_at).set("error", error)
         self._update(task_pk(flow, run_id), attempt_sk(step, task_id, attempt), update,

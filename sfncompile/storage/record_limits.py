@@ -171,3 +171,19 @@ def run_update(flow: str, run_id: str, fields: Mapping[str, Any]) -> Dict[str, A
             check_texts(f"run {flow}/{run_id}", {name: value})
         out[name] = value
     return out
+
+
+def attempt_start(flow: str, run_id: str, step: str, task_id: str, attempt: int,
+                  info: Optional[Mapping[str, Any]]) -> Optional[str]:
+    """Check an attempt about to be recorded; returns its ``info`` as stored (JSON, None when empty)."""
+    check_names(flow=flow, run_id=run_id, step=step, task_id=task_id)
+    return encode_info(f"{flow}/{run_id}/{step}/{task_id}", attempt, info)
+
+
+def attempt_finish(flow: str, run_id: str, step: str, task_id: str, attempt: int, *, choice: Optional[str],
+                   error: Optional[str]) -> Optional[str]:
+    """Check an attempt's end about to be recorded; returns its error as stored (clipped)."""
+    check_names(flow=flow, run_id=run_id, step=step, task_id=task_id)
+    pathspec = f"{flow}/{run_id}/{step}/{task_id}"
+    check_texts(pathspec, {"choice": choice})
+    return attempt_error(error, pathspec, attempt)

@@ -284,8 +284,7 @@ class SqliteMetadataStore(MetadataStore):
     ) -> None:
         started_at = started_at or rec.now_iso()
         attempt = int(attempt)
-        limits.check_names(flow=flow, run_id=run_id, step=step, task_id=task_id)
-        info_json = limits.encode_info(f"{flow}/{run_id}/{step}/{task_id}", attempt, info)
+        info_json = limits.attempt_start(flow, run_id, step, task_id, attempt, info)
         self._write([
             (
                 "INSERT OR REPLACE INTO attempts (flow, run_id, step, task_id, attempt, status, started_at, info)"
@@ -317,10 +316,7 @@ class SqliteMetadataStore(MetadataStore):
     ) -> None:
         finished_at = finished_at or rec.now_iso()
         attempt = int(attempt)
-        pathspec = f"{flow}/{run_id}/{step}/{task_id}"
-        limits.check_names(flow=flow, run_id=run_id, step=step, task_id=task_id)
-        limits.check_texts(pathspec, {"choice": choice})
-        error = limits.attempt_error(error, pathspec, attempt)
+        error = limits.attempt_finish(flow, run_id, step, task_id, attempt, choice=choice, error=error)
         task_sets = {"status": status, "attempt": attempt, "finished_at": finished_at}
         if status == SUCCEEDED:
             task_sets["successful_attempt"] = attempt

@@ -17,7 +17,14 @@ import pytest
 
 from sfncompile.exceptions import ParameterError, StorageError, TaggingError
 from sfncompile.storage import record_limits as limits
-from sfncompile.storage.dynamodb_metadata import DynamoDbMetadataStore, attempt_sk, run_pk, run_sk, task_pk, task_sk
+from sfncompile.storage.dynamodb_metadata import (
+    DynamoDbMetadataStore,
+    attempt_sk,
+    run_pk,
+    run_sk,
+    task_pk,
+    task_sk,
+)
 from sfncompile.storage.interfaces import FAILED, RUNNING, SUCCEEDED
 
 FLOW = "LimitsFlow"

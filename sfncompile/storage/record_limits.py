@@ -54,11 +54,9 @@ def _over(text: str, limit: int) -> bool:
 def clip_error(text: Optional[str], whole_text_at: str) -> Optional[str]:
     """``text`` within ``ERROR_BYTES`` of UTF-8: the head and the tail around a marker saying how many
     bytes were cut and where the whole text is (``whole_text_at``). Characters are never split."""
-    if text is None:
-        return None
-    data = text.encode("utf-8")
-    if len(data) <= ERROR_BYTES:
+    if text is None or not _over(text, ERROR_BYTES):
         return text
+    data = text.encode("utf-8")
     marker_room = 200 + utf8_size(whole_text_at)
     keep = ERROR_BYTES - marker_room
     head = data[: keep // 2].decode("utf-8", "ignore")
@@ -69,8 +67,8 @@ def clip_error(text: Optional[str], whole_text_at: str) -> Optional[str]:
 
 def attempt_error(text: Optional[str], pathspec: str, attempt: int) -> Optional[str]:
     """An attempt's error as recorded: a task's whole traceback is in its attempt's stderr log."""
-    return clip_error(text, f"the whole traceback is in the stderr log of {pathspec} attempt {attempt} "
-                            f"(sfncompile logs {pathspec})")
+    return clip_error(text, f"the whole traceback is in the attempt's stderr log: "
+                            f"sfncompile logs --stderr --attempt {attempt} {pathspec}")
 
 
 def run_error(text: Optional[str], flow: str, run_id: str) -> Optional[str]:

@@ -135,7 +135,7 @@ def test_the_largest_attempt_and_task_records_fit_one_item(aws, dynamo):
     assert attempt["info"] == info and attempt["status"] == FAILED
     assert limits.utf8_size(attempt["error"]) <= limits.ERROR_BYTES
     assert attempt["error"].endswith("\nKeyError: 'last line'\n")
-    assert f"sfncompile logs {flow}/{run_id}/{step}/{task_id}" in attempt["error"]
+    assert f"sfncompile logs --stderr --attempt 10000 {flow}/{run_id}/{step}/{task_id}" in attempt["error"]
     dynamo.finish_attempt(flow, run_id, step, task_id, 10_001, status=SUCCEEDED, cardinality=100_000,
                           choice="c" * limits.TEXT_BYTES, next_visit=3)
     assert dynamo.get_task(flow, run_id, step, task_id)["cardinality"] == 100_000
@@ -191,7 +191,7 @@ def test_long_errors_are_clipped_alike_on_both_backends(backend):
         assert tail.endswith(EMOJI + " tail\n") and set(tail[:-6]) == {EMOJI}
         cut = int(marker.split()[1].replace(",", ""))
         assert cut == limits.utf8_size(error) - limits.utf8_size(head) - limits.utf8_size(tail)
-    assert "(sfncompile logs LimitsFlow/r1/s/0)" in recorded[0]
+    assert "stderr log: sfncompile logs --stderr --attempt 0 LimitsFlow/r1/s/0 ...]" in recorded[0]
     short = "ValueError: boom\n"
     md.finish_attempt(FLOW, "r1", "s", "0", 1, status=FAILED, error=short)
     assert md.list_attempts(FLOW, "r1", "s", "0")[1]["error"] == short
@@ -275,7 +275,7 @@ def test_a_failing_task_with_a_huge_message_records_its_failure_on_dynamodb(aws,
     assert run["status"] == FAILED and run["failed_step"] == "start" and run["parameters"]["blob"] == "b" * 150_000
     assert run["error"].startswith("ValueError: " + EMOJI) and "bytes cut here" in run["error"]
     (attempt,) = dynamo.list_attempts("LoudFlow", "sfn-loud", "start", "0")
-    assert attempt["status"] == FAILED and "sfncompile logs LoudFlow/sfn-loud/start/0" in attempt["error"]
+    assert attempt["status"] == FAILED and "sfncompile logs --stderr --attempt 0 LoudFlow/sfn-loud/start/0" in attempt["error"]
     log = ArtifactIO(stores.artifacts, "LoudFlow").get_log("sfn-loud", "start", "0", 0, "stderr")
     assert "ValueError: " + EMOJI * 100_000 in log
     assert dynamo.get_task("LoudFlow", "sfn-loud", "start", "0")["status"] == FAILED

@@ -137,11 +137,14 @@ def deploy(
         raise CompileError(
             f"the config gives no value for {', '.join(missing)}", fix="rerun `sfncompile configure --stack ...`"
         )
-    check_definition_size(definition)  # ARNs are longer than their placeholders
     result.definition = definition
     sm_tags = {statemachine.FLOW_TAG: graph.name, statemachine.CODE_TAG: package.sha256[:12], **(tags or {})}
+    text = to_json(definition)
+    # ARNs are longer than their placeholders, and the request holds the definition escaped.
+    check_definition_size(definition, graph, [statemachine.create_request(config, sm_name, text, sm_tags),
+                                              statemachine.update_request(config, sm_name, text)])
     sfn = client("stepfunctions", config)
-    arn, action = statemachine.ensure_state_machine(sfn, config, sm_name, to_json(definition), sm_tags)
+    arn, action = statemachine.ensure_state_machine(sfn, config, sm_name, text, sm_tags)
     result.state_machine_arn = arn
     if action != "unchanged":
         result.changes.append(f"{action} state machine {sm_name}")

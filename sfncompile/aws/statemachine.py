@@ -69,6 +69,29 @@ def _same_definition(a: str, b: str) -> bool:
         return a == b
 
 
+def create_request(config: Mapping[str, Any], name: str, definition: str, tags: Mapping[str, str]) -> Dict[str, Any]:
+    """The CreateStateMachine request deploy sends (the size check measures this very dict)."""
+    request: Dict[str, Any] = {
+        "name": name,
+        "definition": definition,
+        "roleArn": config["state_machine_role_arn"],
+        "type": "STANDARD",
+        "tags": [{"key": k, "value": v} for k, v in sorted(tags.items())],
+        "publish": True,
+    }
+    logging = _logging(config)
+    if logging:
+        request["loggingConfiguration"] = logging
+    return request
+
+
+def update_request(config: Mapping[str, Any], name: str, definition: str) -> Dict[str, Any]:
+    """The UpdateStateMachine request deploy sends to a machine that exists."""
+    return {"stateMachineArn": state_machine_arn(config, name), "definition": definition,
+            "roleArn": config["state_machine_role_arn"], "publish": True,
+            "loggingConfiguration": _logging(config) or LOGGING_OFF}
+
+
 def ensure_state_machine(
     sfn: Any,
     config: Mapping[str, Any],
@@ -83,16 +106,7 @@ def ensure_state_machine(
     with aws_errors(f"describe state machine {name}"):
         current = describe(sfn, arn)
     if current is None:
-        request: Dict[str, Any] = {
-            "name": name,
-            "definition": definition,
-            "roleArn": role,
-            "type": "STANDARD",
-            "tags": [{"key": k, "value": v} for k, v in sorted(tags.items())],
-            "publish": True,
-        }
-        if logging:
-            request["loggingConfiguration"] = logging
+        request = create_request(config, name, definition, tags)
         with aws_errors(f"create state machine {name}"):
             arn = sfn.create_state_machine(**request)["stateMachineArn"]
         return arn, "created"
@@ -103,8 +117,7 @@ def ensure_state_machine(
     ):
         _retag(sfn, arn, tags)
         return arn, "unchanged"
-    request = {"stateMachineArn": arn, "definition": definition, "roleArn": role, "publish": True,
-               "loggingConfiguration": logging or LOGGING_OFF}
+    request = update_request(config, name, definition)
     with aws_errors(f"update state machine {name}"):
         sfn.update_state_machine(**request)
     _retag(sfn, arn, tags)

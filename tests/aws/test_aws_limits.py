@@ -50,3 +50,35 @@ def test_deploy_measures_the_request_it_sends_with_its_tags(aws_config, moto_aws
         in err.value.message
     assert moto_aws.client("stepfunctions").list_state_machines()["stateMachines"] == []
     assert deploy(str(path), config=aws_config).changes, "without the tags it fits"
+
+
+def test_event_parameters_are_what_the_rules_template_makes_of_an_event():
+    """The size check of `event publish` measures the parameters the trigger rule really produces."""
+    import json
+
+    from sfncompile.aws.events import event_parameters, event_rule
+    from tests.support.eventbridge import transform
+
+    rule = event_rule("TrainFlow", "bus", 0, {"name": "data_ready"})
+    event = {"id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718", "time": "2026-11-30T08:44:47Z",
+             "source": "sfncompile", "detail-type": "data_ready", "detail": {"lr": 0.5, "name": "é"}}
+    sent = json.loads(transform(rule.input_paths, rule.input_template, event, "arn", rule.name))
+    expected = event_parameters("data_ready", event["detail"])["__trigger__"]
+    got = sent["parameters"]["__trigger__"]
+    assert {k: got[k] for k in ("type", "event", "payload")} == {k: expected[k] for k in ("type", "event", "payload")}
+    assert len(got["id"]) == len(expected["id"]) and len(got["time"]) == len(expected["time"])
+
+
+def test_an_event_whose_payload_no_start_job_could_carry_is_not_published(aws_config, moto_aws):
+    """The payload reaches a triggered flow's start job as its parameters: past ECS's 8,192 characters
+    of overrides the run would fail at its first job, so `publish` refuses it before PutEvents."""
+    import pytest
+
+    from sfncompile.aws.events import publish
+    from sfncompile.exceptions import ParameterError
+    with pytest.raises(ParameterError) as err:
+        publish("data_ready", {"rows": "x" * 9000}, config=aws_config)
+    assert "the payload of event 'data_ready', as the parameters of a flow it starts, make the start step's " \
+           "Batch job too large" in err.value.message and "8,192" in err.value.message
+    assert err.value.fix.startswith("publish a reference to the data")
+    publish("data_ready", {"rows": "x" * 6000}, config=aws_config)

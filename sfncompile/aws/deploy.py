@@ -69,6 +69,8 @@ def deploy(
     graph = build_graph_from_file(flow_file, flow_name)
     info = project_info(graph.name, graph.flow_decorators, default_username(), branch, production)
     sm_name = names.choose_deployment_name(config, graph.name, info, name)
+    # Before anything is uploaded or registered; its two own tags count towards the 50.
+    statemachine.check_tags({statemachine.FLOW_TAG: graph.name, statemachine.CODE_TAG: "0" * 12, **(tags or {})})
     trigger_rules = events.trigger_rules(config, graph.flow_decorators, sm_name, info)
     result = DeployResult(name=sm_name, dry_run=dry_run)
     compute = stage_compute(client("batch", config), config["job_queue"]) if config.get("job_queue") else None

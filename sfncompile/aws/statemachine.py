@@ -12,6 +12,43 @@ CODE_TAG = "sfncompile:code"
 
 NAME_LIMIT = 80
 
+# Step Functions tags (https://docs.aws.amazon.com/step-functions/latest/apireference/API_Tag.html):
+# keys 1-128 and values 0-256 characters of Unicode letters, digits, white space and these
+# symbols; 50 tags a resource, the ``aws:`` prefix reserved
+# (https://docs.aws.amazon.com/batch/latest/userguide/tag-restrictions.html, as for every AWS resource).
+TAG_KEY_LIMIT = 128
+TAG_VALUE_LIMIT = 256
+TAGS_PER_RESOURCE = 50
+TAG_SYMBOLS = "_.:/=+-@"
+
+
+def _tag_text_problem(text: str, limit: int) -> Optional[str]:
+    if len(text) > limit:
+        return f"has {len(text)} characters; Step Functions allows {limit}"
+    bad = sorted({c for c in text if not (c.isalnum() or c.isspace() or c in TAG_SYMBOLS)})
+    if bad:
+        return f"contains {', '.join(repr(c) for c in bad)}; tags may hold letters, digits, spaces and {TAG_SYMBOLS}"
+    if text.lower().startswith("aws:"):
+        return "starts with 'aws:', a prefix AWS keeps for itself"
+    return None
+
+
+def check_tags(tags: Mapping[str, str]) -> None:
+    """CompileError naming the first tag of a state machine's that Step Functions would refuse."""
+    from ..exceptions import CompileError
+
+    if len(tags) > TAGS_PER_RESOURCE:
+        raise CompileError(f"the state machine would have {len(tags)} tags (sfncompile's own included); "
+                           f"Step Functions allows {TAGS_PER_RESOURCE}", fix="pass fewer --tag options")
+    for key, value in tags.items():
+        for what, text, limit in (("key", key, TAG_KEY_LIMIT), ("value", value, TAG_VALUE_LIMIT)):
+            if what == "key" and not key:
+                raise CompileError(f"tag ={value!r} has an empty key", fix="pass --tag key=value")
+            problem = _tag_text_problem(text, limit)
+            if problem is not None:
+                raise CompileError(f"the {what} of tag {key[:40]!r} {problem}",
+                                   fix=f"pass --tag with a {what} of at most {limit} allowed characters")
+
 
 def deployment_name(config: Mapping[str, Any], flow: str, name: Optional[str] = None) -> str:
     """The state machine (and job definition, schedule, manifest) name of a deployed flow."""

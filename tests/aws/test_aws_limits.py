@@ -34,16 +34,16 @@ def test_names_within_64_characters_are_kept():
 
 
 def test_deploy_measures_the_request_it_sends_with_its_tags(aws_config, moto_aws, tmp_path):
-    """Compile estimates the request; deploy measures its real one, user tags included: 2,900
-    steps fit as compiled, and fifty 256-character tag values take the request past 1 MB."""
+    """Compile estimates the request; deploy measures its real one, user tags included: 2,880
+    steps fit as compiled, and 48 tags of 256-character values take the request past 1 MB."""
     import pytest
 
     from sfncompile.exceptions import CompileError
     from tests.compiler.test_limits import linear_flow
 
     path = tmp_path / "long.py"
-    path.write_text("from sfncompile import FlowSpec, step\n\n" + linear_flow(2900))
-    tags = {f"team{i}": "v" * 256 for i in range(50)}
+    path.write_text("from sfncompile import FlowSpec, step\n\n" + linear_flow(2880))
+    tags = {f"team{i}": "v" * 256 for i in range(48)}
     with pytest.raises(CompileError) as err:
         deploy(str(path), config=aws_config, tags=tags)
     assert "escaped as a string in the CreateStateMachine request); Step Functions accepts at most 1,048,576" \
@@ -82,3 +82,35 @@ def test_an_event_whose_payload_no_start_job_could_carry_is_not_published(aws_co
            "Batch job too large" in err.value.message and "8,192" in err.value.message
     assert err.value.fix.startswith("publish a reference to the data")
     publish("data_ready", {"rows": "x" * 6000}, config=aws_config)
+
+
+def test_state_machine_tags_step_functions_would_refuse_are_named():
+    import pytest
+
+    from sfncompile.aws.statemachine import check_tags
+    from sfncompile.exceptions import CompileError
+
+    check_tags({"team": "ml", "cost centre": "é/42", "k" * 128: "v" * 256})
+    cases = [
+        ({"team": "v" * 257}, "the value of tag 'team' has 257 characters; Step Functions allows 256"),
+        ({"k" * 129: "x"}, "has 129 characters; Step Functions allows 128"),
+        ({"team": "a,b"}, "the value of tag 'team' contains ','"),
+        ({"aws:team": "x"}, "starts with 'aws:'"),
+        ({f"t{i}": "x" for i in range(51)}, "would have 51 tags"),
+    ]
+    for tags, message in cases:
+        with pytest.raises(CompileError) as err:
+            check_tags(tags)
+        assert message in err.value.message, err.value.message
+
+
+def test_deploy_refuses_a_tag_before_it_changes_anything(aws_config, moto_aws):
+    import pytest
+
+    from sfncompile.exceptions import CompileError
+
+    with pytest.raises(CompileError, match="the value of tag 'note' has 300 characters"):
+        deploy(SCHEDULED, config=aws_config, tags={"note": "n" * 300})
+    assert moto_aws.client("stepfunctions").list_state_machines()["stateMachines"] == []
+    registered = moto_aws.client("batch").describe_job_definitions(status="ACTIVE")["jobDefinitions"]
+    assert not [d for d in registered if "ScheduledFlow" in d["jobDefinitionName"]]

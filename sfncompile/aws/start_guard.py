@@ -18,7 +18,7 @@ from typing import Any, Dict, Mapping, Optional
 
 from ..exceptions import ConfigError, ParameterError
 from . import statemachine
-from .batch_limits import submit_job_problem
+from ..compiler.batch_limits import submit_job_problem
 from .errors import aws_errors
 
 # What the start step's SubmitJob holds besides the command: resource and environment

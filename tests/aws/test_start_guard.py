@@ -16,7 +16,7 @@ from sfncompile.aws import trigger as trigger_module
 from sfncompile.aws.deploy import deploy
 from sfncompile.aws.executions import redrive
 from sfncompile.aws.manifest import manifest_key
-from sfncompile.aws.batch_limits import SUBMIT_JOB_PAYLOAD_LIMIT
+from sfncompile.compiler.batch_limits import SUBMIT_JOB_PAYLOAD_LIMIT
 from sfncompile.exceptions import ConfigError, ParameterError
 
 pytest_plugins = ["tests.support.fixtures"]

@@ -354,3 +354,36 @@ def test_every_verification_error_says_it_is_a_compiler_bug(good):
         verify_definition(good)
     assert "compiler bug" in err.value.fix
 
+
+
+# -- a Batch job's container overrides --------------------------------------------------
+
+
+ENV_FLOW = """
+from sfncompile import environment
+
+class EnvFlow(FlowSpec):
+    @step
+    def start(self):
+        self.next(self.work)
+
+    @environment(vars={"CONFIG": "x" * SIZE})
+    @step
+    def work(self):
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+"""
+
+
+def test_environment_variables_past_what_ecs_takes_as_overrides_are_a_compile_error(tmp_path):
+    """ECS runs a Batch job only with 8,192 characters of container overrides (Batch accepts the
+    job, which then fails): a 9,000-character @environment value is refused at compile time."""
+    path = write_flow(tmp_path, ENV_FLOW.replace("SIZE", "9000"))
+    with pytest.raises(CompileError) as err:
+        compile_flow(build_graph_from_file(path))
+    assert err.value.message.startswith(f"{path}:13 (step 'work'): its Batch job's container overrides")
+    assert "ECS runs a Batch job only with at most 8,192" in err.value.message
+    compile_flow(build_graph_from_file(write_flow(tmp_path, ENV_FLOW.replace("SIZE", "7000"), "fits.py")))

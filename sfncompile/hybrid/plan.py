@@ -91,7 +91,9 @@ def plan_hybrid(
         )
     jobs = BatchJobs(batch, client("logs", config), config.get("batch_log_group"), say, show=show,
                      echo_logs=echo_logs)
-    return BatchExecutor(settings, jobs, max_workers)
+    executor = BatchExecutor(settings, jobs, max_workers)
+    executor.check_sizes()
+    return executor
 
 
 def _environments(graph: FlowGraph, config: Mapping[str, Any], steps: List[str], stores: Any,

@@ -48,19 +48,34 @@ def startable_arn(sfn: Any, config: Mapping[str, Any], manifest: Mapping[str, An
     return expected
 
 
-def start_submit_request(config: Mapping[str, Any], flow: str, parameters: Mapping[str, Any]) -> Dict[str, Any]:
-    """The start step's SubmitJob request, as far as the parameters make it grow."""
+def start_overrides(definition: str) -> Dict[str, Any]:
+    """The deployed start Task's static ``ContainerOverrides`` (@environment, resources), or {}."""
+    from ..compiler.jobparams import STEP
+
+    for state in json.loads(definition).get("States", {}).values():
+        task = state.get("Parameters") or {}
+        if state.get("Type") == "Task" and (task.get("Parameters") or {}).get(STEP) == "start":
+            return task.get("ContainerOverrides") or {}
+    return {}
+
+
+def start_submit_request(config: Mapping[str, Any], flow: str, parameters: Mapping[str, Any],
+                         static_overrides: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
+    """The start step's SubmitJob request, as far as the parameters (and the deployed Task's
+    ``static_overrides``) make it grow."""
+    from ..compiler.batch_limits import batch_overrides
     from ..compiler.jobparams import fill_command, job_parameters
     from ..compiler.tasks import job_name
 
     params_json = json.dumps(parameters, separators=(",", ":"), ensure_ascii=False)
     job_params = job_parameters("start", "sfn-" + "0" * 26, "0", 0)
+    command = fill_command(job_params) + ["--params-json", params_json]
     return {
         "jobName": job_name("start"),
         "jobQueue": config.get("job_queue", ""),
         "jobDefinition": config.get("job_definition", ""),
         "parameters": job_params,
-        "containerOverrides": {"command": fill_command(job_params) + ["--params-json", params_json]},
+        "containerOverrides": batch_overrides(static_overrides or {}, command),
     }
 
 
@@ -68,9 +83,11 @@ LARGE_PARAMETERS_FIX = "pass large values as an IncludeFile parameter (stored in
 
 
 def check_submit_size(config: Mapping[str, Any], flow: str, parameters: Mapping[str, Any],
-                      what: Optional[str] = None, fix: str = LARGE_PARAMETERS_FIX) -> None:
+                      what: Optional[str] = None, fix: str = LARGE_PARAMETERS_FIX,
+                      static_overrides: Optional[Mapping[str, Any]] = None) -> None:
     """ParameterError when the start step's SubmitJob would pass what Batch or ECS accept."""
-    problem = submit_job_problem(start_submit_request(config, flow, parameters), SUBMIT_JOB_OVERHEAD)
+    request = start_submit_request(config, flow, parameters, static_overrides)
+    problem = submit_job_problem(request, SUBMIT_JOB_OVERHEAD)
     if problem is not None:
         raise ParameterError(f"{what or f'the parameters of {flow}'} make the start step's Batch job too large: "
                              f"{problem}", fix=fix)

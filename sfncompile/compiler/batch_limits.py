@@ -34,6 +34,14 @@ BATCH_VARIABLES: List[Dict[str, str]] = [
 ]
 
 
+def batch_overrides(asl: Mapping[str, Any], command: Optional[List[str]] = None) -> Dict[str, Any]:
+    """A compiled Task's static ``ContainerOverrides`` (ASL's PascalCase) as Batch's ``containerOverrides``."""
+    out: Dict[str, Any] = {"command": list(command)} if command else {}
+    out["environment"] = [{"name": e["Name"], "value": e["Value"]} for e in asl.get("Environment", ())]
+    out["resourceRequirements"] = [{"type": r["Type"], "value": r["Value"]} for r in asl.get("ResourceRequirements", ())]
+    return out
+
+
 def payload_bytes(request: Mapping[str, Any]) -> int:
     """Bytes of a SubmitJob request body as boto3 sends it (botocore's REST-JSON: ``json.dumps``)."""
     return len(json.dumps(request).encode("utf-8"))

@@ -38,7 +38,7 @@ from ..exceptions import CompileError
 from ..graph.ir import FRAME_FOREACH, StepNode
 from . import intrinsics as asl
 from . import jobparams as job
-from .batch_limits import CONTAINER_OVERRIDES_LIMIT, overrides_characters
+from .batch_limits import CONTAINER_OVERRIDES_LIMIT, batch_overrides, overrides_characters
 from .context import task_id_expression
 from .failures import retrier
 from .result import CompileWarning
@@ -177,8 +177,7 @@ def task_command(step: StepNode, task_id: Optional[str], params_json: Optional[s
 _LONG_COMMAND_VALUES = {job.STEP: "", job.RUN: "sfn-" + "0" * 25, job.TASK: "0" * 20, job.ATTEMPT: "10"}
 
 
-def check_overrides(step: StepNode, environment: Optional[str], is_start: bool,
-                    requirements: List[Dict[str, str]], env: List[Dict[str, str]]) -> None:
+def check_overrides(step: StepNode, environment: Optional[str], is_start: bool, overrides: Dict[str, Any]) -> None:
     """CompileError when the step's container overrides could not reach ECS (``batch_limits``).
 
     Measured before the run's parameters (the start step's ``--params-json``, checked by ``trigger``)."""
@@ -187,10 +186,7 @@ def check_overrides(step: StepNode, environment: Optional[str], is_start: bool,
         command = job.fill_command({**_LONG_COMMAND_VALUES, job.STEP: step.name})
         command += ["--params-json", "{}"] if is_start else []
         command += ["--environment", environment] if environment else []
-    overrides: Dict[str, Any] = {"command": command} if command else {}
-    overrides["environment"] = [{"name": e["Name"], "value": e["Value"]} for e in env]
-    overrides["resourceRequirements"] = [{"type": r["Type"], "value": r["Value"]} for r in requirements]
-    characters = overrides_characters(overrides)
+    characters = overrides_characters(batch_overrides(overrides, command))
     if characters > CONTAINER_OVERRIDES_LIMIT:
         raise CompileError(
             f"{step.file}:{step.line} (step '{step.name}'): its Batch job's container overrides (command, "
@@ -246,7 +242,7 @@ def batch_task(
     env = container_environment(step)
     if env:
         overrides["Environment"] = env
-    check_overrides(step, environment, is_start, requirements, env)
+    check_overrides(step, environment, is_start, overrides)
     if overrides:
         parameters["ContainerOverrides"] = overrides
     seconds = attempt_seconds(step, warnings)

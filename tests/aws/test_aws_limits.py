@@ -114,3 +114,37 @@ def test_deploy_refuses_a_tag_before_it_changes_anything(aws_config, moto_aws):
     assert moto_aws.client("stepfunctions").list_state_machines()["stateMachines"] == []
     registered = moto_aws.client("batch").describe_job_definitions(status="ACTIVE")["jobDefinitions"]
     assert not [d for d in registered if "ScheduledFlow" in d["jobDefinitionName"]]
+
+
+START_ENV_FLOW = '''
+from sfncompile import FlowSpec, Parameter, environment, step
+
+
+class StartEnvFlow(FlowSpec):
+    label = Parameter("label", default="x")
+
+    @environment(vars={"CONFIG": "c" * 5000})
+    @step
+    def start(self):
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+'''
+
+
+def test_trigger_measures_the_start_jobs_environment_with_the_parameters(aws_config, moto_aws, tmp_path):
+    """The deployed start Task's @environment variables travel in the same container overrides as
+    the parameters: 5,000 characters of them plus 4,000 of parameters pass ECS's 8,192."""
+    import pytest
+
+    from sfncompile.aws.trigger import trigger
+    from sfncompile.exceptions import ParameterError
+
+    path = tmp_path / "start_env.py"
+    path.write_text(START_ENV_FLOW)
+    deploy(str(path), config=aws_config)
+    with pytest.raises(ParameterError, match="ECS runs a Batch job only with at most 8,192"):
+        trigger("StartEnvFlow", {"label": "x" * 4000}, config=aws_config)
+    assert trigger("StartEnvFlow", {"label": "x" * 1000}, config=aws_config).run_id.startswith("sfn-")

@@ -27,10 +27,11 @@ import hashlib
 import re
 from typing import Any, Mapping, Optional
 
+from ..compiler.names import MAX_NAME_LENGTH
 from ..compiler.names import shorten as fit
 from ..flow.project import ProjectInfo
 
-STATE_MACHINE_LIMIT = 80
+STATE_MACHINE_LIMIT = MAX_NAME_LENGTH
 JOB_DEFINITION_LIMIT = 128
 RULE_LIMIT = 64
 ROLE_LIMIT = 64

@@ -4,13 +4,11 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
+from ..compiler.names import MAX_NAME_LENGTH as NAME_LIMIT  # Step Functions' 80 characters
 from .errors import aws_errors
 
 FLOW_TAG = "sfncompile:flow"
 CODE_TAG = "sfncompile:code"
-
-
-NAME_LIMIT = 80
 
 # Step Functions tags (https://docs.aws.amazon.com/step-functions/latest/apireference/API_Tag.html):
 # keys 1-128 and values 0-256 characters of Unicode letters, digits, white space and these

@@ -387,3 +387,20 @@ def test_environment_variables_past_what_ecs_takes_as_overrides_are_a_compile_er
     assert err.value.message.startswith(f"{path}:13 (step 'work'): its Batch job's container overrides")
     assert "ECS runs a Batch job only with at most 8,192" in err.value.message
     compile_flow(build_graph_from_file(write_flow(tmp_path, ENV_FLOW.replace("SIZE", "7000"), "fits.py")))
+
+
+def test_submit_job_payload_is_the_body_boto3_sends():
+    """Batch's 30 KiB is measured on the REST-JSON body botocore writes for SubmitJob, byte for byte."""
+    import botocore.session
+    from botocore.serialize import create_serializer
+
+    from sfncompile.compiler.batch_limits import payload_bytes
+
+    request = {"jobName": "start", "jobQueue": "arn:aws:batch:eu-west-1:1:job-queue/q", "jobDefinition": "jd",
+               "parameters": {"s": "start", "r": "sfn-1"}, "tags": {"sfncompile:flow": "F"},
+               "containerOverrides": {"command": ["sfncompile", "--params-json", '{"label":"é \\"q\\""}'],
+                                      "environment": [{"name": "A", "value": "b"}]}}
+    model = botocore.session.get_session().get_service_model("batch")
+    body = create_serializer(model.metadata["protocol"]).serialize_to_request(
+        request, model.operation_model("SubmitJob"))["body"]
+    assert payload_bytes(request) == len(body)

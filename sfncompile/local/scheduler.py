@@ -29,7 +29,6 @@ from __future__ import annotations
 import heapq
 import itertools
 import os
-import secrets
 import signal
 import time
 from collections import deque
@@ -70,7 +69,7 @@ TIMEOUT_GRACE = 2.0  # seconds after @timeout before the task process group is k
 def new_run_id() -> str:
     """Sortable and unique across concurrent runs: UTC time to the millisecond + random hex."""
     now = datetime.now(timezone.utc)
-    return now.strftime("%Y%m%d%H%M%S") + f"{now.microsecond // 1000:03d}-{secrets.token_hex(2)}"
+    return now.strftime("%Y%m%d%H%M%S") + f"{now.microsecond // 1000:03d}-{os.urandom(2).hex()}"
 
 
 @dataclass

@@ -29,6 +29,11 @@ strings (a single-foreach body step reads its task id without a ``States.Format`
 * cost model unchanged: 1 transition per linear step, 1 (inline) / 2 (distributed) per foreach item;
 * compile of the 1,000-step flow 98-137 ms before, 112-151 ms after (noise at that load).
 
+Measured as the request (the definition escaped as a JSON string, which is what the 1 MB
+quota counts): linear steps 304 B/step compact, 356 B/step in the request, so 2,931 linear
+steps fit, not the 3,448 the compact size suggested; the 3,000-step flow is 1,081,050 bytes as a
+request and is refused (it warned at 88% when the compact size was measured).
+
 Before/after: run it once as is, and once against another tree, e.g.
 ``git archive main | tar -x -C /tmp/before && PYTHONPATH=/tmp/before python benchmarks/compile_bench.py``
 (figures the older tree cannot produce print as ``n/a``).

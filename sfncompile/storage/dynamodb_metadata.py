@@ -127,11 +127,19 @@ def _plain_with_identity(item: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def _clip(text: Optional[str], limit: int = 64_000) -> Optional[str]:
-    """Keep items far below DynamoDB's 400 KB: long tracebacks keep their head and tail."""
-    if text is None or len(text) <= limit:
+    """Keep items far below DynamoDB's 400 KB: long tracebacks keep their head and tail.
+
+    DynamoDB counts a string's UTF-8 bytes, not its characters
+    (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html),
+    so ``limit`` is bytes: 64,000 characters of non-ASCII text would be up to 256 KB."""
+    if text is None:
+        return text
+    data = text.encode("utf-8")
+    if len(data) <= limit:
         return text
     half = limit // 2
-    return f"{text[:half]}\n... ({len(text) - limit} characters cut) ...\n{text[-half:]}"
+    head, tail = data[:half].decode("utf-8", "ignore"), data[-half:].decode("utf-8", "ignore")
+    return f"{head}\n... ({len(data) - limit:,} bytes cut) ...\n{tail}"
 
 
 def _run_record(item: Dict[str, Any]) -> Dict[str, Any]:

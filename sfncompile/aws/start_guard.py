@@ -16,9 +16,9 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, Mapping, Optional
 
+from ..compiler.batch_limits import submit_job_problem
 from ..exceptions import ConfigError, ParameterError
 from . import statemachine
-from ..compiler.batch_limits import submit_job_problem
 from .errors import aws_errors
 
 # What the start step's SubmitJob holds besides the command: resource and environment

@@ -69,6 +69,8 @@ def deploy(
     graph = build_graph_from_file(flow_file, flow_name)
     info = project_info(graph.name, graph.flow_decorators, default_username(), branch, production)
     sm_name = names.choose_deployment_name(config, graph.name, info, name)
+    # Before anything is uploaded or registered; its two own tags count towards the 50.
+    statemachine.check_tags({statemachine.FLOW_TAG: graph.name, statemachine.CODE_TAG: "0" * 12, **(tags or {})})
     trigger_rules = events.trigger_rules(config, graph.flow_decorators, sm_name, info)
     result = DeployResult(name=sm_name, dry_run=dry_run)
     compute = stage_compute(client("batch", config), config["job_queue"]) if config.get("job_queue") else None
@@ -137,11 +139,14 @@ def deploy(
         raise CompileError(
             f"the config gives no value for {', '.join(missing)}", fix="rerun `sfncompile configure --stack ...`"
         )
-    check_definition_size(definition)  # ARNs are longer than their placeholders
     result.definition = definition
     sm_tags = {statemachine.FLOW_TAG: graph.name, statemachine.CODE_TAG: package.sha256[:12], **(tags or {})}
+    text = to_json(definition)
+    # ARNs are longer than their placeholders, and the request holds the definition escaped.
+    check_definition_size(definition, graph, [statemachine.create_request(config, sm_name, text, sm_tags),
+                                              statemachine.update_request(config, sm_name, text)])
     sfn = client("stepfunctions", config)
-    arn, action = statemachine.ensure_state_machine(sfn, config, sm_name, to_json(definition), sm_tags)
+    arn, action = statemachine.ensure_state_machine(sfn, config, sm_name, text, sm_tags)
     result.state_machine_arn = arn
     if action != "unchanged":
         result.changes.append(f"{action} state machine {sm_name}")

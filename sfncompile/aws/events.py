@@ -74,6 +74,12 @@ def _template(trigger: Mapping[str, str], raw: Mapping[str, str]) -> str:
     return '{"parameters": {"%s": {%s}}}' % (TRIGGER_KEY, ", ".join(fields))
 
 
+def event_parameters(name: str, payload: Mapping[str, Any]) -> Dict[str, Any]:
+    """The execution's parameters an event rule's template makes of an event (id: a UUID)."""
+    return {TRIGGER_KEY: {"type": "event", "event": name, "id": "0" * 36, "time": "2026-01-01T00:00:00Z",
+                          "payload": dict(payload)}}
+
+
 def event_rule(deployment: str, bus: str, index: int, event: Mapping[str, Any]) -> RuleSpec:
     return RuleSpec(
         name=names.rule_name(deployment, "e", index),
@@ -316,6 +322,7 @@ def publish(name: str, payload: Mapping[str, Any], *, config: Optional[Mapping[s
     """
     from . import config as cfg
     from .session import client
+    from .start_guard import check_submit_size
 
     if not isinstance(payload, Mapping):
         raise ConfigError(f"an event payload is a JSON object, got {type(payload).__name__}",
@@ -325,6 +332,10 @@ def publish(name: str, payload: Mapping[str, Any], *, config: Optional[Mapping[s
     if not bus:
         raise ConfigError("the config names no event bus (event_bus)",
                           fix="deploy the current infra stack and rerun `sfncompile configure --stack ...`")
+    # A flow it starts gets the payload on its start job's command line (execution input -> --params-json).
+    check_submit_size(config, name, event_parameters(name, payload),
+                      what=f"the payload of event {name!r}, as the parameters of a flow it starts,",
+                      fix="publish a reference to the data (an S3 URL, an id) instead of the data")
     with aws_errors(f"publish event {name}"):
         response = client("events", config).put_events(Entries=[{
             "Source": EVENT_SOURCE, "DetailType": name, "Detail": json.dumps(dict(payload)), "EventBusName": bus,

@@ -16,7 +16,10 @@ Batch job definition names 128 letters, digits, '-' and '_'
 (https://docs.aws.amazon.com/batch/latest/APIReference/API_RegisterJobDefinition.html);
 EventBridge rule names 64 of ``[.-_A-Za-z0-9]``
 (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html);
-IAM role names 64 of ``[\\w+=,.@-]`` (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html).
+IAM role names 64 of ``[\\w+=,.@-]`` (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html);
+EventBridge Scheduler schedule names 64 of ``[0-9a-zA-Z-_.]``
+(https://docs.aws.amazon.com/scheduler/latest/APIReference/API_CreateSchedule.html): a state
+machine name may have 80, so a schedule is named after its deployment only up to 64.
 """
 from __future__ import annotations
 
@@ -24,13 +27,15 @@ import hashlib
 import re
 from typing import Any, Mapping, Optional
 
+from ..compiler.names import MAX_NAME_LENGTH
 from ..compiler.names import shorten as fit
 from ..flow.project import ProjectInfo
 
-STATE_MACHINE_LIMIT = 80
+STATE_MACHINE_LIMIT = MAX_NAME_LENGTH
 JOB_DEFINITION_LIMIT = 128
 RULE_LIMIT = 64
 ROLE_LIMIT = 64
+SCHEDULE_LIMIT = 64
 HASH_LENGTH = 8
 
 
@@ -46,6 +51,11 @@ def project_deployment_name(config: Mapping[str, Any], info: ProjectInfo) -> str
 def job_definition_name(deployment: str) -> str:
     """Batch allows letters, digits, '-' and '_' in job definition names (a ``--name`` may hold more)."""
     return fit(re.sub(r"[^A-Za-z0-9_-]", "_", deployment), JOB_DEFINITION_LIMIT)
+
+
+def schedule_name(deployment: str) -> str:
+    """The deployment's EventBridge Scheduler schedule: its name, shortened with a hash past 64 characters."""
+    return fit(deployment, SCHEDULE_LIMIT)
 
 
 def rule_prefix(deployment: str) -> str:

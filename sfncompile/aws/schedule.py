@@ -1,10 +1,15 @@
-"""@schedule → an EventBridge Scheduler schedule (time zones work), kept in step with the decorator."""
+"""@schedule → an EventBridge Scheduler schedule (time zones work), kept in step with the decorator.
+
+Functions here take the deployment's name; its schedule is ``names.schedule_name`` of it
+(Scheduler allows 64 characters where a state machine name has 80).
+"""
 from __future__ import annotations
 
 import json
 from typing import Any, Mapping, Optional
 
 from .errors import aws_errors
+from .names import schedule_name
 
 GROUP = "default"
 
@@ -24,7 +29,7 @@ def desired_schedule(
     name: str, schedule: Mapping[str, Any], state_machine_arn: str, role_arn: str
 ) -> Mapping[str, Any]:
     return {
-        "Name": name,
+        "Name": schedule_name(name),
         "GroupName": GROUP,
         "ScheduleExpression": f"cron({schedule['cron']})",
         "ScheduleExpressionTimezone": schedule.get("timezone") or "UTC",
@@ -70,13 +75,13 @@ def sync_schedule(
     role_arn: Optional[str],
 ) -> str:
     """Create, update or delete the flow's schedule; returns 'created'/'updated'/'deleted'/'unchanged'/'none'."""
-    with aws_errors(f"read schedule {name}"):
-        current = _get(scheduler, name)
+    with aws_errors(f"read schedule {schedule_name(name)}"):
+        current = _get(scheduler, schedule_name(name))
     if schedule is None:
         if current is None:
             return "none"
-        with aws_errors(f"delete schedule {name}"):
-            scheduler.delete_schedule(Name=name, GroupName=GROUP)
+        with aws_errors(f"delete schedule {schedule_name(name)}"):
+            scheduler.delete_schedule(Name=schedule_name(name), GroupName=GROUP)
         return "deleted"
     if not role_arn:
         from ..exceptions import ConfigError
@@ -87,19 +92,20 @@ def sync_schedule(
         )
     desired = desired_schedule(name, schedule, state_machine_arn, role_arn)
     if current is None:
-        with aws_errors(f"create schedule {name}"):
+        with aws_errors(f"create schedule {desired['Name']}"):
             scheduler.create_schedule(**desired)
         return "created"
     if _same(current, desired):
         return "unchanged"
-    with aws_errors(f"update schedule {name}"):
+    with aws_errors(f"update schedule {desired['Name']}"):
         scheduler.update_schedule(**desired)
     return "updated"
 
 
 def describe_schedule(scheduler: Any, name: str) -> Optional[str]:
-    with aws_errors(f"read schedule {name}"):
-        current = _get(scheduler, name)
+    """The schedule of deployment ``name`` as ``cron(...) zone``, or None."""
+    with aws_errors(f"read schedule {schedule_name(name)}"):
+        current = _get(scheduler, schedule_name(name))
     if current is None:
         return None
     return f"{current.get('ScheduleExpression')} {current.get('ScheduleExpressionTimezone') or 'UTC'}"

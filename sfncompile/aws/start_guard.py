@@ -7,21 +7,20 @@ stage's config names (``<state_machine_prefix><name>`` in the configured account
 region) and its tags say deploy made it for this flow.
 
 The start step's SubmitJob request carries the run's parameters on its command line
-(``--params-json``); AWS Batch rejects a SubmitJob payload over 30 KiB
-(https://docs.aws.amazon.com/batch/latest/userguide/service_limits.html, "Maximum job
-payload size (for SubmitJob API operations)"), which would fail the run only once it
-reached Batch. :func:`check_submit_size` rejects such parameters before anything starts.
+(``--params-json``): past Batch's 30 KiB payload, or ECS's 8,192 characters of container
+overrides (``batch_limits.py``), the run would fail only once it reached Batch.
+:func:`check_submit_size` rejects such parameters before anything starts.
 """
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Mapping
+from typing import Any, Dict, Mapping, Optional
 
+from ..compiler.batch_limits import submit_job_problem
 from ..exceptions import ConfigError, ParameterError
 from . import statemachine
 from .errors import aws_errors
 
-SUBMIT_JOB_PAYLOAD_LIMIT = 30 * 1024
 # What the start step's SubmitJob holds besides the command: resource and environment
 # overrides, timeout, retry fields and JSON punctuation (generous, so the check errs safe).
 SUBMIT_JOB_OVERHEAD = 2 * 1024
@@ -49,28 +48,46 @@ def startable_arn(sfn: Any, config: Mapping[str, Any], manifest: Mapping[str, An
     return expected
 
 
-def start_submit_request(config: Mapping[str, Any], flow: str, parameters: Mapping[str, Any]) -> Dict[str, Any]:
-    """The start step's SubmitJob request, as far as the parameters make it grow."""
+def start_overrides(definition: str) -> Dict[str, Any]:
+    """The deployed start Task's static ``ContainerOverrides`` (@environment, resources), or {}."""
+    from ..compiler.jobparams import STEP
+
+    for state in json.loads(definition).get("States", {}).values():
+        task = state.get("Parameters") or {}
+        if state.get("Type") == "Task" and (task.get("Parameters") or {}).get(STEP) == "start":
+            return task.get("ContainerOverrides") or {}
+    return {}
+
+
+def start_submit_request(config: Mapping[str, Any], flow: str, parameters: Mapping[str, Any],
+                         static_overrides: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
+    """The start step's SubmitJob request, as far as the parameters (and the deployed Task's
+    ``static_overrides``) make it grow."""
+    from ..compiler.batch_limits import batch_overrides
     from ..compiler.jobparams import fill_command, job_parameters
     from ..compiler.tasks import job_name
 
     params_json = json.dumps(parameters, separators=(",", ":"), ensure_ascii=False)
     job_params = job_parameters("start", "sfn-" + "0" * 26, "0", 0)
+    command = fill_command(job_params) + ["--params-json", params_json]
     return {
         "jobName": job_name("start"),
         "jobQueue": config.get("job_queue", ""),
         "jobDefinition": config.get("job_definition", ""),
         "parameters": job_params,
-        "containerOverrides": {"command": fill_command(job_params) + ["--params-json", params_json]},
+        "containerOverrides": batch_overrides(static_overrides or {}, command),
     }
 
 
-def check_submit_size(config: Mapping[str, Any], flow: str, parameters: Mapping[str, Any]) -> None:
-    """ParameterError when the start step's SubmitJob would pass Batch's 30 KiB payload limit."""
-    size = len(json.dumps(start_submit_request(config, flow, parameters)).encode("utf-8")) + SUBMIT_JOB_OVERHEAD
-    if size > SUBMIT_JOB_PAYLOAD_LIMIT:
-        raise ParameterError(
-            f"the parameters of {flow} make the start step's Batch SubmitJob request about {size:,} bytes; "
-            f"AWS Batch accepts at most {SUBMIT_JOB_PAYLOAD_LIMIT:,}",
-            fix="pass large values as an IncludeFile parameter (stored in the datastore, passed by reference)",
-        )
+LARGE_PARAMETERS_FIX = "pass large values as an IncludeFile parameter (stored in the datastore, passed by reference)"
+
+
+def check_submit_size(config: Mapping[str, Any], flow: str, parameters: Mapping[str, Any],
+                      what: Optional[str] = None, fix: str = LARGE_PARAMETERS_FIX,
+                      static_overrides: Optional[Mapping[str, Any]] = None) -> None:
+    """ParameterError when the start step's SubmitJob would pass what Batch or ECS accept."""
+    request = start_submit_request(config, flow, parameters, static_overrides)
+    problem = submit_job_problem(request, SUBMIT_JOB_OVERHEAD)
+    if problem is not None:
+        raise ParameterError(f"{what or f'the parameters of {flow}'} make the start step's Batch job too large: "
+                             f"{problem}", fix=fix)

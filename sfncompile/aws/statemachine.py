@@ -4,13 +4,48 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
+from ..compiler.names import MAX_NAME_LENGTH as NAME_LIMIT  # Step Functions' 80 characters
 from .errors import aws_errors
 
 FLOW_TAG = "sfncompile:flow"
 CODE_TAG = "sfncompile:code"
 
+# Step Functions tags (https://docs.aws.amazon.com/step-functions/latest/apireference/API_Tag.html):
+# keys 1-128 and values 0-256 characters of Unicode letters, digits, white space and these
+# symbols; 50 tags a resource, the ``aws:`` prefix reserved
+# (https://docs.aws.amazon.com/batch/latest/userguide/tag-restrictions.html, as for every AWS resource).
+TAG_KEY_LIMIT = 128
+TAG_VALUE_LIMIT = 256
+TAGS_PER_RESOURCE = 50
+TAG_SYMBOLS = "_.:/=+-@"
 
-NAME_LIMIT = 80
+
+def _tag_text_problem(text: str, limit: int) -> Optional[str]:
+    if len(text) > limit:
+        return f"has {len(text)} characters; Step Functions allows {limit}"
+    bad = sorted({c for c in text if not (c.isalnum() or c.isspace() or c in TAG_SYMBOLS)})
+    if bad:
+        return f"contains {', '.join(repr(c) for c in bad)}; tags may hold letters, digits, spaces and {TAG_SYMBOLS}"
+    if text.lower().startswith("aws:"):
+        return "starts with 'aws:', a prefix AWS keeps for itself"
+    return None
+
+
+def check_tags(tags: Mapping[str, str]) -> None:
+    """CompileError naming the first tag of a state machine's that Step Functions would refuse."""
+    from ..exceptions import CompileError
+
+    if len(tags) > TAGS_PER_RESOURCE:
+        raise CompileError(f"the state machine would have {len(tags)} tags (sfncompile's own included); "
+                           f"Step Functions allows {TAGS_PER_RESOURCE}", fix="pass fewer --tag options")
+    for key, value in tags.items():
+        for what, text, limit in (("key", key, TAG_KEY_LIMIT), ("value", value, TAG_VALUE_LIMIT)):
+            if what == "key" and not key:
+                raise CompileError(f"tag ={value!r} has an empty key", fix="pass --tag key=value")
+            problem = _tag_text_problem(text, limit)
+            if problem is not None:
+                raise CompileError(f"the {what} of tag {key[:40]!r} {problem}",
+                                   fix=f"pass --tag with a {what} of at most {limit} allowed characters")
 
 
 def deployment_name(config: Mapping[str, Any], flow: str, name: Optional[str] = None) -> str:
@@ -69,6 +104,29 @@ def _same_definition(a: str, b: str) -> bool:
         return a == b
 
 
+def create_request(config: Mapping[str, Any], name: str, definition: str, tags: Mapping[str, str]) -> Dict[str, Any]:
+    """The CreateStateMachine request deploy sends (the size check measures this very dict)."""
+    request: Dict[str, Any] = {
+        "name": name,
+        "definition": definition,
+        "roleArn": config["state_machine_role_arn"],
+        "type": "STANDARD",
+        "tags": [{"key": k, "value": v} for k, v in sorted(tags.items())],
+        "publish": True,
+    }
+    logging = _logging(config)
+    if logging:
+        request["loggingConfiguration"] = logging
+    return request
+
+
+def update_request(config: Mapping[str, Any], name: str, definition: str) -> Dict[str, Any]:
+    """The UpdateStateMachine request deploy sends to a machine that exists."""
+    return {"stateMachineArn": state_machine_arn(config, name), "definition": definition,
+            "roleArn": config["state_machine_role_arn"], "publish": True,
+            "loggingConfiguration": _logging(config) or LOGGING_OFF}
+
+
 def ensure_state_machine(
     sfn: Any,
     config: Mapping[str, Any],
@@ -83,16 +141,7 @@ def ensure_state_machine(
     with aws_errors(f"describe state machine {name}"):
         current = describe(sfn, arn)
     if current is None:
-        request: Dict[str, Any] = {
-            "name": name,
-            "definition": definition,
-            "roleArn": role,
-            "type": "STANDARD",
-            "tags": [{"key": k, "value": v} for k, v in sorted(tags.items())],
-            "publish": True,
-        }
-        if logging:
-            request["loggingConfiguration"] = logging
+        request = create_request(config, name, definition, tags)
         with aws_errors(f"create state machine {name}"):
             arn = sfn.create_state_machine(**request)["stateMachineArn"]
         return arn, "created"
@@ -103,8 +152,7 @@ def ensure_state_machine(
     ):
         _retag(sfn, arn, tags)
         return arn, "unchanged"
-    request = {"stateMachineArn": arn, "definition": definition, "roleArn": role, "publish": True,
-               "loggingConfiguration": logging or LOGGING_OFF}
+    request = update_request(config, name, definition)
     with aws_errors(f"update state machine {name}"):
         sfn.update_state_machine(**request)
     _retag(sfn, arn, tags)

@@ -16,7 +16,7 @@ from ..user import default_namespace, default_username
 from . import config as cfg
 from .errors import aws_errors
 from .manifest import find_manifest
-from .start_guard import check_submit_size, startable_arn
+from .start_guard import check_submit_size, start_overrides, startable_arn
 from .session import client
 
 
@@ -121,7 +121,9 @@ def trigger(
     sfn = client("stepfunctions", config)
     machine = startable_arn(sfn, config, manifest)
     parameters = _include_files(manifest, parameters, stores.artifacts)
-    check_submit_size(config, flow, parameters)
+    with aws_errors(f"read the definition of {manifest['name']}"):
+        definition = sfn.describe_state_machine(stateMachineArn=machine)["definition"]
+    check_submit_size(config, flow, parameters, static_overrides=start_overrides(definition))
     execution = new_execution_name()
     run_id = f"sfn-{execution}"
     username = default_username()

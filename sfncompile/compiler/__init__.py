@@ -10,7 +10,7 @@ contract with the runtime (task command, DynamoDB items, storage keys).
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Sequence
 
 from ..graph.ir import FlowGraph
 from .builder import Builder
@@ -24,10 +24,12 @@ from .settings import DeploySettings, ThrottleRetry
 from .substitute import placeholders_in, substitute, values_from_config
 
 
-def check_definition_size(definition: Mapping[str, Any], graph: Optional[FlowGraph] = None) -> None:
-    """Raise CompileError past Step Functions' 1 MiB as deployed (placeholders measured as real
-    ARNs); deploy calls it again once it has filled them with the stage's values."""
-    check_size(definition, graph)
+def check_definition_size(definition: Mapping[str, Any], graph: Optional[FlowGraph] = None,
+                          requests: Sequence[Mapping[str, Any]] = ()) -> None:
+    """Raise CompileError past Step Functions' 1 MiB request as deployed (placeholders measured as
+    real ARNs); deploy calls it again with the CreateStateMachine / UpdateStateMachine requests
+    it is about to send."""
+    check_size(definition, graph, requests)
 
 
 def compile_flow(graph: FlowGraph, settings: Optional[DeploySettings] = None) -> CompileResult:

@@ -1,18 +1,30 @@
 """A definition's size against Step Functions' 1 MiB, measured as deploy will send it.
 
+What AWS limits is the request: "Maximum request size: 1 MB per request. This is the
+total data size per Step Functions API request, including the request header and all
+other associated request data" (a hard quota,
+https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html). The definition
+travels inside the CreateStateMachine / UpdateStateMachine request as a JSON *string*, as
+botocore's JSON protocol writes it (``json.dumps`` with its defaults: every ``"`` of the
+definition becomes ``\\"``, non-ASCII ``\\uXXXX``): about 15% more than the definition's
+own compact UTF-8 bytes, so measuring only those let a flow at 90% fail at deploy.
+:func:`request_bytes` is that body's size; :func:`deployed_size` the CreateStateMachine
+request's, with what compile cannot know (ARNs, name, role, tags, logging) at a real
+stage's length, plus :data:`HEADER_BYTES` for the signed headers.
+
 Placeholders are shorter than what deploy puts there (an ARN is ~80 characters,
 ``${JobQueue}`` 11), so a flow is measured with every placeholder compile could not
 fill replaced by a value as long as a real stage's (:data:`ASSUMED_VALUES`). A flow
 above :data:`WARN_SHARE` of the limit gets a warning; one above the limit an error
 whose fix names what to change in *that* flow (the foreach whose Maps take the most,
-or how many steps fit).
+or how many steps fit). Deploy checks again with its real requests.
 """
 from __future__ import annotations
 
 import json
 import re
 from collections import Counter
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
 from ..exceptions import CompileError
 from ..graph.ir import FOREACH, FlowGraph
@@ -20,7 +32,10 @@ from . import intrinsics as asl
 from .result import CompileWarning
 from .serialize import to_json
 
-MAX_DEFINITION_BYTES = 1_048_576
+MAX_DEFINITION_BYTES = 1_048_576  # the request quota (and CreateStateMachine's ``definition`` maximum length)
+# Signed headers count too: Authorization, X-Amz-Date, X-Amz-Target, User-Agent and a session
+# token (temporary credentials: one to two KB).
+HEADER_BYTES = 4096
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 WARN_SHARE = 0.8
 
@@ -35,6 +50,20 @@ ASSUMED_VALUES: Dict[str, str] = {
     asl.DATASTORE_PREFIX: "sfncompile",
     asl.STACK: "sfncompile-production",
 }
+# The rest of deploy's CreateStateMachine request (aws/statemachine.py), as long as a real
+# stage's: the longest name Step Functions allows, the stage's role and log group, the tags
+# deploy sets (user tags are measured by deploy itself).
+_ASSUMED_REQUEST: Dict[str, Any] = {
+    "name": "x" * 80,
+    "definition": "",
+    "roleArn": "arn:aws:iam::123456789012:role/sfncompile-production-StateMachineRole-1A2B3C4D5E6F",
+    "type": "STANDARD",
+    "tags": [{"key": "sfncompile:code", "value": "0" * 12}],  # and sfncompile:flow, the flow's name
+    "publish": True,
+    "loggingConfiguration": {"level": "ERROR", "includeExecutionData": False, "destinations": [
+        {"cloudWatchLogsLogGroup": {"logGroupArn": f"arn:aws:logs:{_ACCOUNT_REGION}:log-group:"
+                                                   "sfncompile-production-StateMachineLogs-1A2B3C4D5E6F:*"}}]},
+}
 
 
 class DefinitionTooLarge(CompileError):
@@ -47,18 +76,34 @@ def _assumed(name: str, flow: str) -> str:
     return ASSUMED_VALUES.get(name, ASSUMED_VALUES[asl.JOB_DEFINITION])  # JobDefinition_<step>: a job definition ARN
 
 
+def request_bytes(request: Mapping[str, Any]) -> int:
+    """Body bytes of a Step Functions request as boto3 sends it (botocore's JSON protocol: ``json.dumps``)."""
+    return len(json.dumps(request).encode("utf-8"))
+
+
+def _in_request(text: str) -> int:
+    """Bytes ``text`` takes inside the request body, without its quotes."""
+    return len(json.dumps(text)) - 2
+
+
 def deployed_size(definition: Mapping[str, Any], flow: str = "TrainFlow") -> int:
-    """Compact UTF-8 bytes of ``definition`` once deploy has filled its placeholders.
+    """Bytes of deploy's CreateStateMachine request (headers included) once placeholders are filled.
 
     Counted on the JSON text (each placeholder's occurrences times the length it gains),
     not by substituting a copy of the definition: this runs on every compilation.
     """
     text = to_json(definition)
-    size = len(text.encode("utf-8"))
+    envelope = dict(_ASSUMED_REQUEST, tags=[*_ASSUMED_REQUEST["tags"], {"key": "sfncompile:flow", "value": flow}])
+    size = request_bytes(envelope) + _in_request(text) + HEADER_BYTES
     for name, count in Counter(_PLACEHOLDER.findall(text)).items():
-        value = _assumed(name, flow)
-        size += count * (len(json.dumps(value, ensure_ascii=False).encode("utf-8")) - 2 - len(name) - 3)
+        in_definition = json.dumps(_assumed(name, flow), ensure_ascii=False)[1:-1]
+        size += count * (_in_request(in_definition) - len(name) - 3)
     return size
+
+
+def requests_size(requests: Sequence[Mapping[str, Any]]) -> int:
+    """Bytes of the largest of deploy's real requests (headers included)."""
+    return max(request_bytes(r) for r in requests) + HEADER_BYTES
 
 
 def _foreach_bytes(graph: FlowGraph, definition: Mapping[str, Any]) -> Optional[Tuple[str, int, int]]:
@@ -69,7 +114,7 @@ def _foreach_bytes(graph: FlowGraph, definition: Mapping[str, Any]) -> Optional[
         if node.transition != FOREACH or node.scope:
             continue
         maps = [states[n] for n in (f"{node.name} inline", f"{node.name} distributed") if n in states]
-        size = sum(len(json.dumps(m, separators=(",", ":"))) for m in maps)
+        size = sum(_in_request(to_json(m)) for m in maps)
         if maps and (best is None or size > best[1]):
             best = (node.name, size, len(maps))
     return best
@@ -97,13 +142,20 @@ def size_fix(graph: Optional[FlowGraph], definition: Mapping[str, Any], size: in
 
 
 def size_message(size: int) -> str:
-    return (f"the definition is {size:,} bytes as deployed (ARNs filled in); "
-            f"Step Functions accepts at most {MAX_DEFINITION_BYTES:,}")
+    return (f"the definition is {size:,} bytes as deployed (ARNs filled in, escaped as a string in the "
+            f"CreateStateMachine request); Step Functions accepts at most {MAX_DEFINITION_BYTES:,} per request")
 
 
-def check_size(definition: Mapping[str, Any], graph: Optional[FlowGraph] = None) -> Optional[CompileWarning]:
-    """Raise CompileError past 1 MiB as deployed; a warning within the last 20% of it."""
-    size = deployed_size(definition, graph.name if graph is not None else "TrainFlow")
+def check_size(definition: Mapping[str, Any], graph: Optional[FlowGraph] = None,
+               requests: Sequence[Mapping[str, Any]] = ()) -> Optional[CompileWarning]:
+    """Raise CompileError past 1 MiB as deployed; a warning within the last 20% of it.
+
+    ``requests``: deploy's real CreateStateMachine / UpdateStateMachine requests, measured
+    instead of the estimate."""
+    if requests:
+        size = requests_size(requests)
+    else:
+        size = deployed_size(definition, graph.name if graph is not None else "TrainFlow")
     if size > MAX_DEFINITION_BYTES:
         raise DefinitionTooLarge(size_message(size), fix=size_fix(graph, definition, size))
     if size > MAX_DEFINITION_BYTES * WARN_SHARE:

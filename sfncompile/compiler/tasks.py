@@ -34,9 +34,11 @@ import math
 import re
 from typing import Any, Dict, List, Optional
 
+from ..exceptions import CompileError
 from ..graph.ir import FRAME_FOREACH, StepNode
 from . import intrinsics as asl
 from . import jobparams as job
+from .batch_limits import CONTAINER_OVERRIDES_LIMIT, batch_overrides, overrides_characters
 from .context import task_id_expression
 from .failures import retrier
 from .result import CompileWarning
@@ -171,6 +173,30 @@ def task_command(step: StepNode, task_id: Optional[str], params_json: Optional[s
     return asl.call("Array", *words)
 
 
+# Values as long as a run gives them: a run id (``sfn-`` and an execution name), a nested task id.
+_LONG_COMMAND_VALUES = {job.STEP: "", job.RUN: "sfn-" + "0" * 25, job.TASK: "0" * 20, job.ATTEMPT: "10"}
+
+
+def check_overrides(step: StepNode, environment: Optional[str], is_start: bool, overrides: Dict[str, Any]) -> None:
+    """CompileError when the step's container overrides could not reach ECS (``batch_limits``).
+
+    Measured before the run's parameters (the start step's ``--params-json``, checked by ``trigger``)."""
+    command = None
+    if is_start or environment:
+        command = job.fill_command({**_LONG_COMMAND_VALUES, job.STEP: step.name})
+        command += ["--params-json", "{}"] if is_start else []
+        command += ["--environment", environment] if environment else []
+    characters = overrides_characters(batch_overrides(overrides, command))
+    if characters > CONTAINER_OVERRIDES_LIMIT:
+        raise CompileError(
+            f"{step.file}:{step.line} (step '{step.name}'): its Batch job's container overrides (command, "
+            f"@environment variables) come to about {characters:,} characters; ECS runs a Batch job only with "
+            f"at most {CONTAINER_OVERRIDES_LIMIT:,}",
+            fix="keep large values out of @environment: store them as an artifact or an IncludeFile, "
+                "and pass their name",
+        )
+
+
 def batch_task(
     step: StepNode,
     settings: DeploySettings,
@@ -216,6 +242,7 @@ def batch_task(
     env = container_environment(step)
     if env:
         overrides["Environment"] = env
+    check_overrides(step, environment, is_start, overrides)
     if overrides:
         parameters["ContainerOverrides"] = overrides
     seconds = attempt_seconds(step, warnings)

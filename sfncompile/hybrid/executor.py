@@ -89,18 +89,34 @@ class BatchExecutor:
     def has_capacity(self) -> bool:
         return len(self.running) < self.size
 
-    def start(self, task: Any, message: Tuple[str, str, int, Optional[str]], timeout: Optional[float] = None,
-              grace: float = 0.0, python: Optional[str] = None) -> RemoteTask:
-        step, task_id, attempt, _ = message
+    def job_spec(self, step: str, run_id: str, task_id: str, attempt: int) -> JobSpec:
+        """The SubmitJob of one task of ``step``."""
         settings = self.steps[step]
-        handle = RemoteTask(task, message)
-        parameters = job_parameters(step, self.run_id, task_id, attempt)
-        spec = JobSpec(
+        parameters = job_parameters(step, run_id, task_id, attempt)
+        return JobSpec(
             name=settings.name, queue=settings.queue, definition=settings.definition,
             parameters=parameters, command=task_command(parameters, settings.env_id),
             environment=settings.environment, resources=settings.resources,
             timeout_seconds=settings.timeout_seconds, tags=settings.tags,
         )
+
+    def check_sizes(self) -> None:
+        """ConfigError before any job when a step's SubmitJob could not run (``compiler/batch_limits``)."""
+        from ..compiler.batch_limits import submit_job_problem
+        from ..exceptions import ConfigError
+
+        for step in self.steps:
+            # The longest values a run gives: a run id, a nested task id, a late attempt.
+            problem = submit_job_problem(self.job_spec(step, "0" * 40, "0" * 20, 10).request())
+            if problem is not None:
+                raise ConfigError(f"the Batch job of step '{step}' cannot run: {problem}",
+                                  fix="pass fewer or shorter --with decorators, or run the step locally")
+
+    def start(self, task: Any, message: Tuple[str, str, int, Optional[str]], timeout: Optional[float] = None,
+              grace: float = 0.0, python: Optional[str] = None) -> RemoteTask:
+        step, task_id, attempt, _ = message
+        handle = RemoteTask(task, message)
+        spec = self.job_spec(step, self.run_id, task_id, attempt)
         self.running.append(handle)
         try:
             # Ctrl-C waits for SubmitJob's answer: a job submitted is always known, so it can be terminated.

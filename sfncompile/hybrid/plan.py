@@ -47,6 +47,7 @@ def plan_hybrid(
     from ..aws import config as cfg
     from ..aws import jobdef
     from ..aws.images import pin_image
+    from ..aws.names import job_definition_name
     from ..aws.package import package_flow, upload_package
     from ..aws.session import client
     from ..aws.statemachine import deployment_name
@@ -80,7 +81,7 @@ def plan_hybrid(
             if base is None:
                 base = jobdef.base_definition(batch, config["job_definition"])
             image = pin_image(client("ecr", config), decorator["image"])
-            name = f"{deployment_name(config, graph.name)}-{step}-hybrid"
+            name = job_definition_name(f"{deployment_name(config, graph.name)}-{step}-hybrid")
             definition, _ = jobdef.ensure_job_definition(
                 batch, name, base, jobdef.flow_container_properties(base, {}, image), tags)
         settings[step] = StepJob(
@@ -90,7 +91,9 @@ def plan_hybrid(
         )
     jobs = BatchJobs(batch, client("logs", config), config.get("batch_log_group"), say, show=show,
                      echo_logs=echo_logs)
-    return BatchExecutor(settings, jobs, max_workers)
+    executor = BatchExecutor(settings, jobs, max_workers)
+    executor.check_sizes()
+    return executor
 
 
 def _environments(graph: FlowGraph, config: Mapping[str, Any], steps: List[str], stores: Any,

@@ -16,7 +16,7 @@ from sfncompile.aws import trigger as trigger_module
 from sfncompile.aws.deploy import deploy
 from sfncompile.aws.executions import redrive
 from sfncompile.aws.manifest import manifest_key
-from sfncompile.aws.start_guard import SUBMIT_JOB_PAYLOAD_LIMIT
+from sfncompile.compiler.batch_limits import SUBMIT_JOB_PAYLOAD_LIMIT
 from sfncompile.exceptions import ConfigError, ParameterError
 
 pytest_plugins = ["tests.support.fixtures"]
@@ -90,11 +90,19 @@ def test_an_untagged_machine_is_not_started(deployed, moto_aws):
     assert _executions(moto_aws, result.state_machine_arn) == []
 
 
-def test_parameters_past_batchs_submit_job_limit_are_rejected_before_anything_starts(deployed, moto_aws):
+@pytest.mark.parametrize("size", [SUBMIT_JOB_PAYLOAD_LIMIT, 9_000])
+def test_parameters_past_the_start_jobs_container_overrides_are_rejected_before_anything_starts(
+        deployed, moto_aws, size):
+    """Batch takes a 20 KB command (its payload limit is 30 KiB), but ECS runs the job only with
+    8,192 characters of overrides: the run would fail at its first job."""
     config, stores, result = deployed
-    with pytest.raises(ParameterError, match="AWS Batch accepts at most 30,720"):
-        trigger_module.trigger(FLOW, {"label": "x" * SUBMIT_JOB_PAYLOAD_LIMIT}, config=config)
+    with pytest.raises(ParameterError, match="ECS runs a Batch job only with at most 8,192"):
+        trigger_module.trigger(FLOW, {"label": "x" * size}, config=config)
     assert stores.metadata.list_runs(FLOW) == []
     assert _executions(moto_aws, result.state_machine_arn) == []
-    started = trigger_module.trigger(FLOW, {"label": "x" * 20_000}, config=config)  # fits: starts
+
+
+def test_parameters_within_the_start_jobs_limits_start(deployed, moto_aws):
+    config, stores, result = deployed
+    started = trigger_module.trigger(FLOW, {"label": "x" * 7_000}, config=config)  # fits: starts
     assert started.run_id.startswith("sfn-")

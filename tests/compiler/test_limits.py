@@ -10,8 +10,10 @@ from types import MappingProxyType
 import pytest
 
 from sfncompile.compiler import DeploySettings, check_definition_size, compile_flow, substitute
+from sfncompile.compiler.builder import Builder
 from sfncompile.compiler.limits import verify_definition
-from sfncompile.compiler.size import ASSUMED_VALUES, MAX_DEFINITION_BYTES, deployed_size
+from sfncompile.compiler.serialize import to_json
+from sfncompile.compiler.size import ASSUMED_VALUES, HEADER_BYTES, MAX_DEFINITION_BYTES, deployed_size, request_bytes
 from sfncompile.exceptions import CompileError
 from sfncompile.graph import build_graph_from_file
 from sfncompile.graph.ir import SWITCH, SwitchCase
@@ -83,20 +85,33 @@ def linear_flow(steps: int) -> str:
     return "\n".join(lines + ["    @step", "    def end(self):", "        pass", ""])
 
 
-def test_long_linear_flow_between_the_old_and_new_limits_compiles_with_a_warning(tmp_path):
-    """3,300 steps: about 1.08 MB as deployed when each job was named ``<Flow>-<step>`` and
-    the shared SubmitJob values sat under ``$.j`` (about 327 bytes a step, so the limit was
-    about 3,209 steps); with the step as the job name, ``$.q``/``$.d``/``$.t`` and one-letter
-    job parameters it fits, within 20% of the limit, so it warns."""
+def test_long_linear_flow_within_the_last_fifth_of_the_limit_compiles_with_a_warning(tmp_path):
+    """2,800 steps: about 360 bytes a step in the CreateStateMachine request (the definition
+    escaped as a string: ~307 bytes of compact definition plus its escaped quotes)."""
     path = tmp_path / "long.py"
-    path.write_text("from sfncompile import FlowSpec, step\n\n" + linear_flow(3300))
+    path.write_text("from sfncompile import FlowSpec, step\n\n" + linear_flow(2800))
     graph = build_graph_from_file(str(path))
     result = compile_flow(graph)
     size = deployed_size(result.definition, graph.name)
     assert MAX_DEFINITION_BYTES * 0.9 < size <= MAX_DEFINITION_BYTES
     [warning] = result.warnings
-    assert f"the definition is {size:,} bytes as deployed, 97% of Step Functions' limit" in warning.message
-    assert warning.fix == "split the flow: its 3,300 steps take about 307 bytes each, and about 3,416 fit in one state machine"
+    assert f"the definition is {size:,} bytes as deployed, 96% of Step Functions' limit" in warning.message
+    assert warning.fix == "split the flow: its 2,800 steps take about 360 bytes each, and about 2,909 fit in one state machine"
+
+
+def test_a_definition_under_one_mebibyte_whose_request_is_over_it_is_an_error(tmp_path):
+    """3,000 steps: the compact definition, ARNs filled in, is ~88% of 1 MiB, but the request that
+    carries it as a JSON string is over Step Functions' 1 MB request quota: deploy would fail."""
+    path = tmp_path / "long.py"
+    path.write_text("from sfncompile import FlowSpec, step\n\n" + linear_flow(3000))
+    graph = build_graph_from_file(str(path))
+    with pytest.raises(CompileError) as err:
+        compile_flow(graph)
+    assert "escaped as a string in the CreateStateMachine request); Step Functions accepts at most 1,048,576" \
+        in err.value.message
+    definition = Builder(graph, DeploySettings()).build()
+    filled, _ = substitute(definition, dict(ASSUMED_VALUES, FlowName=graph.name))
+    assert len(to_json(filled).encode("utf-8")) < MAX_DEFINITION_BYTES * 0.9  # what the check measured before
 
 
 def foreach_chain_flow(tmp_path, steps: int, decorator: str = "") -> str:
@@ -118,17 +133,45 @@ def test_definition_over_one_mebibyte_names_the_foreach_to_change(tmp_path):
     graph = build_graph_from_file(path)
     with pytest.raises(CompileError) as err:
         compile_flow(graph)
-    assert "bytes as deployed (ARNs filled in); Step Functions accepts at most 1,048,576" in err.value.message
+    assert "bytes as deployed (ARNs filled in, escaped as a string in the CreateStateMachine request); " \
+           "Step Functions accepts at most 1,048,576 per request" in err.value.message
     assert err.value.fix.startswith("set @foreach(mode='distributed') on step 'start': its body (")
     compile_flow(graph, DeploySettings(default_foreach_mode="distributed"))  # one copy of the body fits
 
 
-def test_placeholders_are_measured_as_real_arns():
-    """compile without --config measures what deploy will send: ARNs, not ``${JobQueue}``."""
+def botocore_body(operation: str, request) -> bytes:
+    """The body botocore serializes for a Step Functions request: what boto3 sends."""
+    import botocore.session
+    from botocore.serialize import create_serializer
+
+    model = botocore.session.get_session().get_service_model("stepfunctions")
+    return create_serializer(model.metadata["protocol"]).serialize_to_request(
+        request, model.operation_model(operation))["body"]
+
+
+def test_request_bytes_are_the_body_boto3_sends():
+    """Spaces after separators, the definition's quotes escaped, non-ASCII as \\uXXXX: byte for byte."""
+    definition = to_json({"StartAt": "étape", "States": {"étape": {"Type": "Pass", "Comment": 'a "b"', "End": True}}})
+    request = {"name": "F", "definition": definition, "roleArn": "arn:aws:iam::1:role/r", "type": "STANDARD",
+               "tags": [{"key": "k", "value": "v"}], "publish": True}
+    assert request_bytes(request) == len(botocore_body("CreateStateMachine", request))
+    assert request_bytes(request) > len(json.dumps(request, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+def test_placeholders_are_measured_as_real_arns_in_the_request():
+    """compile without --config measures what deploy will send: ARNs, not ``${JobQueue}``, in
+    a CreateStateMachine request as long as a real stage's, plus its signed headers."""
+    from sfncompile.aws.statemachine import create_request
+
     definition = compile_path(example("hello.py")).definition
     filled, _ = substitute(definition, dict(ASSUMED_VALUES, FlowName="HelloFlow"))
-    assert deployed_size(definition, "HelloFlow") == len(json.dumps(filled, separators=(",", ":")).encode())
-    assert deployed_size(definition, "HelloFlow") > len(json.dumps(definition, separators=(",", ":")))
+    config = {"region": "ap-southeast-2",
+              "state_machine_role_arn": "arn:aws:iam::123456789012:role/sfncompile-production-StateMachineRole-1A2B3C4D5E6F",
+              "state_machine_log_group": "arn:aws:logs:ap-southeast-2:123456789012:log-group:"
+                                         "sfncompile-production-StateMachineLogs-1A2B3C4D5E6F"}
+    request = create_request(config, "x" * 80, to_json(filled), {"sfncompile:flow": "HelloFlow", "sfncompile:code": "0" * 12})
+    assert deployed_size(definition, "HelloFlow") == len(botocore_body("CreateStateMachine", request)) + HEADER_BYTES
+    assert deployed_size(definition, "HelloFlow") > len(to_json(filled).encode()) * 1.1
 
 
 def test_size_is_checked_again_after_substitution():
@@ -311,3 +354,53 @@ def test_every_verification_error_says_it_is_a_compiler_bug(good):
         verify_definition(good)
     assert "compiler bug" in err.value.fix
 
+
+
+# -- a Batch job's container overrides --------------------------------------------------
+
+
+ENV_FLOW = """
+from sfncompile import environment
+
+class EnvFlow(FlowSpec):
+    @step
+    def start(self):
+        self.next(self.work)
+
+    @environment(vars={"CONFIG": "x" * SIZE})
+    @step
+    def work(self):
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+"""
+
+
+def test_environment_variables_past_what_ecs_takes_as_overrides_are_a_compile_error(tmp_path):
+    """ECS runs a Batch job only with 8,192 characters of container overrides (Batch accepts the
+    job, which then fails): a 9,000-character @environment value is refused at compile time."""
+    path = write_flow(tmp_path, ENV_FLOW.replace("SIZE", "9000"))
+    with pytest.raises(CompileError) as err:
+        compile_flow(build_graph_from_file(path))
+    assert err.value.message.startswith(f"{path}:13 (step 'work'): its Batch job's container overrides")
+    assert "ECS runs a Batch job only with at most 8,192" in err.value.message
+    compile_flow(build_graph_from_file(write_flow(tmp_path, ENV_FLOW.replace("SIZE", "7000"), "fits.py")))
+
+
+def test_submit_job_payload_is_the_body_boto3_sends():
+    """Batch's 30 KiB is measured on the REST-JSON body botocore writes for SubmitJob, byte for byte."""
+    import botocore.session
+    from botocore.serialize import create_serializer
+
+    from sfncompile.compiler.batch_limits import payload_bytes
+
+    request = {"jobName": "start", "jobQueue": "arn:aws:batch:eu-west-1:1:job-queue/q", "jobDefinition": "jd",
+               "parameters": {"s": "start", "r": "sfn-1"}, "tags": {"sfncompile:flow": "F"},
+               "containerOverrides": {"command": ["sfncompile", "--params-json", '{"label":"é \\"q\\""}'],
+                                      "environment": [{"name": "A", "value": "b"}]}}
+    model = botocore.session.get_session().get_service_model("batch")
+    body = create_serializer(model.metadata["protocol"]).serialize_to_request(
+        request, model.operation_model("SubmitJob"))["body"]
+    assert payload_bytes(request) == len(body)

@@ -129,3 +129,19 @@ def test_a_refused_submission_fails_the_attempt_with_aws_s_reason(tmp_path):
     assert got is handle and payload is None and executor.running == []
     assert died == ("AWS Batch did not accept the job: An error occurred (ClientException) when calling the "
                     "SubmitJob operation: job queue q does not exist")
+
+
+def test_a_step_whose_job_ecs_could_not_run_is_refused_before_any_submission(tmp_path):
+    """ECS takes 8,192 characters of container overrides: past them Batch accepts the job and it fails."""
+    import pytest
+
+    from sfncompile.exceptions import ConfigError
+
+    executor, _, _, batch, _ = _executor(tmp_path)
+    executor.check_sizes()
+    executor.steps["train"].environment["SFNCOMPILE_WITH"] = "x" * 8000
+    with pytest.raises(ConfigError) as err:
+        executor.check_sizes()
+    assert err.value.message.startswith("the Batch job of step 'train' cannot run: its container overrides")
+    assert "ECS runs a Batch job only with at most 8,192" in err.value.message
+    assert batch.submitted == []

@@ -118,3 +118,17 @@ def test_finish_without_start_creates_the_task(backend):
     task = meta.get_task(FLOW, "r1", "end", "0")
     assert (task["status"], task["successful_attempt"]) == (SUCCEEDED, 0)
     assert task["finished_at"].endswith("Z") and len(task["finished_at"]) == len("2024-05-01T10:00:00.000Z")
+
+
+def test_a_long_error_is_clipped_by_the_utf8_bytes_dynamodb_counts(backend):
+    """40,000 '€' are 120,000 bytes: DynamoDB's item size counts bytes, so the error keeps at most
+    ERROR_BYTES of them (its head and tail), whatever the characters; SQLite keeps the same."""
+    from sfncompile.storage.record_limits import ERROR_BYTES
+
+    meta = backend.metadata
+    _run(meta, "r1", "2024-05-01T10:00:00.000Z")
+    error = "€" * 40_000
+    meta.update_run(FLOW, "r1", status=FAILED, error=error)
+    stored = meta.get_run(FLOW, "r1")["error"]
+    assert stored.startswith("€" * 10_000) and stored.endswith("€" * 10_000)
+    assert "bytes cut" in stored and len(stored.encode("utf-8")) <= ERROR_BYTES

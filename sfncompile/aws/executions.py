@@ -8,7 +8,7 @@ from ..storage.records import now_iso
 from . import config as cfg
 from . import events, schedule, statemachine
 from .errors import aws_errors
-from .manifest import find_manifest, manifest_key
+from .manifest import branch_manifest, find_manifest, manifest_key
 from .session import client
 
 
@@ -113,14 +113,17 @@ def redrive(flow: str, run_id: str, *, config: Optional[Mapping[str, Any]] = Non
 
 def delete_deployment(flow: str, *, config: Optional[Mapping[str, Any]] = None,
                       name: Optional[str] = None) -> Dict[str, bool]:
-    """Remove the state machine, its schedule and its deploy manifest; runs and artifacts stay."""
+    """Remove the state machine, its schedule and its deploy manifest; runs and artifacts stay.
+
+    Without ``name``, the deployment ``trigger`` would start: the default one, or for a @project
+    flow the caller's own branch (``manifest.find_manifest``)."""
     config = dict(config or cfg.load_config())
-    sm_name = statemachine.deployment_name(config, flow, name)
+    stores = cfg.stores(config)
+    sm_name = _deployment_to_delete(stores.objects, config, flow, name)
     arn = statemachine.state_machine_arn(config, sm_name)
     removed_schedule = schedule.sync_schedule(client("scheduler", config), sm_name, None, arn, None) == "deleted"
     removed_machine = statemachine.delete_state_machine(client("stepfunctions", config), arn)
     removed_triggers = bool(events.delete_triggers(client("events", config), client("iam", config), config, sm_name))
-    stores = cfg.stores(config)
     key = manifest_key(flow, sm_name)
     had_manifest = stores.objects.exists(key)
     if had_manifest:  # it describes a live deployment: without it the flow is "not deployed"
@@ -128,3 +131,14 @@ def delete_deployment(flow: str, *, config: Optional[Mapping[str, Any]] = None,
     if not (removed_machine or removed_schedule or removed_triggers or had_manifest):
         raise NotFoundError(f"flow {flow} is not deployed as {sm_name}", fix="see `sfncompile deployments`")
     return {"state_machine": removed_machine, "schedule": removed_schedule, "triggers": removed_triggers}
+
+
+def _deployment_to_delete(objects: Any, config: Mapping[str, Any], flow: str, name: Optional[str]) -> str:
+    """``name``, else the deployment ``trigger`` would start: the default one or, for a @project flow,
+    the caller's branch (the default name when no manifest is left: what a deploy stopped half way
+    leaves can still be deleted)."""
+    default = statemachine.deployment_name(config, flow, name)
+    if name is not None or objects.exists(manifest_key(flow, default)):
+        return default
+    mine = branch_manifest(objects, flow)
+    return str(mine["name"]) if mine else default

@@ -46,6 +46,12 @@ def find_manifest(objects: Any, config: Mapping[str, Any], flow: str, name: Opti
     default = deployment_name(config, flow, name)
     if name is not None or objects.exists(manifest_key(flow, default)):
         return read_manifest(objects, flow, default)
+    return branch_manifest(objects, flow) or read_manifest(objects, flow, default)
+
+
+def branch_manifest(objects: Any, flow: str) -> Optional[Dict[str, Any]]:
+    """The manifest of the caller's own branch of a @project ``flow``; None when it has no @project
+    deployment; NotFoundError (listing them) when it has some but not the caller's."""
     from ..flow.project import branch_name
     from ..user import default_username
 
@@ -60,4 +66,4 @@ def find_manifest(objects: Any, config: Mapping[str, Any], flow: str, name: Opti
             f"its deployments: {', '.join(sorted(m['name'] for m in projects))}",
             fix="pass --name NAME, or deploy your branch: `sfncompile deploy path/to/flow.py`",
         )
-    return read_manifest(objects, flow, default)
+    return None

@@ -158,7 +158,8 @@ def _explain_failure(flow: str, run_id: str) -> None:
 
 @click.command("terminate")
 @click.argument("pathspec")
-@click.option("--name", default=None, help="Deployment name, if not the default.")
+@click.option("--name", default=None,
+              help="Deployment name (default: the stage's, or your branch's for a @project flow).")
 @aws_options
 def terminate_cmd(pathspec: str, name: Optional[str]) -> None:
     """Stop a running Step Functions run (Flow/sfn-...)."""
@@ -171,7 +172,8 @@ def terminate_cmd(pathspec: str, name: Optional[str]) -> None:
 
 @click.command("redrive")
 @click.argument("pathspec")
-@click.option("--name", default=None, help="Deployment name, if not the default.")
+@click.option("--name", default=None,
+              help="Deployment name (default: the stage's, or your branch's for a @project flow).")
 @aws_options
 def redrive_cmd(pathspec: str, name: Optional[str]) -> None:
     """Redrive a failed Step Functions run: finished tasks are not run again."""
@@ -215,7 +217,8 @@ def deployments_cmd(as_json: bool) -> None:
 
 @click.command("delete")
 @click.argument("flow")
-@click.option("--name", default=None, help="Deployment name, if not the default.")
+@click.option("--name", default=None,
+              help="Deployment name (default: the stage's, or your branch's for a @project flow).")
 @click.confirmation_option(prompt="Delete the state machine and schedule? (runs and artifacts stay)")
 @aws_options
 def delete_cmd(flow: str, name: Optional[str]) -> None:

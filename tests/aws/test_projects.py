@@ -136,3 +136,20 @@ def test_the_deployer_takes_a_branch_and_production(aws_config, as_user):
     with pytest.raises(ProductionTokenError):
         Deployer(FEATURE, production=True, config=aws_config).deploy()
     assert Deployer(FEATURE, production=True, config=aws_config).deploy(authorize=prod.production_token).name == prod.name
+
+
+def test_delete_without_a_name_removes_the_callers_own_branch(aws_config, moto_aws, as_user):
+    from sfncompile.aws.executions import delete_deployment
+    from sfncompile.exceptions import NotFoundError
+
+    as_user("alice")
+    alice = deploy(FEATURE, config=aws_config)
+    as_user("bob")
+    bob = deploy(FEATURE, config=aws_config)
+    as_user("carol")
+    with pytest.raises(NotFoundError, match="no deployment on your branch user.carol"):
+        delete_deployment("FeatureFlow", config=aws_config)
+    as_user("alice")
+    assert delete_deployment("FeatureFlow", config=aws_config)["state_machine"] is True
+    machines = {m["name"] for m in moto_aws.client("stepfunctions").list_state_machines()["stateMachines"]}
+    assert alice.name not in machines and bob.name in machines

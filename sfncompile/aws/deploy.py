@@ -70,7 +70,7 @@ def deploy(
     info = project_info(graph.name, graph.flow_decorators, default_username(), branch, production)
     sm_name = names.choose_deployment_name(config, graph.name, info, name)
     # Before anything is uploaded or registered; its two own tags count towards the 50.
-    statemachine.check_tags({statemachine.FLOW_TAG: graph.name, statemachine.CODE_TAG: "0" * 12, **(tags or {})})
+    statemachine.check_tags(statemachine.machine_tags(graph.name, "0" * 64, tags))
     trigger_rules = events.trigger_rules(config, graph.flow_decorators, sm_name, info)
     result = DeployResult(name=sm_name, dry_run=dry_run)
     compute = stage_compute(client("batch", config), config["job_queue"]) if config.get("job_queue") else None
@@ -140,7 +140,7 @@ def deploy(
             f"the config gives no value for {', '.join(missing)}", fix="rerun `sfncompile configure --stack ...`"
         )
     result.definition = definition
-    sm_tags = {statemachine.FLOW_TAG: graph.name, statemachine.CODE_TAG: package.sha256[:12], **(tags or {})}
+    sm_tags = statemachine.machine_tags(graph.name, package.sha256, tags)
     text = to_json(definition)
     # ARNs are longer than their placeholders, and the request holds the definition escaped.
     check_definition_size(definition, graph, [statemachine.create_request(config, sm_name, text, sm_tags),

@@ -14,15 +14,17 @@ from .names import schedule_name
 GROUP = "default"
 
 
-def _get(scheduler: Any, name: str) -> Optional[Mapping[str, Any]]:
+def _get(scheduler: Any, deployment: str) -> Optional[Mapping[str, Any]]:
+    """The schedule of ``deployment``, or None."""
     from botocore.exceptions import ClientError
 
-    try:
-        return scheduler.get_schedule(Name=name, GroupName=GROUP)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
-            return None
-        raise
+    with aws_errors(f"read schedule {schedule_name(deployment)}"):
+        try:
+            return scheduler.get_schedule(Name=schedule_name(deployment), GroupName=GROUP)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                return None
+            raise
 
 
 def desired_schedule(
@@ -75,8 +77,7 @@ def sync_schedule(
     role_arn: Optional[str],
 ) -> str:
     """Create, update or delete the flow's schedule; returns 'created'/'updated'/'deleted'/'unchanged'/'none'."""
-    with aws_errors(f"read schedule {schedule_name(name)}"):
-        current = _get(scheduler, schedule_name(name))
+    current = _get(scheduler, name)
     if schedule is None:
         if current is None:
             return "none"
@@ -104,8 +105,7 @@ def sync_schedule(
 
 def describe_schedule(scheduler: Any, name: str) -> Optional[str]:
     """The schedule of deployment ``name`` as ``cron(...) zone``, or None."""
-    with aws_errors(f"read schedule {schedule_name(name)}"):
-        current = _get(scheduler, schedule_name(name))
+    current = _get(scheduler, name)
     if current is None:
         return None
     return f"{current.get('ScheduleExpression')} {current.get('ScheduleExpressionTimezone') or 'UTC'}"

@@ -31,6 +31,11 @@ def _tag_text_problem(text: str, limit: int) -> Optional[str]:
     return None
 
 
+def machine_tags(flow: str, code_sha256: str, tags: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
+    """The tags deploy puts on a flow's state machine: its flow, its code package, the user's."""
+    return {FLOW_TAG: flow, CODE_TAG: code_sha256[:12], **(tags or {})}
+
+
 def check_tags(tags: Mapping[str, str]) -> None:
     """CompileError naming the first tag of a state machine's that Step Functions would refuse."""
     from ..exceptions import CompileError
@@ -39,9 +44,9 @@ def check_tags(tags: Mapping[str, str]) -> None:
         raise CompileError(f"the state machine would have {len(tags)} tags (sfncompile's own included); "
                            f"Step Functions allows {TAGS_PER_RESOURCE}", fix="pass fewer --tag options")
     for key, value in tags.items():
+        if not key:
+            raise CompileError(f"tag ={value!r} has an empty key", fix="pass --tag key=value")
         for what, text, limit in (("key", key, TAG_KEY_LIMIT), ("value", value, TAG_VALUE_LIMIT)):
-            if what == "key" and not key:
-                raise CompileError(f"tag ={value!r} has an empty key", fix="pass --tag key=value")
             problem = _tag_text_problem(text, limit)
             if problem is not None:
                 raise CompileError(f"the {what} of tag {key[:40]!r} {problem}",

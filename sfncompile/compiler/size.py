@@ -29,6 +29,7 @@ from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 from ..exceptions import CompileError
 from ..graph.ir import FOREACH, FlowGraph
 from . import intrinsics as asl
+from .names import MAX_NAME_LENGTH
 from .result import CompileWarning
 from .serialize import to_json
 
@@ -54,7 +55,7 @@ ASSUMED_VALUES: Dict[str, str] = {
 # stage's: the longest name Step Functions allows, the stage's role and log group, the tags
 # deploy sets (user tags are measured by deploy itself).
 _ASSUMED_REQUEST: Dict[str, Any] = {
-    "name": "x" * 80,
+    "name": "x" * MAX_NAME_LENGTH,
     "definition": "",
     "roleArn": "arn:aws:iam::123456789012:role/sfncompile-production-StateMachineRole-1A2B3C4D5E6F",
     "type": "STANDARD",

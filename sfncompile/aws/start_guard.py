@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, Mapping, Optional
 
-from ..compiler.batch_limits import submit_job_problem
+from ..compiler.batch_limits import LATEST_ATTEMPT, LONGEST_RUN_ID, submit_job_problem
 from ..exceptions import ConfigError, ParameterError
 from . import statemachine
 from .errors import aws_errors
@@ -68,7 +68,7 @@ def start_submit_request(config: Mapping[str, Any], flow: str, parameters: Mappi
     from ..compiler.tasks import job_name
 
     params_json = json.dumps(parameters, separators=(",", ":"), ensure_ascii=False)
-    job_params = job_parameters("start", "sfn-" + "0" * 26, "0", 0)
+    job_params = job_parameters("start", LONGEST_RUN_ID, "0", LATEST_ATTEMPT)  # the start step's task id is 0
     command = fill_command(job_params) + ["--params-json", params_json]
     return {
         "jobName": job_name("start"),

@@ -24,6 +24,14 @@ from typing import Any, Dict, List, Mapping, Optional
 SUBMIT_JOB_PAYLOAD_LIMIT = 30 * 1024
 CONTAINER_OVERRIDES_LIMIT = 8192
 
+# The longest values a run puts in a job's command, for measuring before there is a run: the run id of an
+# execution EventBridge or Scheduler started (``sfn-`` and the UUID Step Functions names an execution it is
+# given no name for, https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html;
+# `trigger`'s and local runs' ids are shorter), a task id a few foreaches deep, a late attempt.
+LONGEST_RUN_ID = "sfn-" + "0" * 36
+LONGEST_TASK_ID = "0" * 20
+LATEST_ATTEMPT = 10
+
 # The variables Batch sets in a single-node job's container, with values as long as they get:
 # a job id (a UUID), a 10-attempt retry, queue and compute environment names (128 each).
 BATCH_VARIABLES: List[Dict[str, str]] = [
@@ -38,7 +46,8 @@ def batch_overrides(asl: Mapping[str, Any], command: Optional[List[str]] = None)
     """A compiled Task's static ``ContainerOverrides`` (ASL's PascalCase) as Batch's ``containerOverrides``."""
     out: Dict[str, Any] = {"command": list(command)} if command else {}
     out["environment"] = [{"name": e["Name"], "value": e["Value"]} for e in asl.get("Environment", ())]
-    out["resourceRequirements"] = [{"type": r["Type"], "value": r["Value"]} for r in asl.get("ResourceRequirements", ())]
+    out["resourceRequirements"] = [{"type": r["Type"], "value": r["Value"]}
+                                   for r in asl.get("ResourceRequirements", ())]
     return out
 
 

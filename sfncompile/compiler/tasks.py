@@ -38,7 +38,8 @@ from ..exceptions import CompileError
 from ..graph.ir import FRAME_FOREACH, StepNode
 from . import intrinsics as asl
 from . import jobparams as job
-from .batch_limits import CONTAINER_OVERRIDES_LIMIT, batch_overrides, overrides_characters
+from .batch_limits import (CONTAINER_OVERRIDES_LIMIT, LATEST_ATTEMPT, LONGEST_RUN_ID, LONGEST_TASK_ID, batch_overrides,
+                           overrides_characters)
 from .context import task_id_expression
 from .failures import retrier
 from .result import CompileWarning
@@ -173,17 +174,13 @@ def task_command(step: StepNode, task_id: Optional[str], params_json: Optional[s
     return asl.call("Array", *words)
 
 
-# Values as long as a run gives them: a run id (``sfn-`` and an execution name), a nested task id.
-_LONG_COMMAND_VALUES = {job.STEP: "", job.RUN: "sfn-" + "0" * 25, job.TASK: "0" * 20, job.ATTEMPT: "10"}
-
-
 def check_overrides(step: StepNode, environment: Optional[str], is_start: bool, overrides: Dict[str, Any]) -> None:
     """CompileError when the step's container overrides could not reach ECS (``batch_limits``).
 
     Measured before the run's parameters (the start step's ``--params-json``, checked by ``trigger``)."""
     command = None
     if is_start or environment:
-        command = job.fill_command({**_LONG_COMMAND_VALUES, job.STEP: step.name})
+        command = job.fill_command(job.job_parameters(step.name, LONGEST_RUN_ID, LONGEST_TASK_ID, LATEST_ATTEMPT))
         command += ["--params-json", "{}"] if is_start else []
         command += ["--environment", environment] if environment else []
     characters = overrides_characters(batch_overrides(overrides, command))

@@ -102,12 +102,11 @@ class BatchExecutor:
 
     def check_sizes(self) -> None:
         """ConfigError before any job when a step's SubmitJob could not run (``compiler/batch_limits``)."""
-        from ..compiler.batch_limits import submit_job_problem
+        from ..compiler.batch_limits import LATEST_ATTEMPT, LONGEST_RUN_ID, LONGEST_TASK_ID, submit_job_problem
         from ..exceptions import ConfigError
 
         for step in self.steps:
-            # The longest values a run gives: a run id, a nested task id, a late attempt.
-            problem = submit_job_problem(self.job_spec(step, "0" * 40, "0" * 20, 10).request())
+            problem = submit_job_problem(self.job_spec(step, LONGEST_RUN_ID, LONGEST_TASK_ID, LATEST_ATTEMPT).request())
             if problem is not None:
                 raise ConfigError(f"the Batch job of step '{step}' cannot run: {problem}",
                                   fix="pass fewer or shorter --with decorators, or run the step locally")

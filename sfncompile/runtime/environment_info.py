@@ -55,11 +55,11 @@ def platform_name() -> str:
     """``platform.platform()``'s string without its ``uname -p`` subprocess on Linux (~3 ms of CPU
     and a fork of a process holding botocore, before every cloud task's user code): there that
     field is "unknown" or the machine, and ``platform.platform()`` leaves it out either way."""
-    system, _, release, _, machine = os.uname()
-    if system != "Linux":
+    names = platform.uname()  # its processor field alone runs `uname -p`, and only when read
+    if names.system != "Linux":
         return platform.platform()
     libc, version = platform.libc_ver()  # glibc asks confstr(): no file read, no subprocess
-    parts = [system, release, machine] + (["with", libc + version] if libc else [])
+    parts = [names.system, names.release, names.machine] + (["with", libc + version] if libc else [])
     return "-".join(part.strip().replace(" ", "_").replace("/", "-") for part in parts if part.strip())
 
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Set, Tuple
 
+from ..exceptions import AwsError, StorageError
 from ..logs import get_logger
 from ..storage.interfaces import FAILED, RUNNING
 from ..tags import SFN_RUNTIME
@@ -128,18 +129,30 @@ class UnrecordedRuns:
             return self._base(flow, name, run_id, execution, RUNNING, {})
         if status not in UNSUCCESSFUL:
             return None
-        if not described:
-            execution = self._describe(str(execution["executionArn"])) or execution
-        record = self._base(flow, name, run_id, execution, FAILED, _parameters(execution))
-        fields = {"failed_step": START_STEP, "error": unrecorded_error(execution),
-                  "finished_at": iso_time(execution.get("stopDate"))}
-        created = self._metadata.create_run(
-            flow, run_id, username=record["username"], namespace=record["namespace"], tags=record["tags"],
-            parameters=record["parameters"], status=FAILED, created_at=record["created_at"])
-        if not created:  # the start task (or trigger) recorded it meanwhile: that record is the run
-            return self._metadata.get_run(flow, run_id)
-        self._metadata.update_run(flow, run_id, **fields)
-        return {**record, **fields}
+        listed = execution
+        try:
+            execution = execution if described else (self._describe(str(execution["executionArn"])) or execution)
+        except AwsError as exc:  # shown from the listing alone, and not written: the next reader asks again
+            log.warning("%s/%s is shown without its error: %s", flow, run_id, exc)
+            return self._failed(self._base(flow, name, run_id, listed, FAILED, {}), listed)
+        record = self._failed(self._base(flow, name, run_id, execution, FAILED, _parameters(execution)), execution)
+        try:
+            created = self._metadata.create_run(
+                flow, run_id, username=record["username"], namespace=record["namespace"], tags=record["tags"],
+                parameters=record["parameters"], status=FAILED, created_at=record["created_at"])
+            if created:
+                self._metadata.update_run(flow, run_id, failed_step=record["failed_step"], error=record["error"],
+                                          finished_at=record["finished_at"])
+        except StorageError as exc:  # e.g. a reader who may not write the table: shown, not recorded
+            log.warning("%s/%s is shown but could not be recorded: %s", flow, run_id, exc)
+            return record
+        # Not created: the start task (or trigger) recorded it meanwhile, and that record is the run.
+        return record if created else self._metadata.get_run(flow, run_id)
+
+    @staticmethod
+    def _failed(record: Dict[str, Any], execution: Mapping[str, Any]) -> Dict[str, Any]:
+        return {**record, "failed_step": START_STEP, "error": unrecorded_error(execution),
+                "finished_at": iso_time(execution.get("stopDate"))}
 
     def _base(self, flow: str, name: str, run_id: str, execution: Mapping[str, Any], status: str,
               parameters: Dict[str, Any]) -> Dict[str, Any]:

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from sfncompile.aws import config as cfg
 from sfncompile.aws.deploy import deploy
 from sfncompile.aws.session import client
+from sfncompile.aws.statemachine import deployment_name, execution_arn
 
 pytest_plugins = ["tests.support.fixtures"]
 
@@ -65,6 +66,17 @@ def _start_like_a_schedule(moto_aws, state_machine_arn: str, **parameters: Any) 
         input=json.dumps({"parameters": parameters}))["executionArn"]
 
 
+def _failed_at_launch(aws_config, moto_aws, **parameters: Any) -> str:
+    """Deploy, then start an execution whose start job cannot pull its image (every attempt fails
+    before its container runs); its run id once the execution has failed."""
+    result = deploy(FLOW_FILE, config=aws_config)
+    moto_aws.batch.inject_platform_failure("start", times=3, status_reason="Task failed to start",
+                                           reason=PULL_FAILURE)
+    arn = _start_like_a_schedule(moto_aws, result.state_machine_arn, **parameters)
+    assert moto_aws.wait_for_execution(arn)["status"] == "FAILED"
+    return "sfn-" + arn.rsplit(":", 1)[1]
+
+
 def _cli(*args: str, exit_code: int = 0) -> str:
     from sfncompile.cli.group import cli
 
@@ -77,13 +89,7 @@ def _cli(*args: str, exit_code: int = 0) -> str:
 def test_an_execution_that_failed_at_launch_is_a_failed_run_written_back_once(aws_config, moto_aws, readers):
     from sfncompile import Flow, Run
 
-    result = deploy(FLOW_FILE, config=aws_config)
-    # The image cannot be pulled: every attempt of the start job fails before its container runs.
-    moto_aws.batch.inject_platform_failure("start", times=3, status_reason="Task failed to start",
-                                           reason=PULL_FAILURE)
-    arn = _start_like_a_schedule(moto_aws, result.state_machine_arn, seconds=1)
-    moto_aws.wait_for_execution(arn)
-    run_id = "sfn-" + arn.rsplit(":", 1)[1]
+    run_id = _failed_at_launch(aws_config, moto_aws, seconds=1)
     stores = cfg.stores(aws_config)
     assert stores.metadata.get_run(FLOW, run_id) is None  # nothing recorded it
 
@@ -127,12 +133,8 @@ def test_an_execution_that_failed_at_launch_is_a_failed_run_written_back_once(aw
 def test_a_run_recorded_by_a_reader_is_redriven_like_any_failed_run(aws_config, moto_aws, readers):
     from sfncompile import Run
 
-    result = deploy(FLOW_FILE, config=aws_config)
-    moto_aws.batch.inject_platform_failure("start", times=3, status_reason="Task failed to start",
-                                           reason=PULL_FAILURE)
-    arn = _start_like_a_schedule(moto_aws, result.state_machine_arn, seconds=0)
-    moto_aws.wait_for_execution(arn)
-    run_id = "sfn-" + arn.rsplit(":", 1)[1]
+    run_id = _failed_at_launch(aws_config, moto_aws, seconds=0)
+    arn = execution_arn(aws_config, deployment_name(aws_config, FLOW), run_id[len("sfn-"):])
     assert Run(f"{FLOW}/{run_id}").status == "FAILED"  # and written back
 
     # The image is fixed: the redriven start task finds the written record and keeps it.
@@ -146,12 +148,7 @@ def test_a_run_recorded_by_a_reader_is_redriven_like_any_failed_run(aws_config, 
 def test_get_run_finds_an_unrecorded_execution_by_its_run_id(aws_config, moto_aws, readers):
     from sfncompile import Run
 
-    result = deploy(FLOW_FILE, config=aws_config)
-    moto_aws.batch.inject_platform_failure("start", times=3, status_reason="Task failed to start",
-                                           reason=PULL_FAILURE)
-    arn = _start_like_a_schedule(moto_aws, result.state_machine_arn)
-    moto_aws.wait_for_execution(arn)
-    run_id = "sfn-" + arn.rsplit(":", 1)[1]
+    run_id = _failed_at_launch(aws_config, moto_aws)
 
     calls = Calls(client("stepfunctions", aws_config))
     run = Run(f"{FLOW}/{run_id}")
@@ -162,6 +159,22 @@ def test_get_run_finds_an_unrecorded_execution_by_its_run_id(aws_config, moto_aw
 
     with pytest.raises(NotFoundError, match=f"run {FLOW}/sfn-no-such-execution does not exist"):
         Run(f"{FLOW}/sfn-no-such-execution")
+
+
+def test_a_reader_that_cannot_write_the_table_still_sees_the_run(aws_config, moto_aws, readers, monkeypatch):
+    from sfncompile.aws.client_backend import open_backend
+    from sfncompile.exceptions import StorageError
+
+    run_id = _failed_at_launch(aws_config, moto_aws)
+    stores = cfg.stores(aws_config)
+
+    def denied(*args: Any, **kwargs: Any) -> bool:
+        raise StorageError("dynamodb:sfncompile-test-metadata: create run: access denied")
+
+    monkeypatch.setattr(stores.metadata, "create_run", denied)
+    listed = {r["run_id"]: r for r in open_backend().metadata.list_runs(FLOW)}
+    assert listed[run_id]["status"] == "FAILED" and PULL_FAILURE in listed[run_id]["error"]
+    assert stores.metadata.get_run(FLOW, run_id) is None
 
 
 @pytest.mark.batch_mode("instant")

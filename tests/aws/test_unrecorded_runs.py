@@ -230,3 +230,27 @@ def test_a_running_execution_without_a_record_shows_running_and_is_not_written(a
     ended = {r["run_id"]: r for r in metadata.list_runs(FLOW)}[run_id]
     assert ended["status"] == "FAILED" and "Essential container in task exited" in ended["error"]
     assert stores.metadata.get_run(FLOW, run_id)["status"] == "FAILED"
+
+
+def test_every_branch_of_a_project_flow_is_looked_at(aws_config, moto_aws, readers):
+    from sfncompile import Flow, namespace
+
+    feature = os.path.join(ROOT, "tests", "aws", "flows", "triggers", "feature.py")
+    mine = deploy(feature, config=aws_config)  # the deploying user's branch
+    staging = deploy(feature, config=aws_config, branch="staging")
+    moto_aws.batch.inject_platform_failure("start", times=6, status_reason="Task failed to start",
+                                           reason=PULL_FAILURE)
+    run_ids = {}
+    for deployed in (mine, staging):
+        arn = _start_like_a_schedule(moto_aws, deployed.state_machine_arn)
+        moto_aws.wait_for_execution(arn)
+        run_ids[deployed.name] = "sfn-" + arn.rsplit(":", 1)[1]
+
+    calls = Calls(client("stepfunctions", aws_config))
+    namespace("project:churn")
+    assert {r.id for r in Flow("FeatureFlow").runs()} == set(run_ids.values())
+    assert calls.take() == Counter({"ListExecutions": 2, "DescribeExecution": 2})
+    namespace("project_branch:test.staging")
+    [run] = Flow("FeatureFlow").runs()
+    assert run.id == run_ids[staging.name] and run.status == "FAILED"
+    assert {"project:churn", "project_branch:test.staging", "runtime:sfn"} <= run.tags

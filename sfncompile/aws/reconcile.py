@@ -72,10 +72,12 @@ class ReconciledMetadata:
 
     def list_runs(self, flow: str) -> List[Dict[str, Any]]:
         recorded = self._metadata.list_runs(flow)
-        # Fresh from their executions: no reconciling (it would describe each running one again).
-        unrecorded = self._unrecorded.list(flow, (record["run_id"] for record in recorded))
-        reconciled = (self._reconcile(flow, record) for record in recorded)
-        return sort_runs([record for record in reconciled if record is not None] + unrecorded)
+        listing = self._unrecorded.list(flow, (record["run_id"] for record in recorded))
+        # A record whose execution is listed as running needs no DescribeExecution; the runs made
+        # from executions are fresh from them.
+        reconciled = [record if record["run_id"] in listing.running else self._reconcile(flow, record)
+                      for record in recorded]
+        return sort_runs([record for record in reconciled if record is not None] + listing.unrecorded)
 
     def list_runs_page(self, flow: str, **filters: Any) -> Tuple[List[Dict[str, Any]], int]:
         """The interface's page of :meth:`list_runs` (the DynamoDB store reads every run to page anyway)."""

@@ -22,7 +22,8 @@ readers (``reconcile.ReconciledMetadata``) also look at the flow's recent execut
 
 API calls of a listing: one S3 ListObjectsV2 of the flow's manifests (a flow with no
 deployment costs nothing more); then one ListExecutions per deployment (``maxResults``
-:data:`WINDOW`); then, once per ended unrecorded execution, one DescribeExecution (its
+:data:`WINDOW`), which also spares ``reconcile`` its DescribeExecution of each RUNNING record
+whose execution is listed as running; then, once per ended unrecorded execution, one DescribeExecution (its
 ``error``, ``cause`` and ``input``) and the write-back (the run item and the flow item, then
 the error: three DynamoDB writes); and one S3 GetObject of a deployment's manifest (its
 @project tags) the first time one of its executions is shown without a record. ``get_run`` of an unrecorded run id: the S3 listing, then DescribeExecution
@@ -31,6 +32,7 @@ against each deployment until one knows the execution.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Set, Tuple
 
 from ..exceptions import AwsError, StorageError
@@ -53,6 +55,14 @@ def unrecorded_error(execution: Mapping[str, Any]) -> str:
     return f"failed before its start task ran (execution {execution.get('status')}): {execution_error(execution)}"
 
 
+@dataclass
+class Listing:
+    """What one look at a flow's recent executions found."""
+
+    unrecorded: List[Dict[str, Any]] = field(default_factory=list)  # runs made from executions without a record
+    running: Set[str] = field(default_factory=set)  # recorded run ids whose execution is listed as running
+
+
 class UnrecordedRuns:
     """Finds, shows and records the runs of ``flow`` whose executions have no run record."""
 
@@ -61,17 +71,22 @@ class UnrecordedRuns:
         self._config = config
         self._tags: Dict[Tuple[str, str], List[str]] = {}
 
-    def list(self, flow: str, recorded: Iterable[str]) -> List[Dict[str, Any]]:
-        """Records for the recent executions of ``flow`` whose run id is not in ``recorded``."""
+    def list(self, flow: str, recorded: Iterable[str]) -> Listing:
+        """Records for the recent executions of ``flow`` whose run id is not in ``recorded``, and which
+        recorded runs the listing shows still running (their records need no DescribeExecution)."""
         known: Set[str] = set(recorded)
-        found = []
+        listing = Listing()
         for name in self._deployments(flow):
             for execution in self._recent(name):
-                if RUN_PREFIX + execution["name"] not in known:
-                    record = self._record(flow, name, execution, described=False)
-                    if record is not None:
-                        found.append(record)
-        return found
+                run_id = RUN_PREFIX + execution["name"]
+                if run_id in known:
+                    if execution.get("status") in STILL_RUNNING:
+                        listing.running.add(run_id)
+                    continue
+                record = self._record(flow, name, execution, described=False)
+                if record is not None:
+                    listing.unrecorded.append(record)
+        return listing
 
     def get(self, flow: str, run_id: str) -> Optional[Dict[str, Any]]:
         """The record of ``run_id`` made from its execution, or None when no deployment knows it."""

@@ -203,32 +203,40 @@ def test_a_flow_whose_executions_all_have_records_gets_nothing_added(aws_config,
 
 def test_a_running_execution_without_a_record_shows_running_and_is_not_written(aws_config, moto_aws, readers):
     from sfncompile.aws.client_backend import open_backend
+    from sfncompile.aws.trigger import trigger
 
     result = deploy(FLOW_FILE, config=aws_config)
-    launched = threading.Event()
+    launched = threading.Semaphore(0)
     release = threading.Event()
 
     def held_at_launch(job: Any, attempt: int) -> int:
-        launched.set()
+        launched.release()
         release.wait(60)
         return 1  # then its container exits non-zero before the task recorded anything
 
     moto_aws.batch.on_job = held_at_launch
     arn = _start_like_a_schedule(moto_aws, result.state_machine_arn)
     run_id = "sfn-" + arn.rsplit(":", 1)[1]
-    assert launched.wait(30), "the start job was never launched"
+    triggered = trigger(FLOW, {}, config=aws_config)  # recorded RUNNING by trigger, its job held too
+    assert launched.acquire(timeout=30) and launched.acquire(timeout=30), "the start jobs were never launched"
     stores = cfg.stores(aws_config)
     metadata = open_backend().metadata
+    calls = Calls(client("stepfunctions", aws_config))
     try:
         listed = {r["run_id"]: r for r in metadata.list_runs(FLOW)}
         assert listed[run_id]["status"] == "RUNNING" and listed[run_id]["finished_at"] is None
+        assert listed[triggered.run_id]["status"] == "RUNNING"
+        # The listing says both still run: neither is described.
+        assert calls.take() == Counter({"ListExecutions": 1})
         assert metadata.get_run(FLOW, run_id)["status"] == "RUNNING"
         assert stores.metadata.get_run(FLOW, run_id) is None, "a running one is not written back"
     finally:
         release.set()
     moto_aws.wait_for_execution(arn)
-    ended = {r["run_id"]: r for r in metadata.list_runs(FLOW)}[run_id]
-    assert ended["status"] == "FAILED" and "Essential container in task exited" in ended["error"]
+    moto_aws.wait_for_execution(triggered.execution_arn)
+    ended = {r["run_id"]: r for r in metadata.list_runs(FLOW)}
+    assert ended[run_id]["status"] == "FAILED" and "Essential container in task exited" in ended[run_id]["error"]
+    assert ended[triggered.run_id]["status"] == "FAILED"  # its record reconciled as before
     assert stores.metadata.get_run(FLOW, run_id)["status"] == "FAILED"
 
 

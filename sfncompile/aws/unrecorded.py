@@ -22,12 +22,13 @@ readers (``reconcile.ReconciledMetadata``) also look at the flow's recent execut
 
 API calls of a listing: one S3 ListObjectsV2 of the flow's manifests (a flow with no
 deployment costs nothing more); then one ListExecutions per deployment (``maxResults``
-:data:`WINDOW`), which also spares ``reconcile`` its DescribeExecution of each RUNNING record
-whose execution is listed as running; then, once per ended unrecorded execution, one DescribeExecution (its
-``error``, ``cause`` and ``input``) and the write-back (the run item and the flow item, then
-the error: three DynamoDB writes); and one S3 GetObject of a deployment's manifest (its
-@project tags) the first time one of its executions is shown without a record. ``get_run`` of an unrecorded run id: the S3 listing, then DescribeExecution
-against each deployment until one knows the execution.
+:data:`WINDOW`), which also spares ``reconcile`` its DescribeExecution of each RUNNING
+record whose execution is listed as running; then, once per ended unrecorded execution,
+one DescribeExecution (its ``error``, ``cause`` and ``input``) and the write-back (the flow
+item and the run item, then the error: three DynamoDB writes); and one S3 GetObject of a
+deployment's manifest (its @project tags) the first time one of its executions is shown
+without a record. ``get_run`` of an unrecorded run id: the S3 listing, then
+DescribeExecution against each deployment until one knows the execution.
 """
 from __future__ import annotations
 

@@ -145,6 +145,20 @@ def test_a_run_recorded_by_a_reader_is_redriven_like_any_failed_run(aws_config, 
     assert [r["run_id"] for r in cfg.stores(aws_config).metadata.list_runs(FLOW)] == [run_id]
 
 
+def test_a_run_recorded_by_a_reader_can_be_resumed(aws_config, moto_aws, readers, monkeypatch, tmp_path):
+    from sfncompile import Run
+
+    run_id = _failed_at_launch(aws_config, moto_aws, seconds=0)
+    assert Run(f"{FLOW}/{run_id}").status == "FAILED"  # and written back
+    monkeypatch.chdir(tmp_path)
+    resumed = _cli("resume", FLOW_FILE, "--origin-run-id", run_id, "--datastore", "s3")
+    assert " SUCCEEDED in " in resumed
+    runs = {r["run_id"]: r for r in cfg.stores(aws_config).metadata.list_runs(FLOW)}
+    [new] = [r for r in runs.values() if r["origin_run_id"] == run_id]
+    assert new["status"] == "SUCCEEDED" and new["parameters"] == {"seconds": 0}  # the origin's parameters
+    assert runs[run_id]["status"] == "FAILED"
+
+
 def test_get_run_finds_an_unrecorded_execution_by_its_run_id(aws_config, moto_aws, readers):
     from sfncompile import Run
 

@@ -28,6 +28,11 @@ def job_reason(description: Mapping[str, Any]) -> Optional[str]:
     return "; ".join(p for p in (status_reason, container_reason) if p) or None
 
 
+def job_summary(description: Mapping[str, Any]) -> str:
+    """``Batch job <name>: <why it failed>``, for a run's one-line error."""
+    return f"Batch job {_field(description, 'jobName') or '?'}: {job_reason(description) or 'failed'}"
+
+
 def job_in_cause(cause: Optional[str]) -> Optional[Mapping[str, Any]]:
     """The Batch job a failed ``.sync`` Task's cause describes, or None when the cause is other text."""
     if not cause or not cause.lstrip().startswith("{"):

@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 from ..exceptions import NotFoundError
 from ..storage.interfaces import FAILED, RUNNING, MetadataStore
 from ..storage.records import iso_of, now_iso, sort_runs
-from .job_reason import job_in_cause, job_reason
+from .job_reason import job_in_cause, job_summary
 
 UNSUCCESSFUL = ("FAILED", "TIMED_OUT", "ABORTED")
 
@@ -37,8 +37,7 @@ def execution_error(execution: Mapping[str, Any]) -> str:
     cause = execution.get("cause")
     job = job_in_cause(cause)
     if job is not None:
-        name = job.get("JobName") or job.get("jobName") or "?"
-        cause = f"Batch job {name}: {job_reason(job) or 'failed'}"
+        cause = job_summary(job)
     cause = " ".join(str(cause or "").split())
     return f"{error}: {cause}" if cause else error
 

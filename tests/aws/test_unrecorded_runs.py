@@ -32,14 +32,12 @@ PULL_FAILURE = "CannotPullContainerError: pull access denied for sfncompile-test
 def readers(aws_config) -> Iterator[None]:
     """The client reads the emulated stack afresh in this test, in every namespace."""
     from sfncompile import namespace
-    from sfncompile.client import backend
+    from sfncompile.client import backend, core
 
     backend.reset()
     namespace(None)
     yield
     backend.reset()
-    from sfncompile.client import core
-
     core._current_namespace = core._UNSET
 
 

@@ -53,6 +53,8 @@ STILL_RUNNING = ("RUNNING", "PENDING_REDRIVE")
 
 def unrecorded_error(execution: Mapping[str, Any]) -> str:
     """The one-line error of a run whose execution ended before its start task recorded it."""
+    if not execution.get("error"):  # e.g. stopped from the console: its status is all there is
+        return f"failed before its start task ran: execution {execution.get('status')}"
     return f"failed before its start task ran (execution {execution.get('status')}): {execution_error(execution)}"
 
 

@@ -274,3 +274,30 @@ def test_every_branch_of_a_project_flow_is_looked_at(aws_config, moto_aws, reade
     [run] = Flow("FeatureFlow").runs()
     assert run.id == run_ids[staging.name] and run.status == "FAILED"
     assert {"project:churn", "project_branch:test.staging", "runtime:sfn"} <= run.tags
+
+
+def test_an_execution_stopped_before_its_start_task_ran_is_a_failed_run(aws_config, moto_aws, readers):
+    from sfncompile import Flow
+
+    result = deploy(FLOW_FILE, config=aws_config)
+    launched = threading.Event()
+    release = threading.Event()
+
+    def held_at_launch(job: Any, attempt: int) -> int:
+        launched.set()
+        release.wait(60)
+        return 1
+
+    moto_aws.batch.on_job = held_at_launch
+    arn = _start_like_a_schedule(moto_aws, result.state_machine_arn)
+    try:
+        assert launched.wait(30), "the start job was never launched"
+        moto_aws.client("stepfunctions").stop_execution(executionArn=arn, error="Console.Stop",
+                                                        cause="stopped by an operator")
+        assert moto_aws.wait_for_execution(arn)["status"] == "ABORTED"
+    finally:
+        release.set()
+    [run] = Flow(FLOW).runs()
+    assert run.id == "sfn-" + arn.rsplit(":", 1)[1] and run.status == "FAILED" and run.finished_at
+    assert run.error.startswith("failed before its start task ran")
+    assert "execution ABORTED" in run.error and run.error.count("ABORTED") == 1

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from ..exceptions import NotFoundError
-from ..storage.interfaces import FAILED, RUNNING, MetadataStore
+from ..storage.interfaces import FAILED, RUNNING, page_of_runs
 from ..storage.records import iso_of, now_iso, sort_runs
 from .job_reason import job_in_cause, job_summary
 
@@ -79,8 +79,8 @@ class ReconciledMetadata:
         return sort_runs([record for record in reconciled if record is not None] + listing.unrecorded)
 
     def list_runs_page(self, flow: str, **filters: Any) -> Tuple[List[Dict[str, Any]], int]:
-        """The interface's page of :meth:`list_runs` (the DynamoDB store reads every run to page anyway)."""
-        return MetadataStore.list_runs_page(self, flow, **filters)
+        """A page of :meth:`list_runs` (the DynamoDB store reads every run to page anyway)."""
+        return page_of_runs(self.list_runs(flow), **filters)
 
     def _reconcile(self, flow: str, record: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
         if record is None or record.get("status") != RUNNING:

@@ -179,15 +179,8 @@ class MetadataStore(ABC):
     def list_attempts(self, flow: str, run_id: str, step: str, task_id: str) -> List[Dict[str, Any]]: ...
 
 
-def page_of_runs(
-    runs: List[Dict[str, Any]],
-    *,
-    status: Optional[str] = None,
-    tag: Optional[str] = None,
-    namespace: Optional[str] = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> Tuple[List[Dict[str, Any]], int]:
+def page_of_runs(runs: List[Dict[str, Any]], *, status: Optional[str] = None, tag: Optional[str] = None,
+                 namespace: Optional[str] = None, limit: int = 50, offset: int = 0) -> Tuple[List[Dict[str, Any]], int]:
     """``MetadataStore.list_runs_page`` over runs already read (newest first): the page, and how many match."""
     rows = [
         r for r in runs

@@ -75,6 +75,9 @@ def run(step: str, run_id: str, task_id: str, attempt: int, flow_file: Optional[
     from ..runtime.task import TaskSettings, run_task
     from ..storage.factory import open_stores
 
+    if params_json is not None and execution_arn is not None:
+        raise ConfigError("the task got the run's parameters twice: --params-json and --execution-arn",
+                          fix="pass one of them (a compiled start step passes --execution-arn)")
     stores = open_stores()
     if env_id:
         from ..environments import bootstrap

@@ -259,20 +259,18 @@ def scheduler_role(scope: Construct, settings: Settings) -> iam.Role:
 
 
 def state_machine_arn_pattern(stack: Stack, settings: Settings) -> str:
-    return stack.format_arn(
-        service="states",
-        resource="stateMachine",
-        resource_name=f"{settings.name_prefix}*",
-        arn_format=ArnFormat.COLON_RESOURCE_NAME,
-    )
+    return _stage_states_arn(stack, settings, "stateMachine")
 
 
 def execution_arn_pattern(stack: Stack, settings: Settings) -> str:
     """Executions of this stage's state machines (``execution:<machine>:<name>``)."""
+    return _stage_states_arn(stack, settings, "execution")
+
+
+def _stage_states_arn(stack: Stack, settings: Settings, resource: str) -> str:
+    """Step Functions ``resource`` ARNs whose name starts with this stage's prefix."""
     return stack.format_arn(
-        service="states",
-        resource="execution",
-        resource_name=f"{settings.name_prefix}*",
+        service="states", resource=resource, resource_name=f"{settings.name_prefix}*",
         arn_format=ArnFormat.COLON_RESOURCE_NAME,
     )
 

@@ -7,8 +7,9 @@ anything else on the internet - while nothing can connect in.
 
 With ``-c egress=endpoints`` the subnets are isolated (no internet gateway route) and
 the only way out is VPC endpoints: gateway endpoints for S3 and DynamoDB, interface
-endpoints for ECR (API and registry), CloudWatch Logs, STS and Step Functions (a start
-task reads its execution's input) (plus the ECS agent's endpoints on EC2 compute). User code can then talk to nothing but those services.
+endpoints for ECR (API and registry), CloudWatch Logs, STS and Step Functions (where a
+start task reads its execution's input), plus the ECS agent's endpoints on EC2 compute.
+User code can then talk to nothing but those services.
 """
 from __future__ import annotations
 

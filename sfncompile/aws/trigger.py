@@ -1,7 +1,6 @@
 """`sfncompile trigger`: typed, validated parameters → StartExecution; `--wait` follows the run."""
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from dataclasses import dataclass

@@ -109,7 +109,6 @@ def run(step: str, run_id: str, task_id: str, attempt: int, flow_file: Optional[
             from ..runtime.execution_input import execution_parameters
 
             run_params = execution_parameters(execution_arn)
-
         run_params, rejected = admit_start_task(graph, stores.objects, run_id, run_params)
         if rejected:  # recorded as a rejected trigger; nothing runs and no run is created
             _say(f"[{graph.name}/{run_id}] trigger rejected: {rejected} "

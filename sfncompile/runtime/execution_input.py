@@ -12,12 +12,17 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
-from ..exceptions import ParameterError
-from ..storage.retry import is_boto_error, make_client, translate
+from ..exceptions import ConfigError, ParameterError
+from ..storage.retry import error_code, is_boto_error, make_client, translate
 from .params import parameters_from_json
 
 # arn:<partition>:states:<region>:<account>:execution:<state machine>:<execution>
 _ARN_FIELDS = 8
+# What a stage deployed before start tasks read their execution's input lacks.
+_DENIED = ("AccessDenied", "AccessDeniedException")
+_UNREACHABLE = ("EndpointConnectionError", "ConnectTimeoutError")
+OLD_INFRA_FIX = ("deploy the current infra stack (`cdk deploy`): its job role may read this stage's executions "
+                 "(states:DescribeExecution), and an endpoints-only VPC gets a Step Functions endpoint")
 
 
 def execution_region(execution_arn: str) -> str:
@@ -39,7 +44,11 @@ def execution_parameters(execution_arn: str, client: Any = None) -> Optional[Dic
     try:
         described = sfn.describe_execution(executionArn=execution_arn)
     except Exception as exc:
-        if is_boto_error(exc):
-            raise translate(exc, f"read the input of execution {execution_arn}") from exc
-        raise
+        if not is_boto_error(exc):
+            raise
+        what = f"read the input of execution {execution_arn}"
+        if error_code(exc) in _DENIED or type(exc).__name__ in _UNREACHABLE:
+            raise ConfigError(f"the start task cannot {what}: {error_code(exc) or type(exc).__name__}",
+                              fix=OLD_INFRA_FIX) from exc
+        raise translate(exc, what) from exc
     return parameters_from_json(described.get("input"), f"the input of execution {execution_arn}")

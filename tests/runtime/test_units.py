@@ -95,6 +95,30 @@ def test_the_start_task_names_an_execution_by_its_arn():
         parameters_from_json("[1]", "the input of execution X")
 
 
+def test_a_start_task_its_stage_may_not_let_read_the_input_says_to_update_the_infra():
+    from botocore.exceptions import ClientError
+
+    from sfncompile.exceptions import ConfigError
+    from sfncompile.runtime.execution_input import execution_parameters
+
+    arn = "arn:aws:states:eu-west-1:123456789012:execution:sfncompile-dev-F:e-1"
+
+    class Denying:
+        def describe_execution(self, executionArn):
+            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "DescribeExecution")
+
+    with pytest.raises(ConfigError) as denied:
+        execution_parameters(arn, client=Denying())
+    assert denied.value.message == f"the start task cannot read the input of execution {arn}: AccessDeniedException"
+    assert "cdk deploy" in denied.value.fix and "states:DescribeExecution" in denied.value.fix
+
+    class Reading:
+        def describe_execution(self, executionArn):
+            return {"executionArn": executionArn, "input": '{"parameters": {"alpha": 0.5}}'}
+
+    assert execution_parameters(arn, client=Reading()) == {"alpha": 0.5}
+
+
 def test_caught_exception_pickles_without_the_flow_and_reads_well():
     try:
         raise KeyError("k")

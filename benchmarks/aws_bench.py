@@ -314,6 +314,13 @@ def task_overhead(env: Dict[str, str], cwd: str, server: Any, counter: RequestCo
             trees.append((f"before ({before})", os.path.abspath(tree)))
         trees.append(("after" if before else "this checkout", ROOT))
         venvs = [(label, install_wheel_venv(Path(tree), Path(tmp) / f"venv{i}")) for i, (label, tree) in enumerate(trees)]
+        # Each revision's start job as its compiled machine starts it: the execution's ARN (the task reads the
+        # parameters from the execution's input) where the revision has runtime/execution_input.py, else the
+        # parameters themselves on the command line.
+        execution = _input_execution(server)
+        start_args = {label: (["--execution-arn", execution]
+                              if os.path.exists(os.path.join(tree, "sfncompile", "runtime", "execution_input.py"))
+                              else ["--params-json", "{}"]) for label, tree in trees}
         # Interleaved (before, after, before, ...): both see the same load on a shared machine.
         results: Dict[str, Dict[str, List[Tuple[float, float, List[str]]]]] = {
             label: {"start": [], "end": []} for label, _ in venvs}
@@ -322,13 +329,13 @@ def task_overhead(env: Dict[str, str], cwd: str, server: Any, counter: RequestCo
         for i in range(repeat):
             for label, venv in (venvs if i % 2 == 0 else venvs[::-1]):  # neither always goes first
                 _run_both(venv, env, job_settings, cwd, counter, f"sfn-bench-{os.getpid()}-{len(counter.calls)}-{i}",
-                          results[label])
+                          results[label], start_args[label])
         # The same tasks with local stores (no AWS, so no botocore): sfncompile's own part, with less noise.
         for i in range(repeat):
             for label, venv in (venvs if i % 2 == 0 else venvs[::-1]):
                 settings = {"SFNCOMPILE_ROOT": os.path.join(tmp, f"local-{i}-{label}")}
                 _run_both(venv, env, settings, cwd, counter, f"sfn-local-{i}", local[label],
-                          "--flow-file", _TASK_FLOW)
+                          ["--params-json", "{}"], "--flow-file", _TASK_FLOW)
     _report(results, "emulated S3 + DynamoDB", "(target <= 0.3 s)", with_calls=True)
     _report(local, "local stores, no botocore", "(sfncompile's own part)", with_calls=False)
     print(f"aws: load average {os.getloadavg()[0]:.1f} (a shared machine: CPU figures move with it)", flush=True)
@@ -354,17 +361,28 @@ def _report(results: Dict[str, Dict[str, List[Tuple[float, float, List[str]]]]],
                   f"{len(diffs)}", flush=True)
 
 
+def _input_execution(server: Any) -> str:
+    """An execution whose input holds no parameters (``{"parameters": {}}``): what a start task reads."""
+    sfn = server.client("stepfunctions")
+    machine = sfn.create_state_machine(
+        name="sfnbench-input", roleArn=f"arn:aws:iam::{server.account_id}:role/sfnbench",
+        definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}))["stateMachineArn"]
+    return sfn.start_execution(stateMachineArn=machine, input=json.dumps({"parameters": {}}))["executionArn"]
+
+
 def _run_both(venv: Any, env: Dict[str, str], settings: Dict[str, str], cwd: str, counter: RequestCounter,
-              run_id: str, into: Dict[str, List[Tuple[float, float, List[str]]]], *extra: str) -> None:
+              run_id: str, into: Dict[str, List[Tuple[float, float, List[str]]]], start_args: List[str],
+              *extra: str) -> None:
     """The start then the end task of one run, each in a fresh process with a fresh $TMPDIR (a new
     container): the job definition's command, ``sfncompile task ...``, from ``venv``, with
-    ``settings`` (the job definition's environment) and ``extra`` arguments."""
+    ``settings`` (the job definition's environment) and ``extra`` arguments; the start task also gets
+    ``start_args`` (how it learns the run's parameters)."""
     from tests.support.wheel_venv import container_env
 
     for step in ("start", "end"):
         args = ["task", step, "--run-id", run_id, "--task-id", "0", "--attempt", "0", *extra]
         if step == "start":
-            args += ["--params-json", "{}"]
+            args += start_args
         with tempfile.TemporaryDirectory(prefix="sfnbench-container-") as container:
             mark = len(counter.calls)
             task_env = container_env(venv, env, Path(container), **settings)

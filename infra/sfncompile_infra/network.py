@@ -7,8 +7,9 @@ anything else on the internet - while nothing can connect in.
 
 With ``-c egress=endpoints`` the subnets are isolated (no internet gateway route) and
 the only way out is VPC endpoints: gateway endpoints for S3 and DynamoDB, interface
-endpoints for ECR (API and registry), CloudWatch Logs and STS (plus the ECS agent's
-endpoints on EC2 compute). User code can then talk to nothing but those services.
+endpoints for ECR (API and registry), CloudWatch Logs, STS and Step Functions (where a
+start task reads its execution's input), plus the ECS agent's endpoints on EC2 compute.
+User code can then talk to nothing but those services.
 """
 from __future__ import annotations
 
@@ -137,12 +138,14 @@ class Network(Construct):
             )
 
 
-# Image pulls (ECR API and registry; layers come from S3), container logs, and credentials.
+# Image pulls (ECR API and registry; layers come from S3), container logs, credentials, and
+# the start task's read of its execution's input (the run's parameters: states:DescribeExecution).
 INTERFACE_ENDPOINTS = {
     "EcrApi": ec2.InterfaceVpcEndpointAwsService.ECR,
     "EcrRegistry": ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER,
     "Logs": ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
     "Sts": ec2.InterfaceVpcEndpointAwsService.STS,
+    "StepFunctions": ec2.InterfaceVpcEndpointAwsService.STEP_FUNCTIONS,
 }
 # On EC2 compute the ECS container agent registers and reports through these.
 ECS_AGENT_ENDPOINTS = {

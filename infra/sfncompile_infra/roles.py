@@ -1,6 +1,7 @@
 """The stage's IAM roles, each allowed exactly what its one job needs.
 
-* job role (the task's own AWS identity): the datastore objects and the metadata table;
+* job role (the task's own AWS identity): the datastore objects and the metadata table, and
+  the input of this stage's executions (the start task reads its run's parameters there);
 * execution role (what ECS uses to start the container): image pull and log writes;
 * state machine role: submit, follow and stop Batch jobs of this stage, read control
   data and foreach manifests, run Distributed Map children, deliver execution logs;
@@ -71,9 +72,12 @@ def job_role(scope: Construct, settings: Settings, storage: Storage) -> iam.Role
     Exactly the calls ``sfncompile/storage`` makes: S3 get/put (multipart uploads
     included, which ``s3:PutObject`` covers), list, abort; DynamoDB get/put/update item
     and query on the table. Writes are write-once by the bucket policy
-    (``Storage.enforce_write_once``).
+    (``Storage.enforce_write_once``). And the start task's one read of its execution's input
+    (``states:DescribeExecution``, ``sfncompile/runtime/execution_input.py``): the run's
+    parameters are there, not on the job's command line.
     """
     objects = datastore_object_arns(storage, settings)
+    executions = execution_arn_pattern(Stack.of(scope), settings)
     role = _role(
         scope,
         "JobRole",
@@ -91,11 +95,18 @@ def job_role(scope: Construct, settings: Settings, storage: Storage) -> iam.Role
                 actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
                 resources=[storage.table.table_arn],
             ),
+            iam.PolicyStatement(
+                sid="ExecutionInput", actions=["states:DescribeExecution"], resources=[executions]
+            ),
         ],
     )
     _acknowledge_resource(
         role, objects, "Artifact, log and code-package keys are per flow/run/step/task, so only the prefix is fixed; "
         "the wildcard stays inside this stage's bucket and datastore prefix."
+    )
+    _acknowledge_resource(
+        role, executions, "A start task reads the input of its own execution, whose name exists only at run time; "
+        "the pattern admits only executions of this stage's state machines."
     )
     return role
 
@@ -132,9 +143,7 @@ def state_machine_role(scope: Construct, settings: Settings, storage: Storage, j
     jobs = stack.format_arn(service="batch", resource="job", resource_name="*")
     sync_rule = stack.format_arn(service="events", resource="rule", resource_name=BATCH_SYNC_RULE)
     state_machines = state_machine_arn_pattern(stack, settings)
-    executions = stack.format_arn(
-        service="states", resource="execution", resource_name=f"{prefix}*", arn_format=ArnFormat.COLON_RESOURCE_NAME
-    )
+    executions = execution_arn_pattern(stack, settings)
     manifests = datastore_object_arns(storage, settings)
     stack_tag = {"aws:ResourceTag/sfncompile:stack": settings.stack_name}
     role = _role(
@@ -250,10 +259,18 @@ def scheduler_role(scope: Construct, settings: Settings) -> iam.Role:
 
 
 def state_machine_arn_pattern(stack: Stack, settings: Settings) -> str:
+    return _stage_states_arn(stack, settings, "stateMachine")
+
+
+def execution_arn_pattern(stack: Stack, settings: Settings) -> str:
+    """Executions of this stage's state machines (``execution:<machine>:<name>``)."""
+    return _stage_states_arn(stack, settings, "execution")
+
+
+def _stage_states_arn(stack: Stack, settings: Settings, resource: str) -> str:
+    """Step Functions ``resource`` ARNs whose name starts with this stage's prefix."""
     return stack.format_arn(
-        service="states",
-        resource="stateMachine",
-        resource_name=f"{settings.name_prefix}*",
+        service="states", resource=resource, resource_name=f"{settings.name_prefix}*",
         arn_format=ArnFormat.COLON_RESOURCE_NAME,
     )
 

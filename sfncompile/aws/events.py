@@ -28,13 +28,16 @@ import json
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-from ..exceptions import ConfigError
+from ..exceptions import ConfigError, ParameterError
 from ..flow.project import ProjectInfo
 from ..flow.triggers import upstream_parts
 from . import names
 from .errors import aws_errors
 
 EVENT_SOURCE = "sfncompile"
+# A PutEvents entry "must be less than 256KB", counted as the UTF-8 bytes of its Source, DetailType,
+# Detail and Resources, plus 14 for a Time (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html).
+EVENT_ENTRY_LIMIT = 256 * 1024
 SFN_SOURCE = "aws.states"
 SFN_STATUS_CHANGE = "Step Functions Execution Status Change"
 DEFAULT_BUS = "default"
@@ -315,6 +318,12 @@ def delete_triggers(events: Any, iam: Any, config: Mapping[str, Any], deployment
     return sync_triggers(events, iam, config, deployment, "", [])
 
 
+def entry_bytes(entry: Mapping[str, Any]) -> int:
+    """A PutEvents entry's size as EventBridge counts it (:data:`EVENT_ENTRY_LIMIT`)."""
+    fields = [entry.get(key) or "" for key in ("Source", "DetailType", "Detail")] + list(entry.get("Resources") or ())
+    return sum(len(field.encode("utf-8")) for field in fields) + (14 if entry.get("Time") is not None else 0)
+
+
 def publish(name: str, payload: Mapping[str, Any], *, config: Optional[Mapping[str, Any]] = None) -> str:
     """Put an event named ``name`` with ``payload`` on the stage's event bus; returns its event id.
 
@@ -322,7 +331,7 @@ def publish(name: str, payload: Mapping[str, Any], *, config: Optional[Mapping[s
     """
     from . import config as cfg
     from .session import client
-    from .start_guard import check_submit_size
+    from .start_guard import check_input_size, execution_input
 
     if not isinstance(payload, Mapping):
         raise ConfigError(f"an event payload is a JSON object, got {type(payload).__name__}",
@@ -332,16 +341,20 @@ def publish(name: str, payload: Mapping[str, Any], *, config: Optional[Mapping[s
     if not bus:
         raise ConfigError("the config names no event bus (event_bus)",
                           fix="deploy the current infra stack and rerun `sfncompile configure --stack ...`")
-    # A flow it starts gets the payload on its start job's command line (execution input -> --params-json).
-    check_submit_size(config, name, event_parameters(name, payload),
-                      what=f"the payload of event {name!r}, as the parameters of a flow it starts,",
-                      fix="publish a reference to the data (an S3 URL, an id) instead of the data")
+    entry = {"Source": EVENT_SOURCE, "DetailType": name, "Detail": json.dumps(dict(payload)), "EventBusName": bus}
+    what = f"the payload of event {name!r}"
+    fix = "publish a reference to the data (an S3 URL, an id) instead of the data"
+    size = entry_bytes(entry)
+    if size >= EVENT_ENTRY_LIMIT:
+        raise ParameterError(f"{what} makes an event entry of {size:,} bytes; EventBridge accepts only entries "
+                             f"under {EVENT_ENTRY_LIMIT:,}", fix=fix)
+    # A flow it starts gets the payload in its execution's input (the rule's transformer adds the trigger's fields).
+    check_input_size(name, execution_input(event_parameters(name, payload)),
+                     what=f"{what}, in the input of a flow it starts", fix=fix)
     with aws_errors(f"publish event {name}"):
-        response = client("events", config).put_events(Entries=[{
-            "Source": EVENT_SOURCE, "DetailType": name, "Detail": json.dumps(dict(payload)), "EventBusName": bus,
-        }])
-    entry = response["Entries"][0]
-    if response.get("FailedEntryCount") or "EventId" not in entry:
-        raise ConfigError(f"EventBridge did not accept event {name}: {entry.get('ErrorCode')}: "
-                          f"{entry.get('ErrorMessage')}", fix="check the payload is a JSON object under 256 KB")
-    return entry["EventId"]
+        response = client("events", config).put_events(Entries=[entry])
+    accepted = response["Entries"][0]
+    if response.get("FailedEntryCount") or "EventId" not in accepted:
+        raise ConfigError(f"EventBridge did not accept event {name}: {accepted.get('ErrorCode')}: "
+                          f"{accepted.get('ErrorMessage')}", fix="check the payload is a JSON object under 256 KB")
+    return accepted["EventId"]

@@ -1,7 +1,6 @@
 """`sfncompile trigger`: typed, validated parameters → StartExecution; `--wait` follows the run."""
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from ..user import default_namespace, default_username
 from . import config as cfg
 from .errors import aws_errors
 from .manifest import find_manifest
-from .start_guard import check_submit_size, start_overrides, startable_arn
+from .start_guard import check_input_size, execution_input, startable_arn
 from .session import client
 
 
@@ -121,9 +120,8 @@ def trigger(
     sfn = client("stepfunctions", config)
     machine = startable_arn(sfn, config, manifest)
     parameters = _include_files(manifest, parameters, stores.artifacts)
-    with aws_errors(f"read the definition of {manifest['name']}"):
-        definition = sfn.describe_state_machine(stateMachineArn=machine)["definition"]
-    check_submit_size(config, flow, parameters, static_overrides=start_overrides(definition))
+    input_text = execution_input(parameters)
+    check_input_size(flow, input_text)
     execution = new_execution_name()
     run_id = f"sfn-{execution}"
     username = default_username()
@@ -140,7 +138,7 @@ def trigger(
             response = sfn.start_execution(
                 stateMachineArn=machine,
                 name=execution,
-                input=json.dumps({"parameters": parameters}),
+                input=input_text,
             )
     except BaseException as exc:
         # The run never started: its record must not stay RUNNING for ever.

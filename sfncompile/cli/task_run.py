@@ -21,6 +21,8 @@ OPTIONS: Tuple[Tuple[str, str, str, bool], ...] = (
     ("--flow-file", "flow_file", "The flow file (default: $SFNCOMPILE_FLOW_FILE).", False),
     ("--flow", "flow_name", "Class name, when the file defines several flows.", False),
     ("--params-json", "params_json", "Parameter values as JSON (the start task of a new run).", False),
+    ("--execution-arn", "execution_arn", "The Step Functions execution whose input holds the run's parameters "
+     "(the start task on AWS: read with states:DescribeExecution).", False),
     ("--environment", "env_id", "Run inside this package environment (built from the datastore's wheels, offline).",
      False),
 )
@@ -61,7 +63,7 @@ def parse(args: List[str]) -> Optional[Dict[str, object]]:
 
 
 def run(step: str, run_id: str, task_id: str, attempt: int, flow_file: Optional[str], flow_name: Optional[str],
-        params_json: Optional[str], env_id: Optional[str]) -> None:
+        params_json: Optional[str], execution_arn: Optional[str], env_id: Optional[str]) -> None:
     """Run one task of a flow (what each Batch job, and a local worker, does)."""
     from ..exceptions import ConfigError
     from ..graph import build_graph
@@ -73,6 +75,9 @@ def run(step: str, run_id: str, task_id: str, attempt: int, flow_file: Optional[
     from ..runtime.task import TaskSettings, run_task
     from ..storage.factory import open_stores
 
+    if params_json is not None and execution_arn is not None:
+        raise ConfigError("the task got the run's parameters twice: --params-json and --execution-arn",
+                          fix="pass one of them (a compiled start step passes --execution-arn)")
     stores = open_stores()
     if env_id:
         from ..environments import bootstrap
@@ -80,7 +85,8 @@ def run(step: str, run_id: str, task_id: str, attempt: int, flow_file: Optional[
         if not bootstrap.running_in(env_id):
             python = bootstrap.prepare(stores.objects, env_id, _say)
             argv = ["task", step, "--run-id", run_id, "--task-id", task_id, "--attempt", str(attempt)]
-            for option, value in (("--flow-file", flow_file), ("--flow", flow_name), ("--params-json", params_json)):
+            for option, value in (("--flow-file", flow_file), ("--flow", flow_name), ("--params-json", params_json),
+                                  ("--execution-arn", execution_arn)):
                 if value is not None:
                     argv += [option, value]
             bootstrap.reexec(python, env_id, [*argv, "--environment", env_id])
@@ -99,6 +105,10 @@ def run(step: str, run_id: str, task_id: str, attempt: int, flow_file: Optional[
     if step == "start":
         from ..runtime.run_context import admit_start_task
 
+        if execution_arn is not None:
+            from ..runtime.execution_input import execution_parameters
+
+            run_params = execution_parameters(execution_arn)
         run_params, rejected = admit_start_task(graph, stores.objects, run_id, run_params)
         if rejected:  # recorded as a rejected trigger; nothing runs and no run is created
             _say(f"[{graph.name}/{run_id}] trigger rejected: {rejected} "

@@ -13,8 +13,10 @@
   adds to every job (https://docs.aws.amazon.com/batch/latest/userguide/job_env_vars.html)
   at their longest (:data:`BATCH_VARIABLES`).
 
-A start step's overrides carry the run's parameters (``--params-json``), so the second limit,
-about 8 KB, is the one parameters meet first.
+The run's parameters are not in any job's overrides: the start job gets the execution's ARN
+(``--execution-arn``) and reads them from the execution's input (``runtime/execution_input.py``),
+which Step Functions allows up to 256 KiB. What remains is measured at its longest, at compile
+time (a step's command, @environment variables, resources) and before a hybrid run's jobs.
 """
 from __future__ import annotations
 
@@ -31,6 +33,9 @@ CONTAINER_OVERRIDES_LIMIT = 8192
 LONGEST_RUN_ID = "sfn-" + "0" * 36
 LONGEST_TASK_ID = "0" * 20
 LATEST_ATTEMPT = 10
+# The start job's ``--execution-arn``: DescribeExecution's executionArn is at most 256 characters
+# (https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html).
+LONGEST_EXECUTION_ARN = "a" * 256
 
 # The variables Batch sets in a single-node job's container, with values as long as they get:
 # a job id (a UUID), a 10-attempt retry, queue and compute environment names (128 each).

@@ -43,6 +43,8 @@ CTX_KEY = "c"
 CTX = f"$.{CTX_KEY}"
 CTL = "$.ctl"
 RETRY_COUNT = "$$.State.RetryCount"
+# The execution's ARN: the start task reads the run's parameters from its input (runtime/execution_input.py).
+EXECUTION_ID = "$$.Execution.Id"
 MAP_INDEX = "$$.Map.Item.Index"
 
 

@@ -4,9 +4,11 @@ The job definition's command is ``sfncompile task Ref::s --run-id Ref::r
 --task-id Ref::t --attempt Ref::a`` (:mod:`.jobparams`, docs/internals.md); the state
 fills the ``Ref::`` values through SubmitJob's ``Parameters`` (all strings), leaving out
 ``t`` (task id) and ``a`` (attempt) when they equal the job definition's defaults. The start
-step also needs the run's parameters: Batch substitutes ``Ref::`` only in the job
-definition's command, so the start step overrides the command with the same words
-plus ``--params-json``, every value resolved by Step Functions itself.
+step also needs the run's parameters: it gets the execution's ARN (``--execution-arn
+$$.Execution.Id``) and reads the input itself (``runtime/execution_input.py``), since the
+input may be 256 KiB and ECS takes 8,192 characters of overrides (``batch_limits``). Batch
+substitutes ``Ref::`` only in the job definition's command, so the start step overrides the
+command with the same words plus ``--execution-arn``, every value resolved by Step Functions.
 
 Every job is tagged ``sfncompile:stack=<stack>``: the stage's state machine role may
 stop (TerminateJob) only jobs carrying its own stack's tag. TerminateJob's only
@@ -38,8 +40,8 @@ from ..exceptions import CompileError
 from ..graph.ir import FRAME_FOREACH, StepNode
 from . import intrinsics as asl
 from . import jobparams as job
-from .batch_limits import (CONTAINER_OVERRIDES_LIMIT, LATEST_ATTEMPT, LONGEST_RUN_ID, LONGEST_TASK_ID, batch_overrides,
-                           overrides_characters)
+from .batch_limits import (CONTAINER_OVERRIDES_LIMIT, LATEST_ATTEMPT, LONGEST_EXECUTION_ARN, LONGEST_RUN_ID,
+                           LONGEST_TASK_ID, batch_overrides, overrides_characters)
 from .context import task_id_expression
 from .failures import retrier
 from .result import CompileWarning
@@ -62,6 +64,8 @@ FLOW_TAG = "sfncompile:flow"
 
 # The attempt number as the string Batch parameters must be.
 ATTEMPT = asl.format_call("{}", [asl.RETRY_COUNT])
+# The start task's option naming the execution whose input holds the run's parameters.
+EXECUTION_OPTION = "--execution-arn"
 
 def shared_job_values() -> Dict[str, Any]:
     """``$.q``/``$.d``/``$.t``: the SubmitJob values of every step without its own queue or image."""
@@ -157,18 +161,17 @@ def user_retrier(step: StepNode) -> Optional[Dict[str, Any]]:
     }
 
 
-def task_command(step: StepNode, task_id: Optional[str], params_json: Optional[str],
-                 environment: Optional[str] = None) -> str:
+def task_command(step: StepNode, task_id: Optional[str], is_start: bool, environment: Optional[str] = None) -> str:
     """``States.Array`` of the task command with every value resolved.
 
-    The start step's override adds ``--params-json``; a step with a package environment
+    The start step's override adds ``--execution-arn``; a step with a package environment
     adds ``--environment ID`` (the job definition's command has neither).
     """
     values = {job.STEP: asl.literal(step.name), job.RUN: asl.RUN,
               job.TASK: task_id or asl.literal(job.JOB_PARAMETER_DEFAULTS[job.TASK]), job.ATTEMPT: ATTEMPT}
     words = job.fill_command(values, asl.literal)
-    if params_json is not None:
-        words += [asl.literal("--params-json"), asl.call("JsonToString", params_json)]
+    if is_start:
+        words += [asl.literal(EXECUTION_OPTION), asl.EXECUTION_ID]
     if environment is not None:
         words += [asl.literal("--environment"), asl.literal(environment)]
     return asl.call("Array", *words)
@@ -177,11 +180,11 @@ def task_command(step: StepNode, task_id: Optional[str], params_json: Optional[s
 def check_overrides(step: StepNode, environment: Optional[str], is_start: bool, overrides: Dict[str, Any]) -> None:
     """CompileError when the step's container overrides could not reach ECS (``batch_limits``).
 
-    Measured before the run's parameters (the start step's ``--params-json``, checked by ``trigger``)."""
+    Everything a run puts in them is measured at its longest: the run's parameters are not among it."""
     command = None
     if is_start or environment:
         command = job.fill_command(job.job_parameters(step.name, LONGEST_RUN_ID, LONGEST_TASK_ID, LATEST_ATTEMPT))
-        command += ["--params-json", "{}"] if is_start else []
+        command += [EXECUTION_OPTION, LONGEST_EXECUTION_ARN] if is_start else []
         command += ["--environment", environment] if environment else []
     characters = overrides_characters(batch_overrides(overrides, command))
     if characters > CONTAINER_OVERRIDES_LIMIT:
@@ -231,8 +234,7 @@ def batch_task(
     overrides: Dict[str, Any] = {}
     environment = settings.environments.get(step.name)
     if is_start or environment:
-        params_json = "$$.Execution.Input.parameters" if is_start else None
-        overrides["Command.$"] = task_command(step, task_id, params_json, environment)
+        overrides["Command.$"] = task_command(step, task_id, is_start, environment)
     requirements = resource_requirements(step)
     if requirements:
         overrides["ResourceRequirements"] = requirements

@@ -166,8 +166,11 @@ def with_env_defaults(flow_cls: type, supplied: Mapping[str, Any], environ: Opti
     return out
 
 
-def parameters_from_json(text: Optional[str]) -> Optional[Dict[str, Any]]:
-    """``--params-json`` of the task command: a JSON object, or {"parameters": {...}} as Step Functions passes it."""
+def parameters_from_json(text: Optional[str], source: str = "--params-json") -> Optional[Dict[str, Any]]:
+    """Parameters from JSON: an object of values, or the execution input ``{"parameters": {...}}``.
+
+    Both ``--params-json`` and a Step Functions execution's input (``runtime/execution_input.py``)
+    are read here; ``source`` names which in errors."""
     if not text:
         return None
     import json
@@ -175,9 +178,10 @@ def parameters_from_json(text: Optional[str]) -> Optional[Dict[str, Any]]:
     try:
         data = json.loads(text)
     except ValueError as exc:
-        raise ParameterError(f"--params-json is not valid JSON: {exc}") from None
+        raise ParameterError(f"{source} is not valid JSON: {exc}") from None
     if isinstance(data, dict) and set(data) == {"parameters"} and isinstance(data["parameters"], dict):
         data = data["parameters"]
     if not isinstance(data, dict):
-        raise ParameterError("--params-json must be a JSON object of parameter values")
+        raise ParameterError(f"{source} must be a JSON object of parameter values",
+                             fix='pass {"parameters": {"name": value, ...}}')
     return data

@@ -1,10 +1,11 @@
-"""A small botocore data directory for the datastore's S3 and DynamoDB clients.
+"""A small botocore data directory for a task's own AWS clients: the datastore's S3 and
+DynamoDB clients, and the start task's Step Functions one.
 
 Making a botocore client costs a task more CPU than anything else before user code:
 botocore lists its ~450 service directories, parses the 1.2 MB ``endpoints.json`` and
 each service's model (with every operation and its documentation). The runtime image
 runs ``python -m sfncompile.storage.botocore_data DIR`` once, at build time, to write
-what the storage clients need, taken from the installed botocore's own loader: the
+what a task's clients need, taken from the installed botocore's own loader: the
 operations below with the shapes they reach (documentation emptied), the services'
 endpoint rule sets and paginators, and the shared data files with only these services'
 endpoints. ``$SFNCOMPILE_BOTOCORE_DATA`` names that directory at run time.
@@ -22,12 +23,14 @@ from typing import Any, Dict, Iterable, Optional, Set
 ENV = "SFNCOMPILE_BOTOCORE_DATA"
 MANIFEST = "sfncompile-botocore-data.json"
 
-# The operations the storage backends call, s3transfer's included (upload_fileobj,
-# upload_file, download_file: storage/s3_objects.py).
+# The operations a task calls: the storage backends', s3transfer's included (upload_fileobj,
+# upload_file, download_file: storage/s3_objects.py), and the start task's read of its
+# execution's input (runtime/execution_input.py).
 OPERATIONS: Dict[str, tuple] = {
     "s3": ("PutObject", "GetObject", "HeadObject", "DeleteObject", "ListObjectsV2", "CreateMultipartUpload",
            "UploadPart", "CompleteMultipartUpload", "AbortMultipartUpload"),
     "dynamodb": ("GetItem", "PutItem", "UpdateItem", "Query"),
+    "stepfunctions": ("DescribeExecution",),
 }
 SERVICE_TYPES = ("endpoint-rule-set-1", "paginators-1")  # besides service-2
 SHARED = ("partitions", "sdk-default-configuration", "_retry")  # besides endpoints

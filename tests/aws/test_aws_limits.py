@@ -69,19 +69,27 @@ def test_event_parameters_are_what_the_rules_template_makes_of_an_event():
     assert len(got["id"]) == len(expected["id"]) and len(got["time"]) == len(expected["time"])
 
 
-def test_an_event_whose_payload_no_start_job_could_carry_is_not_published(aws_config, moto_aws):
-    """The payload reaches a triggered flow's start job as its parameters: past ECS's 8,192 characters
-    of overrides the run would fail at its first job, so `publish` refuses it before PutEvents."""
+def test_publish_refuses_a_payload_past_eventbridges_entry_or_step_functions_input_limit(aws_config, moto_aws):
+    """The payload reaches a triggered flow's start task in its execution's input: EventBridge takes an
+    entry under 256 KB and Step Functions an input of 256 KiB, so `publish` refuses more before PutEvents."""
     import pytest
 
-    from sfncompile.aws.events import publish
+    from sfncompile.aws.events import EVENT_ENTRY_LIMIT, publish
+    from sfncompile.aws.start_guard import EXECUTION_INPUT_LIMIT
     from sfncompile.exceptions import ParameterError
-    with pytest.raises(ParameterError) as err:
-        publish("data_ready", {"rows": "x" * 9000}, config=aws_config)
-    assert "the payload of event 'data_ready', as the parameters of a flow it starts, make the start step's " \
-           "Batch job too large" in err.value.message and "8,192" in err.value.message
-    assert err.value.fix.startswith("publish a reference to the data")
-    publish("data_ready", {"rows": "x" * 6000}, config=aws_config)
+    from tests.support.eventbridge import STATE
+
+    with pytest.raises(ParameterError, match=r"makes an event entry of 262,1\d\d bytes; EventBridge accepts only "
+                                             r"entries under 262,144") as refused:
+        publish("data_ready", {"rows": "x" * EVENT_ENTRY_LIMIT}, config=aws_config)
+    assert refused.value.fix.startswith("publish a reference to the data")
+    # Fits EventBridge, but the rule's transformer adds the trigger's fields to the execution's input.
+    near = EXECUTION_INPUT_LIMIT - len('{"rows": ""}') - len("sfncompile") - len("data_ready") - 1
+    with pytest.raises(ParameterError, match=r"in the input of a flow it starts: the execution input would be "
+                                             r"262,\d\d\d bytes; Step Functions starts an execution only with at most"):
+        publish("data_ready", {"rows": "x" * near}, config=aws_config)
+    assert STATE.deliveries == []
+    publish("data_ready", {"rows": "x" * 200_000}, config=aws_config)  # past any command line: published
 
 
 def test_state_machine_tags_step_functions_would_refuse_are_named():
@@ -134,17 +142,13 @@ class StartEnvFlow(FlowSpec):
 '''
 
 
-def test_trigger_measures_the_start_jobs_environment_with_the_parameters(aws_config, moto_aws, tmp_path):
-    """The deployed start Task's @environment variables travel in the same container overrides as
-    the parameters: 5,000 characters of them plus 4,000 of parameters pass ECS's 8,192."""
-    import pytest
-
+def test_the_start_jobs_environment_leaves_the_parameters_their_own_room(aws_config, moto_aws, tmp_path):
+    """The deployed start Task's @environment variables travel in its container overrides; the
+    parameters do not (the start task reads them from the execution's input), so 5,000 characters
+    of variables and 40,000 of parameters start a run."""
     from sfncompile.aws.trigger import trigger
-    from sfncompile.exceptions import ParameterError
 
     path = tmp_path / "start_env.py"
     path.write_text(START_ENV_FLOW)
     deploy(str(path), config=aws_config)
-    with pytest.raises(ParameterError, match="ECS runs a Batch job only with at most 8,192"):
-        trigger("StartEnvFlow", {"label": "x" * 4000}, config=aws_config)
-    assert trigger("StartEnvFlow", {"label": "x" * 1000}, config=aws_config).run_id.startswith("sfn-")
+    assert trigger("StartEnvFlow", {"label": "x" * 40_000}, config=aws_config).run_id.startswith("sfn-")

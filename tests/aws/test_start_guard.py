@@ -16,7 +16,7 @@ from sfncompile.aws import trigger as trigger_module
 from sfncompile.aws.deploy import deploy
 from sfncompile.aws.executions import redrive
 from sfncompile.aws.manifest import manifest_key
-from sfncompile.compiler.batch_limits import SUBMIT_JOB_PAYLOAD_LIMIT
+from sfncompile.aws.start_guard import EXECUTION_INPUT_LIMIT, execution_input
 from sfncompile.exceptions import ConfigError, ParameterError
 
 pytest_plugins = ["tests.support.fixtures"]
@@ -90,19 +90,34 @@ def test_an_untagged_machine_is_not_started(deployed, moto_aws):
     assert _executions(moto_aws, result.state_machine_arn) == []
 
 
-@pytest.mark.parametrize("size", [SUBMIT_JOB_PAYLOAD_LIMIT, 9_000])
-def test_parameters_past_the_start_jobs_container_overrides_are_rejected_before_anything_starts(
-        deployed, moto_aws, size):
-    """Batch takes a 20 KB command (its payload limit is 30 KiB), but ECS runs the job only with
-    8,192 characters of overrides: the run would fail at its first job."""
+def test_parameters_past_step_functions_input_limit_are_refused_before_anything_starts(deployed, moto_aws):
     config, stores, result = deployed
-    with pytest.raises(ParameterError, match="ECS runs a Batch job only with at most 8,192"):
-        trigger_module.trigger(FLOW, {"label": "x" * size}, config=config)
+    with pytest.raises(ParameterError) as refused:
+        trigger_module.trigger(FLOW, {"label": "x" * EXECUTION_INPUT_LIMIT}, config=config)
+    error = refused.value
+    assert "\n" not in error.message and "IncludeFile" in error.fix
+    assert error.message.startswith(f"the parameters of {FLOW}: the execution input would be 262,")
+    assert error.message.endswith("Step Functions starts an execution only with at most 262,144")
     assert stores.metadata.list_runs(FLOW) == []
     assert _executions(moto_aws, result.state_machine_arn) == []
 
 
-def test_parameters_within_the_start_jobs_limits_start(deployed, moto_aws):
+@pytest.mark.slow
+def test_parameters_of_100_kb_reach_the_start_task_intact(deployed, moto_aws):
+    """Past ECS's 8,192 characters of container overrides, where a command line cannot carry them:
+    the start task reads them from the execution's input, and the run's steps see every value."""
     config, stores, result = deployed
-    started = trigger_module.trigger(FLOW, {"label": "x" * 7_000}, config=config)  # fits: starts
-    assert started.run_id.startswith("sfn-")
+    label = "é\"'{}$$.\\ " * 8_000 + "end"  # 96 KB of characters JSON, a shell or ASL would quote
+    grid = {f"k{i}": list(range(i % 7)) for i in range(400)}
+    started = trigger_module.trigger(FLOW, {"label": label, "grid": json.dumps(grid), "epochs": "9"}, config=config)
+    assert len(execution_input({"label": label, "grid": grid}).encode()) > 100_000
+    assert trigger_module.wait_for(started, config=config, poll_seconds=0.2, say=lambda _m: None) == "SUCCEEDED"
+    [start_job] = [job for job in moto_aws.batch_jobs() if job.command[2] == "start"]
+    assert start_job.command[-2:] == ["--execution-arn", started.execution_arn]
+    from sfncompile import Run, namespace
+    from sfncompile.client import backend
+
+    backend.reset()
+    namespace(None)
+    summary = Run(f"{FLOW}/{started.run_id}")["end"].task.data.summary
+    assert summary == {"alpha": 0.1, "epochs": 9, "verbose": False, "grid": grid, "label": label, "notes": None}

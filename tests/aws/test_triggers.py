@@ -21,7 +21,7 @@ from ..conftest import ROOT
 
 
 FLOWS = os.path.join(ROOT, "tests", "aws", "flows", "triggers")
-FEATURE, TRAIN, SCORER = (os.path.join(FLOWS, f) for f in ("feature.py", "train.py", "scorer.py"))
+FEATURE, TRAIN, SCORER, REPORT = (os.path.join(FLOWS, f) for f in ("feature.py", "train.py", "scorer.py", "report.py"))
 BUS = "sfncompile-test"
 
 
@@ -208,6 +208,24 @@ def test_events_start_runs_and_a_payload_that_does_not_fit_starts_nothing(aws_co
     backend.reset()
     assert Run(f"ScoreFlow/sfn-{other['name']}").data.event == "refresh"
     assert Run(f"ScoreFlow/sfn-{other['name']}").data.seen_alpha == 0.5
+
+
+def test_an_event_payload_past_a_command_lines_limit_reaches_the_start_task(aws_config, moto_aws):
+    """ECS takes 8,192 characters of container overrides; the payload travels in the execution's input."""
+    from sfncompile import Run, namespace
+    from sfncompile.aws.events import publish
+    from sfncompile.client import backend
+
+    machine = deploy(REPORT, config=aws_config).state_machine_arn
+    payload = {"text": "line ü \"quoted\" {braces} $$.x\n" * 1_200, "pages": 3}
+    assert len(json.dumps(payload)) > 40_000
+    publish("report_ready", payload, config=aws_config)
+    [execution] = _executions(moto_aws, machine, "SUCCEEDED")
+    assert execution["status"] == "SUCCEEDED", execution
+    backend.reset()
+    namespace(None)
+    run = Run(f"ReportFlow/sfn-{execution['name']}")
+    assert run.data.text_read == payload["text"] and run.data.payload_read == payload
 
 
 def test_a_role_that_may_not_start_the_machine_starts_nothing(aws_config, moto_aws):

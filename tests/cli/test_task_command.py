@@ -24,6 +24,7 @@ WELL_FORMED = [
     ["--run-id", "r", "--task-id", "0", "--", "-weird-step"],
     ["-", "--run-id", "", "--task-id", "0", "--environment", "abc"],
     ["start", "--run-id", "r", "--task-id", "0", "--params-json", "--help"],
+    ["start", "--run-id", "sfn-e", "--task-id", "0", "--execution-arn", "arn:aws:states:eu-west-1:1:execution:m:e"],
 ]
 
 MALFORMED = [
@@ -97,6 +98,15 @@ def test_a_batch_command_runs_without_click_and_reports_errors_as_the_cli_does(m
     out = _probe("task", "start", "--run-id", "r", "--task-id", "0", "--flow-file", str(tmp_path / "none.py"))
     assert out.returncode == 1
     assert out.stderr.startswith(f"flow definition error: no flow file at {tmp_path / 'none.py'}\n  fix: ")
+
+
+def test_the_run_parameters_come_from_one_place(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    out = _probe("task", "start", "--run-id", "r", "--task-id", "0", "--params-json", "{}",
+                 "--execution-arn", "arn:aws:states:eu-west-1:1:execution:m:e")
+    assert out.returncode == 1
+    assert out.stderr == ("configuration error: the task got the run's parameters twice: --params-json and "
+                          "--execution-arn\n  fix: pass one of them (a compiled start step passes --execution-arn)\n")
 
 
 @pytest.mark.parametrize("args, says, code", [

@@ -176,6 +176,11 @@ def _set(doc: Any, path: Optional[str], value: Any) -> Any:
     return out
 
 
+def execution_arn(name: str) -> str:
+    """The ARN of the simulated execution ``name`` (of a machine named ``sim``)."""
+    return f"arn:aws:states:us-east-1:123456789012:execution:sim:{name}"
+
+
 class Simulator:
     """Run one execution of ``definition`` (placeholders already substituted)."""
 
@@ -183,7 +188,10 @@ class Simulator:
                  input: Optional[Dict[str, Any]] = None) -> None:
         self.definition = definition
         self.script = script
-        self.execution = {"Name": execution, "Input": input if input is not None else {"parameters": {}}}
+        # The context object's Execution: its Id is the execution's ARN
+        # (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html).
+        self.execution = {"Id": execution_arn(execution), "Name": execution,
+                          "Input": input if input is not None else {"parameters": {}}}
         self.jobs: List[Job] = []
         self.retry_waits: List[Tuple[str, float]] = []
         self.run_updates: List[Dict[str, Any]] = []

@@ -69,9 +69,10 @@ def run_flow(server, config, path: str, script: Optional[Script] = None, extra_v
     return graph, script, description, server.batch_jobs(), f"sfn-{execution}"
 
 
-def command_for(step: str, task: str, run: str, attempt: int = 0) -> List[str]:
+def command_for(step: str, task: str, run: str, attempt: int = 0, execution_arn: str = "") -> List[str]:
+    """The command a job of ``step`` gets; the start job's names its execution (its input holds the parameters)."""
     command = ["sfncompile", "task", step, "--run-id", run, "--task-id", task, "--attempt", str(attempt)]
-    return command + (["--params-json", '{"n":1}'] if step == "start" else [])
+    return command + (["--execution-arn", execution_arn] if step == "start" else [])
 
 
 def assert_runs_the_graphs_tasks(graph, script, description, jobs, run, stack):
@@ -85,7 +86,7 @@ def assert_runs_the_graphs_tasks(graph, script, description, jobs, run, stack):
             assert position[before] < position[task.key], f"{task.key} was submitted before {before}"
     for job in jobs:
         step, task = job.command[2], job.command[job.command.index("--task-id") + 1]
-        assert job.command == command_for(step, task, run)
+        assert job.command == command_for(step, task, run, execution_arn=description["executionArn"])
         # Named after its step; the flow and the stage are its tags (the stack tag is what
         # lets the state machine role stop it).
         assert job.job_name == step
@@ -124,7 +125,7 @@ def test_loop_runs_a_step_three_times_with_new_task_ids(aws_stack, moto_aws):
     graph, script, description, jobs, run = run_flow(moto_aws, aws_stack, path)
     assert description["status"] == "SUCCEEDED"
     assert [j.command for j in jobs] == [
-        command_for(step, task, run)
+        command_for(step, task, run, execution_arn=description["executionArn"])
         for step, task in [("start", "0"), ("work", "v0"), ("check", "v0"), ("work", "v1"), ("check", "v1"),
                            ("work", "v2"), ("check", "v2"), ("end", "0")]
     ]

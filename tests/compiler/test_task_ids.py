@@ -12,7 +12,7 @@ from collections import Counter
 
 import pytest
 
-from .asl_sim import Simulator
+from .asl_sim import Simulator, execution_arn
 from .helpers import ALL_FLOWS, MODE_SETTINGS, compile_path, deployable, flow_id, graph_of
 from .scripted import Script, expected_tasks
 
@@ -33,7 +33,7 @@ def test_compiled_machine_runs_exactly_the_graphs_tasks(path, mode):
         if job.step == "start":
             assert job.command == [
                 "sfncompile", "task", "start", "--run-id", "sfn-e-1", "--task-id", job.task,
-                "--attempt", "0", "--params-json", "{}",
+                "--attempt", "0", "--execution-arn", execution_arn("e-1"),
             ]
         else:
             assert job.command is None  # the job definition's command, filled through Ref::
@@ -53,14 +53,18 @@ def test_loop_visits_get_new_task_ids():
     ]
 
 
-def test_start_task_gets_the_run_parameters():
+def test_start_task_gets_the_execution_not_the_run_parameters():
+    """The parameters stay in the execution's input (the start task reads them there): however large,
+    the start job's command is the same."""
     path = [p for p in ALL_FLOWS if p.endswith("examples/parameters.py")][0]
     graph = graph_of(path)
-    params = {"alpha": 0.5, "label": "it's {braces}", "grid": {"depth": [1]}}
-    sim = Simulator(deployable(compile_path(path), graph), Script(graph), input={"parameters": params})
+    params = {"alpha": 0.5, "label": "it's {braces}" * 10_000, "grid": {"depth": [1]}}
+    sim = Simulator(deployable(compile_path(path), graph), Script(graph), execution="e-2",
+                    input={"parameters": params})
     assert sim.run()[0] == "SUCCEEDED"
     start = sim.jobs[0]
-    assert start.command[-2:] == ["--params-json", '{"alpha":0.5,"label":"it\'s {braces}","grid":{"depth":[1]}}']
+    assert start.command[-2:] == ["--execution-arn", execution_arn("e-2")]
+    assert "braces" not in json.dumps(start.command)
 
 
 def test_retry_resubmits_with_the_next_attempt_and_its_interval():

@@ -29,7 +29,7 @@ def test_only_steps_with_an_environment_get_it_in_their_command(tmp_path):
     assert old.endswith(f"'--environment','{ENV_ID}')")
     assert "ContainerOverrides" not in _task(result, "new")["Parameters"]
     start = _task(result, "start")["Parameters"]["ContainerOverrides"]["Command.$"]
-    assert "--environment" not in start and "--params-json" in start
+    assert "--environment" not in start and "'--execution-arn',$$.Execution.Id" in start
     assert _task(plain, "start") == _task(result, "start")
     statelint = os.path.join(os.path.dirname(sys.executable), "statelint")
     path = tmp_path / "machine.json"

@@ -27,7 +27,8 @@ def test_endpoints_stage_has_no_internet_route_only_endpoints(synth: Synthesis) 
         assert "GatewayId" not in route["Properties"] and "NatGatewayId" not in route["Properties"]
     assert _service_names(synth, "locked", "Gateway") == ["dynamodb", "s3"]
     interface = _service_names(synth, "locked", "Interface")
-    assert interface == sorted(["ecr.api", "ecr.dkr", "logs", "sts", "ecs", "ecs-agent", "ecs-telemetry"]), interface
+    assert interface == sorted(["ecr.api", "ecr.dkr", "logs", "sts", "states", "ecs", "ecs-agent", "ecs-telemetry"]), \
+        interface
     for endpoint in synth.resources("locked", "AWS::EC2::VPCEndpoint").values():
         if endpoint["Properties"].get("VpcEndpointType") == "Interface":
             assert endpoint["Properties"]["PrivateDnsEnabled"] is True

@@ -24,6 +24,9 @@ ALLOWED: Dict[str, Dict[str, Tuple[Set[str], Set[str], Any]]] = {
         "DatastoreListing": ({"s3:ListBucket"}, {"<Bucket>"}, None),
         "MetadataItems": ({"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"},
                           {"<Table>"}, None),
+        # The start task reads the run's parameters from its execution's input (runtime/execution_input.py).
+        "ExecutionInput": ({"states:DescribeExecution"},
+                           {ARN.format(service="states") + "execution:sfncompile-<stage>-*"}, None),
     },
     "ExecutionRole": {
         "PullRuntimeImage": ({"ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"},

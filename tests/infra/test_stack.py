@@ -361,6 +361,7 @@ def test_job_role_reaches_only_the_stage_bucket_and_table(synth: Synthesis) -> N
         f"<{bucket}.Arn>/sfncompile/*",
         f"<{bucket}.Arn>",
         f"<{table}.Arn>",
+        "arn:aws:states:us-east-1:123456789012:execution:sfncompile-dev-*",  # the start task's execution input
     }
     by_sid = {statement.sid: statement for statement in statements}
     assert by_sid["DatastoreListing"].actions == ["s3:ListBucket"]

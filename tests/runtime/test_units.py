@@ -83,6 +83,42 @@ def test_parameters_json_forms():
     assert public_parameters({"a": 1, FILES_KEY: {}}) == {"a": 1}
 
 
+def test_the_start_task_names_an_execution_by_its_arn():
+    from sfncompile.runtime.execution_input import execution_region
+
+    assert execution_region("arn:aws:states:eu-west-1:123456789012:execution:sfncompile-dev-F:e-1") == "eu-west-1"
+    for bad in ("e-1", "arn:aws:states:eu-west-1:123456789012:stateMachine:sfncompile-dev-F",
+                "arn:aws:states::123456789012:execution:m:e"):
+        with pytest.raises(ParameterError, match="is not the ARN of a Step Functions execution"):
+            execution_region(bad)
+    with pytest.raises(ParameterError, match="^the input of execution X must be a JSON object"):
+        parameters_from_json("[1]", "the input of execution X")
+
+
+def test_a_start_task_its_stage_may_not_let_read_the_input_says_to_update_the_infra():
+    from botocore.exceptions import ClientError
+
+    from sfncompile.exceptions import ConfigError
+    from sfncompile.runtime.execution_input import execution_parameters
+
+    arn = "arn:aws:states:eu-west-1:123456789012:execution:sfncompile-dev-F:e-1"
+
+    class Denying:
+        def describe_execution(self, executionArn):
+            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "DescribeExecution")
+
+    with pytest.raises(ConfigError) as denied:
+        execution_parameters(arn, client=Denying())
+    assert denied.value.message == f"the start task cannot read the input of execution {arn}: AccessDeniedException"
+    assert "cdk deploy" in denied.value.fix and "states:DescribeExecution" in denied.value.fix
+
+    class Reading:
+        def describe_execution(self, executionArn):
+            return {"executionArn": executionArn, "input": '{"parameters": {"alpha": 0.5}}'}
+
+    assert execution_parameters(arn, client=Reading()) == {"alpha": 0.5}
+
+
 def test_caught_exception_pickles_without_the_flow_and_reads_well():
     try:
         raise KeyError("k")

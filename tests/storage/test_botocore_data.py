@@ -92,7 +92,7 @@ def test_storage_clients_come_from_the_small_data_and_other_clients_do_not(built
         ddb = retry.make_client("dynamodb", REGION)
         assert sorted(ddb.meta.service_model.operation_names) == sorted(botocore_data.OPERATIONS["dynamodb"])
         # one session for the storage clients: the second client reuses the loader's parsed data
-        assert retry._botocore_session(True).get_available_services() == ["dynamodb", "s3"]
+        assert retry._botocore_session(True).get_available_services() == ["dynamodb", "s3", "stepfunctions"]
         # the AWS layer's clients (and any other service) get botocore's full models
         full = retry.session_client("s3", region_name=REGION)
         assert "PutBucketPolicy" in full.meta.service_model.operation_names
@@ -109,6 +109,30 @@ def test_storage_clients_come_from_the_small_data_and_other_clients_do_not(built
         target = tmp_path / "download"
         chunked.get_file("big/put", str(target))
         assert target.read_bytes() == big and chunked.get_bytes("big/create") == big
+    finally:
+        retry.reset_sessions()
+
+
+def test_the_start_task_reads_its_executions_input_with_a_client_of_the_small_data(built, aws, monkeypatch):
+    """The run's parameters are in the execution's input (runtime/execution_input.py), read by the start
+    task's one states:DescribeExecution call, through the image's small botocore data."""
+    from sfncompile.runtime.execution_input import execution_parameters
+
+    sfn = retry.session_client("stepfunctions", region_name=REGION)
+    machine = sfn.create_state_machine(
+        name="sfncompile-test-ReadFlow", roleArn="arn:aws:iam::123456789012:role/sfn",
+        definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}))["stateMachineArn"]
+    parameters = {"label": "é" * 50_000, "grid": {"depth": [1, 2]}, "__trigger__": {"type": "event"}}
+    arn = sfn.start_execution(stateMachineArn=machine, name="e-1",
+                              input=json.dumps({"parameters": parameters}))["executionArn"]
+    monkeypatch.setenv(botocore_data.ENV, built)
+    retry.reset_sessions()
+    try:
+        assert execution_parameters(arn) == parameters
+        small = retry._botocore_session(True)
+        assert "stepfunctions" in small.get_available_services()
+        client = retry.make_client("stepfunctions", REGION)
+        assert client.meta.service_model.operation_names == ["DescribeExecution"]
     finally:
         retry.reset_sessions()
 

@@ -1,4 +1,5 @@
-"""A Batch task's process imports botocore for its S3 and DynamoDB clients, but neither boto3 nor
+"""A Batch task's process imports botocore for its S3 and DynamoDB clients (and the start task's Step
+Functions one, which reads the run's parameters from its execution's input), but neither boto3 nor
 s3transfer (boto3 loads s3transfer into every S3 client it makes) unless it uploads a large file or
 downloads one (a package environment's wheels), nor what only some steps need (the Markdown
 renderer of cards), nor click (the entry point reads a well-formed task command itself)."""
@@ -75,10 +76,16 @@ def test_a_task_imports_neither_boto3_nor_s3transfer(moto_aws, tmp_path):
     flow.write_text(textwrap.dedent(FLOW))
     env = moto_aws.subprocess_env(SFNCOMPILE_FLOW_FILE=str(flow), SFNCOMPILE_DATASTORE=datastore,
                                   SFNCOMPILE_METADATA=metadata, SFNCOMPILE_USERNAME="tester")
+    # The start task reads the run's parameters from its execution's input, as on AWS.
+    sfn = moto_aws.client("stepfunctions")
+    machine = sfn.create_state_machine(
+        name="sfncompile-imports", roleArn=f"arn:aws:iam::{moto_aws.account_id}:role/sfn",
+        definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}))["stateMachineArn"]
+    execution = sfn.start_execution(stateMachineArn=machine, name="imports", input='{"parameters": {}}')
     for step in ("start", "end"):
         args = ["task", step, "--run-id", "sfn-imports", "--task-id", "0", "--attempt", "0"]
         if step == "start":
-            args += ["--params-json", "{}"]
+            args += ["--execution-arn", execution["executionArn"]]
         out = subprocess.run([sys.executable, "-c", _TASK, *args], env=env, cwd=tmp_path, capture_output=True,
                              text=True, timeout=120)
         assert out.returncode == 0, out.stderr

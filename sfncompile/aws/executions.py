@@ -36,12 +36,16 @@ def _startable_execution_arn(flow: str, run_id: str, config: Mapping[str, Any], 
 def execution_status(flow: str, run_id: str, *, config: Optional[Mapping[str, Any]] = None,
                      name: Optional[str] = None) -> Optional[Dict[str, Any]]:
     """describe_execution of a run, or None when Step Functions does not know it."""
+    config = dict(config or cfg.load_config())
+    return describe_execution(client("stepfunctions", config), _execution_arn(flow, run_id, config, name))
+
+
+def describe_execution(sfn: Any, arn: str) -> Optional[Dict[str, Any]]:
+    """DescribeExecution of ``arn``, or None when Step Functions does not know it."""
     from botocore.exceptions import ClientError
 
-    config = dict(config or cfg.load_config())
-    arn = _execution_arn(flow, run_id, config, name)
     try:
-        return client("stepfunctions", config).describe_execution(executionArn=arn)
+        return sfn.describe_execution(executionArn=arn)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") == "ExecutionDoesNotExist":
             return None

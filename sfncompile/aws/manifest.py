@@ -6,13 +6,17 @@ a user with only the flow's name (no file) can trigger it with typed parameters.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 from ..exceptions import NotFoundError
 
 
+def deployments_prefix(flow: str) -> str:
+    return f"{flow}/deployments/"
+
+
 def manifest_key(flow: str, name: str) -> str:
-    return f"{flow}/deployments/{name}.json"
+    return f"{deployments_prefix(flow)}{name}.json"
 
 
 def write_manifest(objects: Any, flow: str, name: str, manifest: Dict[str, Any]) -> bool:
@@ -23,6 +27,13 @@ def write_manifest(objects: Any, flow: str, name: str, manifest: Dict[str, Any])
         return False
     objects.put_bytes(key, data)
     return True
+
+
+def deployment_names(objects: Any, flow: str) -> List[str]:
+    """The names of every deployment of ``flow`` in this stage (each branch of a @project flow):
+    one listing of its manifests' keys, none of them read."""
+    prefix = deployments_prefix(flow)
+    return sorted(k[len(prefix):-len(".json")] for k in objects.list(prefix) if k.endswith(".json"))
 
 
 def read_manifest(objects: Any, flow: str, name: str) -> Dict[str, Any]:
@@ -55,8 +66,8 @@ def branch_manifest(objects: Any, flow: str) -> Optional[Dict[str, Any]]:
     from ..flow.project import branch_name
     from ..user import default_username
 
-    projects = [m for m in (json.loads(objects.get_bytes(k)) for k in objects.list(f"{flow}/deployments/")
-                            if k.endswith(".json")) if m.get("project")]
+    projects = [m for m in (json.loads(objects.get_bytes(manifest_key(flow, n))) for n in deployment_names(objects, flow))
+                if m.get("project")]
     mine = [m for m in projects if m.get("branch") == branch_name(default_username())]
     if len(mine) == 1:
         return mine[0]

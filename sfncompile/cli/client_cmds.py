@@ -151,7 +151,7 @@ def show_run(pathspec: str, as_json: bool = False) -> None:
         return
     lines.append("")
     lines.append(_table(rows, ["STEP", "TASKS", "DONE", "FAILED", "RUNNING", "LOST", "RETRIES", "DURATION"]) if rows
-                 else "  (no tasks yet)")
+                 else "  (no task ran)" if run.finished else "  (no tasks yet)")
     click.echo("\n".join(lines))
 
 

@@ -420,10 +420,7 @@ class Run(_StatusOfRecord):
     def __getitem__(self, step: str) -> "Step":
         records = self._task_records(step)
         if not records:
-            raise NotFoundError(
-                f"run {self.pathspec} has no step {step!r} (no task of it ran)",
-                fix=f"steps with tasks: {_listing(self._step_names())}",
-            )
+            raise _missing_step(self, step)
         return Step(f"{self.pathspec}/{step}", _run=self, _records=records)
 
     def __contains__(self, step: str) -> bool:
@@ -477,6 +474,18 @@ class _RunTags:
         return self.run.system_tags
 
 
+def _missing_step(run: Run, step: str) -> NotFoundError:
+    """No task of ``step`` ran; when no task of the run ran at all, its record says why (e.g. a Step
+    Functions execution that failed before its start task ran), and there is nothing logged to show."""
+    steps = run._step_names()
+    if not steps and run.finished and run.error:
+        return NotFoundError(f"run {run.pathspec} has no step {step!r}: no task of the run ran, so it has no "
+                             f"logs or artifacts ({run.error})",
+                             fix=f"`sfncompile show {run.pathspec}` shows the run; fix what its error names and run it again")
+    return NotFoundError(f"run {run.pathspec} has no step {step!r} (no task of it ran)",
+                         fix=f"steps with tasks: {_listing(steps)}")
+
+
 class Step(_RunTags):
     """The tasks of one step in a run: ``run["train"].task``."""
 
@@ -488,10 +497,7 @@ class Step(_RunTags):
         if _records is None:
             _records = self.run._task_records(self.name)
             if not _records:
-                raise NotFoundError(
-                    f"run {self.run.pathspec} has no step {self.name!r} (no task of it ran)",
-                    fix=f"steps with tasks: {_listing(self.run._step_names())}",
-                )
+                raise _missing_step(self.run, self.name)
         self._records = sorted(_records, key=lambda t: _natural(str(t["task_id"])))
 
     @property
@@ -571,10 +577,7 @@ class Task(_RunTags, _StatusOfRecord):
             if _record is None:
                 step_tasks = self.run._task_records(self.step_name)
                 if not step_tasks:
-                    raise NotFoundError(
-                        f"run {self.run.pathspec} has no step {self.step_name!r} (no task of it ran)",
-                        fix=f"steps with tasks: {_listing(self.run._step_names())}",
-                    )
+                    raise _missing_step(self.run, self.step_name)
                 raise NotFoundError(
                     f"step {self.run.pathspec}/{self.step_name} has no task {self.id!r}",
                     fix=f"tasks: {_listing(sorted((str(t['task_id']) for t in step_tasks), key=_natural))}",

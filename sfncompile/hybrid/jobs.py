@@ -22,6 +22,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from ..aws.job_reason import job_reason
+
 FINAL = ("SUCCEEDED", "FAILED")
 DESCRIBE_BATCH = 100  # DescribeJobs takes at most 100 job ids
 MIN_POLL = 0.05
@@ -95,18 +97,6 @@ class Job:
     @property
     def ended(self) -> bool:
         return self.status in FINAL or self.gone
-
-
-def _reason(desc: Dict[str, Any]) -> Optional[str]:
-    """Why a job failed: its statusReason, with the container's reason (CannotPullContainerError...) when given."""
-    attempts = desc.get("attempts") or []
-    container = dict(desc.get("container") or {})
-    if attempts:
-        container = {**container, **(attempts[-1].get("container") or {})}
-    parts = [desc.get("statusReason") or (attempts[-1].get("statusReason") if attempts else None),
-             container.get("reason")]
-    text = "; ".join(p for p in parts if p)
-    return text or None
 
 
 class BatchJobs:
@@ -224,7 +214,7 @@ class BatchJobs:
         job.log_stream = container.get("logStreamName") or (
             (attempts[-1].get("container") or {}).get("logStreamName") if attempts else None) or job.log_stream
         if status in FINAL:
-            job.reason = _reason(desc)
+            job.reason = job_reason(desc)
             code = container.get("exitCode")
             job.exit_code = int(code) if code is not None else None
 

@@ -127,13 +127,8 @@ class MetadataStore(ABC):
         is it, or it is one of the run's tags, as the client's namespaces work). Stores
         that can filter and page in their query override this; this default filters
         ``list_runs``."""
-        rows = [
-            r for r in self.list_runs(flow)
-            if (status is None or r.get("status") == status)
-            and (tag is None or tag in (r.get("tags") or ()))
-            and (namespace is None or r.get("namespace") == namespace or namespace in (r.get("tags") or ()))
-        ]
-        return rows[offset: offset + limit], len(rows)
+        return page_of_runs(self.list_runs(flow), status=status, tag=tag, namespace=namespace, limit=limit,
+                            offset=offset)
 
     @abstractmethod
     def list_flows(self) -> List[str]: ...
@@ -182,3 +177,15 @@ class MetadataStore(ABC):
 
     @abstractmethod
     def list_attempts(self, flow: str, run_id: str, step: str, task_id: str) -> List[Dict[str, Any]]: ...
+
+
+def page_of_runs(runs: List[Dict[str, Any]], *, status: Optional[str] = None, tag: Optional[str] = None,
+                 namespace: Optional[str] = None, limit: int = 50, offset: int = 0) -> Tuple[List[Dict[str, Any]], int]:
+    """``MetadataStore.list_runs_page`` over runs already read (newest first): the page, and how many match."""
+    rows = [
+        r for r in runs
+        if (status is None or r.get("status") == status)
+        and (tag is None or tag in (r.get("tags") or ()))
+        and (namespace is None or r.get("namespace") == namespace or namespace in (r.get("tags") or ()))
+    ]
+    return rows[offset: offset + limit], len(rows)

@@ -260,7 +260,8 @@ class SqliteMetadataStore(MetadataStore):
             where.append("(namespace = ? OR EXISTS (SELECT 1 FROM json_each(runs.tags) WHERE value = ?))")
             args += [namespace, namespace]
         cond = " AND ".join(where)
-        total = self._read(f"SELECT COUNT(*) FROM runs WHERE {cond}", args)[0][0]
+        counted = self._read(f"SELECT COUNT(*) FROM runs WHERE {cond}", args)
+        total = counted[0][0] if counted else 0  # no rows at all: the store was never written
         rows = self._read(
             f"SELECT {_RUN_COLS} FROM runs WHERE {cond} ORDER BY created_at DESC, run_id DESC LIMIT ? OFFSET ?",
             args + [int(limit), int(offset)],

@@ -8,7 +8,7 @@ import time
 from sfncompile.aws import config as cfg
 from sfncompile.aws.client_backend import open_backend
 from sfncompile.aws.deploy import deploy
-from sfncompile.aws.reconcile import reconciled_fields
+from sfncompile.aws.reconcile import execution_error, reconciled_fields
 
 pytest_plugins = ["tests.support.fixtures"]
 
@@ -48,6 +48,23 @@ def test_the_executions_error_and_cause_become_the_runs_error():
     stopped = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
     assert reconciled_fields({"status": "TIMED_OUT", "error": "States.Timeout", "cause": "too slow",
                               "stopDate": stopped}) == {
-        "status": "FAILED", "error": "States.Timeout: too slow", "finished_at": "2026-01-02T03:04:05+00:00"}
+        "status": "FAILED", "error": "States.Timeout: too slow", "finished_at": "2026-01-02T03:04:05.000Z"}
     assert reconciled_fields({"status": "ABORTED", "stopDate": stopped})["error"] == "execution ABORTED"
     assert reconciled_fields({"status": "RUNNING"}) is None and reconciled_fields({"status": "SUCCEEDED"}) is None
+
+
+def test_a_failed_batch_tasks_cause_is_cut_to_the_jobs_reason():
+    # Step Functions' .sync Batch integration puts the job's description (PascalCase) in the cause.
+    cause = json.dumps({"JobName": "start", "JobId": "j-1", "Status": "FAILED", "StatusReason": "Task failed to start",
+                        "Attempts": [{"Container": {"Reason": "CannotPullContainerError: no such image"},
+                                      "StatusReason": "Task failed to start"}],
+                        "Container": {"Command": ["sfncompile", "task", "start"]}})
+    assert execution_error({"status": "FAILED", "error": "States.TaskFailed", "cause": cause}) == (
+        "States.TaskFailed: Batch job start: Task failed to start; CannotPullContainerError: no such image")
+    # Any other cause stays as Step Functions gave it, on one line.
+    submit = "Job definition is INACTIVE.\n(Service: AWSBatch; Status Code: 400; Error Code: ClientException)"
+    assert execution_error({"status": "FAILED", "error": "Batch.ClientException", "cause": submit}) == (
+        "Batch.ClientException: Job definition is INACTIVE. (Service: AWSBatch; Status Code: 400; "
+        "Error Code: ClientException)")
+    assert execution_error({"status": "FAILED", "error": "States.TaskFailed", "cause": "{not json"}) == (
+        "States.TaskFailed: {not json")

@@ -37,6 +37,12 @@ def test_run_lifecycle(backend):
     assert meta.get_run(FLOW, "nope") is None
 
 
+def test_a_store_nothing_was_written_to_pages_as_empty(backend):
+    # Locally, reading must not create the database: an empty page, not an error (the UI's first listing).
+    assert backend.metadata.list_runs_page(FLOW) == ([], 0)
+    assert backend.metadata.list_runs_page(FLOW, namespace="user:ann", status=RUNNING) == ([], 0)
+
+
 def test_create_run_is_idempotent(backend):
     meta = backend.metadata
     _run(meta, "r1", "2024-05-01T10:00:00.000Z", parameters={"x": 1}, origin_run_id="r0")

@@ -81,7 +81,7 @@ import threading
 import time
 import uuid
 from datetime import datetime, timezone
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import boto3
 import botocore.session
@@ -1000,7 +1000,7 @@ class BatchJobRunner:
         self._records: List[BatchJobRecord] = []
         self._by_id: Dict[str, BatchJobRecord] = {}
         self._registered: Dict[str, threading.Event] = {}
-        self._platform_failures: List[List[Any]] = []  # [job_name_glob, remaining, reason]
+        self._platform_failures: List[List[Any]] = []  # [job_name_glob, remaining, status_reason, reason]
         self._procs: Dict[int, subprocess.Popen] = {}
         self._execution_jobs: Dict[str, List[str]] = {}  # execution ARN -> its .sync job ids (adapter J)
         self._lock = threading.RLock()
@@ -1024,13 +1024,16 @@ class BatchJobRunner:
             return self._by_id.get(job_id)
 
     def inject_platform_failure(
-        self, job_name: str = "*", times: int = 1, status_reason: str = DEFAULT_PLATFORM_FAILURE
+        self, job_name: str = "*", times: int = 1, status_reason: str = DEFAULT_PLATFORM_FAILURE,
+        reason: Optional[str] = None,
     ) -> None:
         """Make the next ``times`` attempts of jobs whose name matches ``job_name`` (glob
         with a trailing ``*``) fail as if the host died: nothing runs, no exit code,
-        ``statusReason`` = ``status_reason``. The retry strategy then decides."""
+        ``statusReason`` = ``status_reason``; ``reason`` is the container's reason (ECS's
+        ``CannotPullContainerError: ...`` when the image cannot be pulled). The retry
+        strategy then decides."""
         with self._lock:
-            self._platform_failures.append([job_name, times, status_reason])
+            self._platform_failures.append([job_name, times, status_reason, reason])
 
     def wait_idle(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -1084,13 +1087,13 @@ class BatchJobRunner:
             return False
         return record.done.wait(timeout)
 
-    def _take_platform_failure(self, job_name: str) -> Optional[str]:
+    def _take_platform_failure(self, job_name: str) -> Optional[Tuple[str, Optional[str]]]:
         with self._lock:
             for entry in self._platform_failures:
-                pattern, remaining, reason = entry
+                pattern, remaining, status_reason, reason = entry
                 if remaining > 0 and _glob(pattern, job_name):
                     entry[1] -= 1
-                    return reason
+                    return status_reason, reason
         return None
 
     def execute(self, job: "batch_models.Job") -> None:
@@ -1152,7 +1155,7 @@ class BatchJobRunner:
         platform_failure = self._take_platform_failure(record.job_name)
         scripted = None if platform_failure else (self.on_job(record, number) if self.on_job else None)
         if platform_failure:
-            attempt.status_reason = platform_failure
+            attempt.status_reason, attempt.reason = platform_failure
         elif scripted is not None:
             attempt.exit_code = int(scripted)
         elif self.mode == "instant":

@@ -337,6 +337,20 @@ def test_platform_failures_are_retried_by_the_job_definition_retry_strategy(moto
         "Host EC2 (instance i-0123456789abcdef0) terminated."] * 2
 
 
+@pytest.mark.usefixtures("moto_aws_instant")
+def test_an_image_pull_failure_is_the_containers_reason_and_retried(moto_aws, aws_stack):
+    # ECS names an image it cannot pull in the container's reason; the stack retries it (onReason).
+    moto_aws.batch.inject_platform_failure("train", times=1, status_reason="Task failed to start",
+                                           reason="CannotPullContainerError: no such image")
+    result = moto_aws.run_definition({"StartAt": "T", "States": {"T": batch_task(aws_stack, "train")}})
+    assert result["status"] == "SUCCEEDED", result
+    (job,) = moto_aws.batch_jobs()
+    assert [(a.status_reason, a.reason) for a in job.attempts] == [
+        ("Task failed to start", "CannotPullContainerError: no such image"), (None, None)]
+    first = json.loads(result["output"])["Attempts"][0]
+    assert first["Container"]["Reason"] == "CannotPullContainerError: no such image"
+
+
 def test_retry_decision_follows_aws_batch_semantics():
     cdk = {"attempts": 3, "evaluateOnExit": [
         {"onStatusReason": "Host EC2*", "action": "RETRY"},

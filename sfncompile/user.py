@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import os
+from typing import Dict
+
+USERNAME_ENV = "SFNCOMPILE_USERNAME"
+NAMESPACE_ENV = "SFNCOMPILE_NAMESPACE"
 
 
 def default_username() -> str:
     """``SFNCOMPILE_USERNAME``, else the login name, else ``unknown``."""
-    name = os.environ.get("SFNCOMPILE_USERNAME") or os.environ.get("USER") or os.environ.get("USERNAME")
+    name = os.environ.get(USERNAME_ENV) or os.environ.get("USER") or os.environ.get("USERNAME")
     if not name:
         try:
             import getpass
@@ -19,4 +23,11 @@ def default_username() -> str:
 
 def default_namespace() -> str:
     """``SFNCOMPILE_NAMESPACE`` if set, else ``user:<username>``."""
-    return os.environ.get("SFNCOMPILE_NAMESPACE") or f"user:{default_username()}"
+    return os.environ.get(NAMESPACE_ENV) or f"user:{default_username()}"
+
+
+def identity_environment(username: str, namespace: str) -> Dict[str, str]:
+    """The variables that make a task record its run as ``username`` in ``namespace``: a hybrid
+    run's jobs carry the laptop user's, a deployment's job definition its deployer's."""
+    return {USERNAME_ENV: username, NAMESPACE_ENV: namespace}
+

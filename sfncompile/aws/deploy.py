@@ -10,7 +10,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 from ..exceptions import CompileError
 from ..flow.project import project_info
-from ..user import default_username
+from ..user import default_namespace, default_username, identity_environment
 from . import config as cfg
 from . import events, jobdef, names, schedule, statemachine
 from .images import pin_image
@@ -115,6 +115,10 @@ def deploy(
     )
     if info is not None:  # the runtime reports current.branch_name and tags runs project_branch:<branch>
         environment["SFNCOMPILE_PROJECT_BRANCH"] = info.branch
+    # A run nobody triggered (a schedule's, an event rule's, the console's) is its deployer's: their
+    # `sfncompile runs` lists it, as it lists what they trigger (trigger records the run first).
+    deployed_by = {"username": default_username(), "namespace": default_namespace()}
+    environment.update(identity_environment(**deployed_by))
     jd_tags = {statemachine.FLOW_TAG: graph.name}
     subs = values_from_config(config, graph.name)
     jd_arn, registered = jobdef.ensure_job_definition(
@@ -166,6 +170,7 @@ def deploy(
                        for p in graph.parameters],
         "steps": [n.name for n in graph.topological()],  # progress lists steps in this order
         "schedule": sched,
+        "deployed_by": deployed_by,
     }
     if info is not None:
         manifest.update(project=info.project, branch=info.branch)

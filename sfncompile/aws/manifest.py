@@ -36,6 +36,17 @@ def deployment_names(objects: Any, flow: str) -> List[str]:
     return sorted(k[len(prefix):-len(".json")] for k in objects.list(prefix) if k.endswith(".json"))
 
 
+UNKNOWN_USER = "unknown"  # a manifest written before deploys recorded who deployed
+
+
+def deployer(manifest: Mapping[str, Any]) -> Dict[str, str]:
+    """``{"username", "namespace"}`` of whoever deployed: the runs a schedule, an event rule or the
+    console start belong to them (deploy puts them in the job definition's environment)."""
+    found = manifest.get("deployed_by")
+    if isinstance(found, Mapping) and found.get("username") and found.get("namespace"):
+        return {"username": str(found["username"]), "namespace": str(found["namespace"])}
+    return {"username": UNKNOWN_USER, "namespace": f"user:{UNKNOWN_USER}"}
+
 def read_manifest(objects: Any, flow: str, name: str) -> Dict[str, Any]:
     key = manifest_key(flow, name)
     if not objects.exists(key):

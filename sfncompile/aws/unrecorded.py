@@ -26,8 +26,8 @@ deployment costs nothing more); then one ListExecutions per deployment (``maxRes
 record whose execution is listed as running; then, once per ended unrecorded execution,
 one DescribeExecution (its ``error``, ``cause`` and ``input``) and the write-back (the flow
 item and the run item, then the error: three DynamoDB writes); and one S3 GetObject of a
-deployment's manifest (its @project tags) the first time one of its executions is shown
-without a record. ``get_run`` of an unrecorded run id: the S3 listing, then
+deployment's manifest (its deployer and @project tags) the first time one of its executions
+is shown without a record. ``get_run`` of an unrecorded run id: the S3 listing, then
 DescribeExecution against each deployment until one knows the execution.
 """
 from __future__ import annotations
@@ -46,7 +46,6 @@ log = get_logger(__name__)
 
 WINDOW = 100  # executions listed per deployment: one ListExecutions page
 RUN_PREFIX = "sfn-"  # a Step Functions run id is sfn-<execution name>
-UNKNOWN_USER = "unknown"  # nothing tells who started an execution (a schedule, a rule, the console)
 START_STEP = "start"
 STILL_RUNNING = ("RUNNING", "PENDING_REDRIVE")
 
@@ -72,7 +71,7 @@ class UnrecordedRuns:
     def __init__(self, metadata: Any, config: Mapping[str, Any]) -> None:
         self._metadata = metadata
         self._config = config
-        self._tags: Dict[Tuple[str, str], List[str]] = {}
+        self._manifests: Dict[Tuple[str, str], Dict[str, Any]] = {}
 
     def list(self, flow: str, recorded: Iterable[str]) -> Listing:
         """Records for the recent executions of ``flow`` whose run id is not in ``recorded``, and which
@@ -174,26 +173,29 @@ class UnrecordedRuns:
 
     def _base(self, flow: str, name: str, run_id: str, execution: Mapping[str, Any], status: str,
               parameters: Dict[str, Any]) -> Dict[str, Any]:
+        """The run as its start task would have recorded it: its deployer's (the job definition
+        says so to the task), with the deployment's @project tags."""
         from ..storage.records import RUN_FIELDS, complete
+        from .manifest import deployer
+        from .trigger import manifest_project_tags
 
+        manifest = self._manifest(flow, name)
+        owner = deployer(manifest)
         return complete({
             "flow": flow, "run_id": run_id, "status": status, "created_at": iso_time(execution.get("startDate")),
-            "username": UNKNOWN_USER, "namespace": f"user:{UNKNOWN_USER}",
-            "tags": [f"user:{UNKNOWN_USER}", f"runtime:{SFN_RUNTIME}", *self._project_tags(flow, name)],
+            "username": owner["username"], "namespace": owner["namespace"],
+            "tags": [f"user:{owner['username']}", f"runtime:{SFN_RUNTIME}", *manifest_project_tags(manifest)],
             "parameters": parameters,
         }, RUN_FIELDS)
 
-    def _project_tags(self, flow: str, name: str) -> List[str]:
-        """The @project tags of the deployment's runs (its manifest is read once: a name is one branch)."""
+    def _manifest(self, flow: str, name: str) -> Dict[str, Any]:
+        """The deployment's manifest, read once (a name is one deployment)."""
         from . import config as cfg
         from .manifest import read_manifest
-        from .trigger import manifest_project_tags
 
-        if (flow, name) not in self._tags:
-            manifest = read_manifest(cfg.stores(self._config).objects, flow, name)
-            self._tags[(flow, name)] = list(manifest_project_tags(manifest))
-        return self._tags[(flow, name)]
-
+        if (flow, name) not in self._manifests:
+            self._manifests[(flow, name)] = read_manifest(cfg.stores(self._config).objects, flow, name)
+        return self._manifests[(flow, name)]
 
 def _parameters(execution: Mapping[str, Any]) -> Dict[str, Any]:
     """The run's parameters from the execution's input ``{"parameters": {...}}`` (empty when absent)."""

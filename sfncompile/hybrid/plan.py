@@ -14,6 +14,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 from ..graph.ir import FlowGraph, StepNode
 from ..runtime import scheduler_watch
+from ..user import identity_environment
 from .executor import BatchExecutor, StepJob
 from .jobs import BatchJobs, Job
 
@@ -64,8 +65,8 @@ def plan_hybrid(
         flow=graph.name, flow_file=package.flow_file, code_url=code_url, code_sha=package.sha256,
         datastore=datastore, metadata=cfg.metadata_url(config), production=False,
     )
-    environment.update({"SFNCOMPILE_USERNAME": username, "SFNCOMPILE_NAMESPACE": namespace,
-                        "SFNCOMPILE_ECHO_TRACEBACK": "0"})  # this scheduler prints a failure's traceback
+    environment.update(identity_environment(username, namespace))
+    environment["SFNCOMPILE_ECHO_TRACEBACK"] = "0"  # this scheduler prints a failure's traceback
     # Each job stops itself if this scheduler is lost (kill -9, a dead laptop): runtime/scheduler_watch.py.
     environment[scheduler_watch.ENV] = os.environ.get(scheduler_watch.ENV) or f"{scheduler_watch.CHECK_SECONDS:g}"
     environment.update(with_environment(with_decorators))  # the task builds the scheduler's graph

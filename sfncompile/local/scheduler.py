@@ -47,7 +47,7 @@ from ..runtime.task import TaskResult, TaskSettings, record_graph
 from ..storage.records import now_iso
 from ..runtime.run_context import project_tags
 from ..tags import LOCAL_RUNTIME, run_tags
-from ..user import default_username
+from ..user import default_namespace, default_username
 from ..storage.interfaces import FAILED, RUNNING, SUCCEEDED
 from ..storage import liveness
 from . import relay
@@ -156,7 +156,7 @@ class LocalRunner:
         # not); a library caller gets its handlers back.
         self.restore_signals = True
         self.username = default_username()
-        self.namespace = os.environ.get("SFNCOMPILE_NAMESPACE") or f"user:{self.username}"
+        self.namespace = default_namespace()
         self.settings = TaskSettings(
             username=self.username,
             namespace=self.namespace,

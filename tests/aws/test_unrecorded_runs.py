@@ -301,3 +301,28 @@ def test_an_execution_stopped_before_its_start_task_ran_is_a_failed_run(aws_conf
     assert run.id == "sfn-" + arn.rsplit(":", 1)[1] and run.status == "FAILED" and run.finished_at
     assert run.error.startswith("failed before its start task ran")
     assert "execution ABORTED" in run.error and run.error.count("ABORTED") == 1
+
+
+def test_runs_nobody_triggered_are_their_deployers(aws_config, moto_aws, monkeypatch):
+    """A schedule's run, recorded by its start task, and one that failed before any task ran,
+    recorded by a reader, are both the deployer's: `runs` lists them in the deployer's namespace
+    (the task's own login would be the container's, which is nobody's namespace)."""
+    run_id = _failed_at_launch(aws_config, moto_aws, seconds=0)
+    from sfncompile.aws.manifest import read_manifest
+
+    manifest = read_manifest(cfg.stores(aws_config).objects, FLOW, deployment_name(aws_config, FLOW))
+    assert manifest["deployed_by"] == {"username": "tester", "namespace": "user:tester"}
+    arn = _start_like_a_schedule(moto_aws, manifest["state_machine_arn"], seconds=0)
+    assert moto_aws.wait_for_execution(arn)["status"] == "SUCCEEDED"
+    scheduled = "sfn-" + arn.rsplit(":", 1)[1]
+
+    monkeypatch.setenv("SFNCOMPILE_USERNAME", "someone-else")  # a teammate sees neither by default...
+    assert run_id not in _cli("runs", FLOW) and scheduled not in _cli("runs", FLOW)
+    monkeypatch.setenv("SFNCOMPILE_USERNAME", "tester")  # ...the deployer sees both
+    listed = _cli("runs", FLOW)
+    assert run_id in listed and scheduled in listed
+    stores = cfg.stores(aws_config)
+    for each in (run_id, scheduled):
+        record = stores.metadata.get_run(FLOW, each)
+        assert (record["username"], record["namespace"]) == ("tester", "user:tester")
+        assert "user:tester" in record["tags"]

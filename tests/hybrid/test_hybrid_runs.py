@@ -155,7 +155,7 @@ def test_ctrl_c_terminates_remote_jobs_and_the_run_is_resumable(hybrid, tmp_path
 def test_remote_jobs_stop_themselves_when_the_scheduler_is_killed(hybrid, tmp_path, monkeypatch):
     """kill -9 leaves no scheduler to terminate the run's Batch jobs: each job sees its scheduler is lost
     and stops its step, recorded as a failed attempt saying why; the run is then resumable."""
-    monkeypatch.setenv("FANOUT_SLEEP", "120")
+    monkeypatch.setenv("FANOUT_SLEEP", "600")  # far longer than a loaded machine takes to notice
     id_file = tmp_path / "run-id"
     proc = hybrid.start("run", FANOUT, "--with", "batch", "--max-workers", "3", "--run-id-file", str(id_file),
                         SFNCOMPILE_WATCH_SCHEDULER="0.5")  # its jobs check every half second (default 60 s)
@@ -171,9 +171,9 @@ def test_remote_jobs_stop_themselves_when_the_scheduler_is_killed(hybrid, tmp_pa
         if proc.poll() is None:
             proc.kill()
     for job in running:
-        job.wait(30)
+        job.wait(150)
         assert job.status == "FAILED", job
-    assert time.time() - killed_at < 30  # not the 120 s the steps would have slept
+    assert time.time() - killed_at < 150  # not the 600 s the steps would have slept
     run_id = _run_id(id_file)
     run = read_run("FanoutFlow", run_id)
     assert run.finished and not run.successful and "scheduler lost" in run.error

@@ -21,6 +21,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from typing import Any, Callable, Optional
 
 from ..flow.current import current
@@ -62,6 +63,7 @@ class SchedulerWatch:
         self.grace = grace
         self.say = say
         self.reason: Optional[str] = None
+        self._raised = False  # the step's code has been stopped
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="sfncompile-scheduler-watch", daemon=True)
         self._previous: Any = None
@@ -73,9 +75,12 @@ class SchedulerWatch:
         return self
 
     def stop(self) -> None:
-        """The task is over: stop checking (main thread: the signal's handler is put back)."""
+        """The task is over: stop checking (main thread: the signal's handler is put back once no
+        check in flight can send it; the signal's default action would end the process)."""
         self._done.set()
-        signal.signal(STOP_SIGNAL, self._previous)
+        if self._thread.is_alive():
+            self._thread.join(self.every + 1.0)
+        signal.signal(STOP_SIGNAL, signal.SIG_IGN if self._thread.is_alive() else self._previous)
 
     def check(self) -> Optional[str]:
         """Why the scheduler is lost, or None (alive, finished, unreadable: a failed read is not a verdict)."""
@@ -88,7 +93,7 @@ class SchedulerWatch:
     def _watch(self) -> None:
         while not self._done.is_set():
             reason = self.check()
-            if reason is not None:
+            if reason is not None and not self._done.is_set():
                 self._stop_task(reason)
                 return
             self._done.wait(self.every)
@@ -96,16 +101,26 @@ class SchedulerWatch:
     def _stop_task(self, reason: str) -> None:
         self.reason = reason
         self.say(f"sfncompile: stopping {self.flow}/{self.run_id}'s step: {reason}")
-        os.kill(os.getpid(), STOP_SIGNAL)
-        if not self._done.wait(self.grace):
+        deadline = time.monotonic() + self.grace
+        # The stop is raised only inside the step's code: a task still loading its inputs when the
+        # scheduler is found lost ignores the signal, so it is sent again each check until the step's
+        # code has been stopped (or the task has ended).
+        while not self._raised and not self._done.is_set():
+            os.kill(os.getpid(), STOP_SIGNAL)
+            if self._done.wait(max(0.0, min(self.every, deadline - time.monotonic()))):
+                return
+            if time.monotonic() >= deadline:
+                break
+        if not self._done.wait(max(0.0, deadline - time.monotonic())):
             self.say(f"sfncompile: the step did not stop within {self.grace:g} s; exiting")
             os._exit(1)
 
     def _on_stop_signal(self, signum: int, frame: Any) -> None:
         # Raised only inside the step's code (between its inputs being loaded and its artifacts
         # stored), where the task records any exception as the attempt's failure; outside it the
-        # task is already ending.
-        if self.reason is not None and current.is_running_flow:
+        # task is already ending. Once: a repeated signal must not interrupt that recording.
+        if self.reason is not None and current.is_running_flow and not self._raised:
+            self._raised = True
             raise TaskKilled(self.reason)
 
 

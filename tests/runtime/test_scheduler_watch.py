@@ -81,6 +81,25 @@ def test_the_steps_code_is_stopped_with_the_reason():
     assert watch.reason and watch.reason.startswith("scheduler lost")
 
 
+
+def test_a_scheduler_lost_before_the_steps_code_started_stops_it_once_it_starts():
+    """Found lost while the task still loads its inputs: the step's code is stopped as soon as it
+    runs (not left to sleep until the grace period ends the process), and only once."""
+    runs = Runs(_record(pid=_dead_pid()))
+    watch = _watch(runs, grace=30.0).start()
+    try:
+        time.sleep(0.3)  # loading inputs: the first stop signals arrive outside the step's code
+        assert watch.reason and runs.reads == 1
+        current._set(flow_name="F", run_id="r1", step_name="train", task_id="0")
+        started = time.monotonic()
+        with pytest.raises(TaskKilled, match="scheduler lost"):
+            time.sleep(5)  # the user's step
+        assert time.monotonic() - started < 1.0
+        time.sleep(0.3)  # further signals while the failure is recorded raise nothing
+    finally:
+        current._clear()
+        watch.stop()
+
 def test_checks_stop_with_the_task():
     runs = Runs(_record())
     watch = _watch(runs).start()

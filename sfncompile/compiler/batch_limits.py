@@ -23,6 +23,8 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, List, Mapping, Optional
 
+from .size import request_bytes
+
 SUBMIT_JOB_PAYLOAD_LIMIT = 30 * 1024
 CONTAINER_OVERRIDES_LIMIT = 8192
 
@@ -56,11 +58,6 @@ def batch_overrides(asl: Mapping[str, Any], command: Optional[List[str]] = None)
     return out
 
 
-def payload_bytes(request: Mapping[str, Any]) -> int:
-    """Bytes of a SubmitJob request body as boto3 sends it (botocore's REST-JSON: ``json.dumps``)."""
-    return len(json.dumps(request).encode("utf-8"))
-
-
 def overrides_characters(overrides: Mapping[str, Any]) -> int:
     """Characters of the ECS container override a job's ``containerOverrides`` become."""
     merged = dict(overrides, environment=[*overrides.get("environment", ()), *BATCH_VARIABLES])
@@ -75,7 +72,7 @@ def submit_job_problem(request: Mapping[str, Any], extra_bytes: int = 0) -> Opti
     if characters > CONTAINER_OVERRIDES_LIMIT:
         return (f"its container overrides (command and environment) come to about {characters:,} characters; "
                 f"ECS runs a Batch job only with at most {CONTAINER_OVERRIDES_LIMIT:,}")
-    size = payload_bytes(request) + extra_bytes
+    size = request_bytes(request) + extra_bytes
     if size > SUBMIT_JOB_PAYLOAD_LIMIT:
         return f"the request would be about {size:,} bytes; AWS Batch accepts at most {SUBMIT_JOB_PAYLOAD_LIMIT:,}"
     return None

@@ -78,7 +78,8 @@ def _assumed(name: str, flow: str) -> str:
 
 
 def request_bytes(request: Mapping[str, Any]) -> int:
-    """Body bytes of a Step Functions request as boto3 sends it (botocore's JSON protocol: ``json.dumps``)."""
+    """Body bytes of an AWS request as boto3 sends it: botocore writes the JSON body of Step
+    Functions' (JSON protocol) and Batch's (REST-JSON) requests with ``json.dumps``'s defaults."""
     return len(json.dumps(request).encode("utf-8"))
 
 

@@ -394,7 +394,6 @@ def test_submit_job_payload_is_the_body_boto3_sends():
     import botocore.session
     from botocore.serialize import create_serializer
 
-    from sfncompile.compiler.batch_limits import payload_bytes
 
     request = {"jobName": "start", "jobQueue": "arn:aws:batch:eu-west-1:1:job-queue/q", "jobDefinition": "jd",
                "parameters": {"s": "start", "r": "sfn-1"}, "tags": {"sfncompile:flow": "F"},
@@ -403,4 +402,4 @@ def test_submit_job_payload_is_the_body_boto3_sends():
     model = botocore.session.get_session().get_service_model("batch")
     body = create_serializer(model.metadata["protocol"]).serialize_to_request(
         request, model.operation_model("SubmitJob"))["body"]
-    assert payload_bytes(request) == len(body)
+    assert request_bytes(request) == len(body)

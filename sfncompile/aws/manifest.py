@@ -47,6 +47,7 @@ def deployer(manifest: Mapping[str, Any]) -> Dict[str, str]:
         return {"username": str(found["username"]), "namespace": str(found["namespace"])}
     return {"username": UNKNOWN_USER, "namespace": f"user:{UNKNOWN_USER}"}
 
+
 def read_manifest(objects: Any, flow: str, name: str) -> Dict[str, Any]:
     key = manifest_key(flow, name)
     if not objects.exists(key):

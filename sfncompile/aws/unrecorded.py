@@ -32,7 +32,6 @@ DescribeExecution against each deployment until one knows the execution.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Set, Tuple
 
@@ -197,11 +196,14 @@ class UnrecordedRuns:
             self._manifests[(flow, name)] = read_manifest(cfg.stores(self._config).objects, flow, name)
         return self._manifests[(flow, name)]
 
+
 def _parameters(execution: Mapping[str, Any]) -> Dict[str, Any]:
-    """The run's parameters from the execution's input ``{"parameters": {...}}`` (empty when absent)."""
+    """The run's parameters as its start task would have read them from the execution's input
+    (``runtime.params.parameters_from_json``); empty when there are none or they are not readable."""
+    from ..exceptions import ParameterError
+    from ..runtime.params import parameters_from_json
+
     try:
-        document = json.loads(execution.get("input") or "{}")
-    except ValueError:
+        return dict(parameters_from_json(execution.get("input"), "the execution's input") or {})
+    except ParameterError:
         return {}
-    parameters = document.get("parameters") if isinstance(document, dict) else None
-    return dict(parameters) if isinstance(parameters, dict) else {}

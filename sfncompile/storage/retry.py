@@ -42,8 +42,8 @@ def storage_client(service: str, **kwargs: Any) -> Any:
 
     In the runtime image these clients come from a second botocore session reading the image's
     small data directory (storage/botocore_data.py), which holds only the operations a task
-    calls (the start task's Step Functions read too), so no other client is made from it. Elsewhere they share the
-    session of every other client."""
+    calls (the start task's Step Functions read too), so no other client is made from it.
+    Elsewhere they share the session of every other client."""
     with _session_lock:
         return _botocore_session(service in OPERATIONS).create_client(service, **kwargs)
 
